@@ -1,0 +1,1 @@
+"""Articles, their bylines and zone mentions, the body sanitizer and search."""

@@ -1,0 +1,142 @@
+"""Articles, with ordered bylines and counted zone mentions."""
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from articles.body import html_to_blocks, sanitize_html
+from articles.search import article_search_text
+from newsroom.slugs import pinyin_slug
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The one visibility rule: published, due, and in a published issue if any."""
+        return self.filter(
+            Q(issue__isnull=True) | Q(issue__status="published"),
+            status=Article.Status.PUBLISHED,
+            publish_at__lte=timezone.now(),
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        REVIEW = "review", _("待审")
+        PUBLISHED = "published", _("已发布")
+        ARCHIVED = "archived", _("已归档")
+
+    issue = models.ForeignKey(
+        "newsroom.Issue",
+        verbose_name=_("期"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    position = models.PositiveSmallIntegerField(_("版内顺序"), default=1)
+    kicker = models.CharField(_("引题"), max_length=200, blank=True)
+    headline = models.CharField(_("标题"), max_length=200)
+    subheadline = models.CharField(_("副题"), max_length=200, blank=True)
+    standfirst = models.TextField(_("导语"), blank=True)
+    dateline = models.CharField(_("电头"), max_length=100, blank=True)
+    body = models.TextField(_("正文"), blank=True, help_text=_("经过净化的 HTML。"))
+    reporters = models.ManyToManyField(
+        "newsroom.Reporter", through="Byline", related_name="articles", verbose_name=_("记者")
+    )
+    zones = models.ManyToManyField(
+        "zones.Zone", through="ZoneMention", related_name="articles", verbose_name=_("高新区")
+    )
+    unknown_zones = models.JSONField(
+        _("未知高新区"), default=dict, blank=True, help_text=_("正文中出现、但尚未收录的“…高新区”名称及次数。")
+    )
+    tags = TaggableManager(_("话题"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    publish_at = models.DateTimeField(_("发布时间"), null=True, blank=True, db_index=True)
+    slug = models.SlugField(_("网址别名"), max_length=80, blank=True, allow_unicode=False)
+    search_text = models.TextField(_("检索文本"), blank=True, editable=False)
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+    import_ref = models.CharField(_("导入标识"), max_length=200, blank=True, editable=False)
+    import_fingerprint = models.CharField(_("导入指纹"), max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("文章")
+        verbose_name_plural = _("文章")
+        ordering = ["issue", "position", "id"]
+        indexes = [models.Index(fields=["status", "publish_at"])]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        # The one sanitizer runs on every write path: admin, import and shell saves.
+        self.body = sanitize_html(self.body)
+        self.slug = pinyin_slug(self.headline) or "article"
+        self.search_text = article_search_text(self)
+        if self.pk is not None:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def blocks(self) -> list[dict]:
+        return html_to_blocks(self.body)
+
+    def update_search_text(self) -> None:
+        """Re-index after bylines or zones change, which happens after save()."""
+        self.search_text = article_search_text(self)
+        Article.objects.filter(pk=self.pk).update(search_text=self.search_text)
+
+
+class Byline(models.Model):
+    class Role(models.TextChoices):
+        AUTHOR = "作者", _("作者")
+        REPORTER = "记者", _("记者")
+        CORRESPONDENT = "通讯员", _("通讯员")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    reporter = models.ForeignKey(
+        "newsroom.Reporter", verbose_name=_("记者"), on_delete=models.PROTECT, related_name="bylines"
+    )
+    role = models.CharField(_("身份"), max_length=10, choices=Role.choices, default=Role.AUTHOR)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=1)
+
+    class Meta:
+        verbose_name = _("署名")
+        verbose_name_plural = _("署名")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "reporter"], name="unique_byline_per_article")
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.reporter}"
+
+
+class ZoneMention(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="zone_mentions")
+    zone = models.ForeignKey(
+        "zones.Zone", verbose_name=_("高新区"), on_delete=models.PROTECT, related_name="mentions"
+    )
+    mentions = models.PositiveIntegerField(_("提及次数"), default=1)
+
+    class Meta:
+        verbose_name = _("高新区提及")
+        verbose_name_plural = _("高新区提及")
+        ordering = ["-mentions", "zone__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "zone"], name="unique_zone_per_article")
+        ]
+
+    def __str__(self):
+        return f"{self.zone} × {self.mentions}"

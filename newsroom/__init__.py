@@ -1,0 +1,1 @@
+"""The newsroom project package, and the app that owns issues and reporters."""

@@ -1,0 +1,83 @@
+"""Issues of the newsletter and the reporters who write it."""
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from newsroom.slugs import unique_slug
+
+
+class IssueQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Issue.Status.PUBLISHED)
+
+
+class Issue(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+
+    number = models.PositiveIntegerField(_("期号"), unique=True)
+    date = models.DateField(_("出版日期"))
+    title = models.CharField(_("标题"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    cover = models.ImageField(_("封面"), upload_to="covers/%Y/", blank=True)
+    source_name = models.CharField(_("源文件名"), max_length=255, blank=True)
+    source_sha256 = models.CharField(_("源文件 SHA-256"), max_length=64, blank=True, db_index=True)
+    source_text = models.TextField(_("源文本"), blank=True)
+    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("期")
+        verbose_name_plural = _("期")
+        ordering = ["-number"]
+
+    def __str__(self):
+        return _("第%(number)s期") % {"number": self.number}
+
+    def get_absolute_url(self):
+        return reverse("issues:detail", kwargs={"number": self.number})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Reporter(models.Model):
+    name = models.CharField(_("姓名"), max_length=50, unique=True)
+    slug = models.SlugField(_("网址别名"), max_length=80, unique=True, blank=True)
+    bio = models.TextField(_("简介"), blank=True)
+    photo = models.ImageField(_("照片"), upload_to="reporters/", blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登录账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reporter",
+        help_text=_("关联后，该记者可以编辑自己署名的草稿。"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("记者")
+        verbose_name_plural = _("记者")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(model=Reporter, text=self.name, instance_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("reporters:detail", kwargs={"slug": self.slug})

@@ -1,0 +1,25 @@
+"""The one slug function: Han characters become pinyin, since slugify() drops them."""
+from django.utils.text import slugify
+from pypinyin import lazy_pinyin
+
+MAX_SLUG_LENGTH = 80
+
+
+def pinyin_slug(text: str, *, max_length: int = MAX_SLUG_LENGTH) -> str:
+    """`国家高新区忙开局` -> `guo-jia-gao-xin-qu-mang-kai-ju`; Latin words stay whole."""
+    # lazy_pinyin returns runs of non-Han text unchanged, so "siRNA药物" keeps "sirna".
+    slug = slugify("-".join(lazy_pinyin(text or "")))
+    slug = slug[:max_length].strip("-")
+    return slug
+
+
+def unique_slug(*, model, text: str, instance_pk=None, field: str = "slug") -> str:
+    """A pinyin slug not yet used by another row of `model` (suffixes -2, -3, …)."""
+    base = pinyin_slug(text) or model._meta.model_name
+    others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager.all()
+    taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base[: MAX_SLUG_LENGTH - len(str(n)) - 1]}-{n}"
+        n += 1
+    return slug
