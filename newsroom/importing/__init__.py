@@ -1,0 +1,1 @@
+"""Importing issues from the plain-text issue format."""

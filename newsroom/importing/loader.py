@@ -1,0 +1,299 @@
+"""Turns parsed issue records into database rows: validate and plan everything, then write once.
+
+Re-imports are safe: an article whose text an editor changed since the last import is
+never overwritten (unless forced); it is reported as a conflict instead. Whether an editor
+changed it is derived, not stored: the article's current content is fingerprinted the same
+way the imported text was, and compared with the fingerprint saved at import time.
+"""
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from articles.body import blocks_to_html, html_to_blocks
+from articles.models import Article, Byline, ZoneMention
+from newsroom.importing.parser import ParsedArticle, ParseError, parse_issue
+from newsroom.models import Issue, Reporter
+from zones.mentions import ZoneIndex
+
+CREATE, UPDATE, UNCHANGED, CONFLICT, FORCED = "create", "update", "unchanged", "conflict", "forced"
+ACTION_LABELS = {
+    CREATE: gettext_lazy("新建"),
+    UPDATE: gettext_lazy("更新"),
+    UNCHANGED: gettext_lazy("未变"),
+    CONFLICT: gettext_lazy("冲突"),
+    FORCED: gettext_lazy("强制覆盖"),
+}
+
+
+class ImportFailed(Exception):
+    """A file that cannot be imported; nothing of it was written."""
+
+    def __init__(self, source_name: str, message: str, line: int | None = None):
+        self.source_name, self.message, self.line = source_name, message, line
+        where = _("%(source)s 第 %(line)s 行") % {"source": source_name, "line": line} if line else source_name
+        super().__init__(f"{where}：{message}")
+
+
+@dataclass
+class ArticlePlan:
+    position: int
+    parsed: ParsedArticle
+    fingerprint: str
+    action: str
+    article: Article | None = None
+    zones: Counter = field(default_factory=Counter)
+    unknown_zones: Counter = field(default_factory=Counter)
+
+    @property
+    def writes(self) -> bool:
+        return self.action in {CREATE, UPDATE, FORCED}
+
+
+@dataclass
+class ImportResult:
+    source_name: str
+    issue: Issue
+    issue_created: bool
+    plans: list[ArticlePlan]
+    warnings: list[str]
+    dry_run: bool
+    stale: list[Article] = field(default_factory=list)
+    encoding: str = ""
+
+    def count(self, action: str) -> int:
+        return sum(1 for p in self.plans if p.action == action)
+
+    @property
+    def conflicts(self) -> list[ArticlePlan]:
+        return [p for p in self.plans if p.action == CONFLICT]
+
+    @property
+    def changed(self) -> bool:
+        return self.issue_created or any(p.writes for p in self.plans)
+
+
+# --- fingerprints ---------------------------------------------------------------------
+
+
+def content_fingerprint(*, kicker, headline, subheadline, dateline, blocks, credits) -> str:
+    """A hash of what an article says: the same for a parsed record and the row made from it."""
+    payload = json.dumps(
+        [kicker, headline, subheadline, dateline, blocks, [list(c) for c in credits]],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def parsed_fingerprint(parsed: ParsedArticle) -> str:
+    return content_fingerprint(
+        kicker=parsed.kicker,
+        headline=parsed.headline,
+        subheadline=parsed.subheadline,
+        dateline=parsed.dateline,
+        blocks=[b.as_dict() for b in parsed.blocks],
+        credits=[(c.name, c.role) for c in parsed.credits],
+    )
+
+
+def article_fingerprint(article: Article) -> str:
+    bylines = article.bylines.select_related("reporter").order_by("position", "id")
+    return content_fingerprint(
+        kicker=article.kicker,
+        headline=article.headline,
+        subheadline=article.subheadline,
+        dateline=article.dateline,
+        blocks=html_to_blocks(article.body),
+        credits=[(b.reporter.name, b.role) for b in bylines],
+    )
+
+
+def edited_since_import(article: Article) -> bool:
+    return bool(article.import_fingerprint) and article_fingerprint(article) != article.import_fingerprint
+
+
+# --- planning -------------------------------------------------------------------------
+
+
+def import_issue(
+    *,
+    data: bytes,
+    source_name: str,
+    number: int | None = None,
+    date: dt.date | None = None,
+    title: str | None = None,
+    publish: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Parse, validate and plan one issue file, then write it in one transaction."""
+    try:
+        parsed = parse_issue(data, max_bytes=settings.IMPORT_MAX_BYTES)
+    except ParseError as e:
+        raise ImportFailed(source_name, _(e.template).format(**e.params), e.line) from None
+    sha = hashlib.sha256(data).hexdigest()
+    issue, created = target_issue(source_name=source_name, sha=sha, number=number, force=force)
+    plans = plan_articles(issue=None if created else issue, parsed=parsed.articles, force=force)
+    index = ZoneIndex.from_db()
+    for plan in plans:
+        scan = index.scan(article_scan_text(plan.parsed))
+        plan.zones, plan.unknown_zones = scan.counts, scan.unknown
+    result = ImportResult(
+        source_name=source_name,
+        issue=issue,
+        issue_created=created,
+        plans=plans,
+        warnings=[f"{_('第 %(line)s 行') % {'line': line}}：{_(t).format(**p)}" for line, t, p in parsed.warnings],
+        dry_run=dry_run,
+        stale=[] if created else stale_articles(issue, plans),
+        encoding=parsed.encoding,
+    )
+    if not dry_run:
+        with transaction.atomic():
+            write_issue(result, text=parsed.text, sha=sha, date=date, title=title, publish=publish)
+    return result
+
+
+def target_issue(*, source_name: str, sha: str, number: int | None, force: bool) -> tuple[Issue, bool]:
+    """The issue this file updates (by number, same bytes, or same file name), or a new one."""
+    if number is not None:
+        issue = Issue.objects.filter(number=number).first()
+        if issue and issue.source_name not in {"", source_name} and issue.source_sha256 != sha and not force:
+            raise ImportFailed(
+                source_name,
+                _("第 %(number)s 期已由 %(other)s 导入；要用这个文件替换它，请加 --force。")
+                % {"number": number, "other": issue.source_name},
+            )
+    else:
+        issue = (
+            Issue.objects.filter(source_sha256=sha).first()
+            or Issue.objects.filter(source_name=source_name).order_by("-number").first()
+        )
+    if issue:
+        return issue, False
+    if number is None:
+        number = (Issue.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+    return Issue(number=number, source_name=source_name), True
+
+
+def plan_articles(*, issue: Issue | None, parsed: list[ParsedArticle], force: bool) -> list[ArticlePlan]:
+    existing = list(issue.articles.exclude(import_ref="").order_by("position")) if issue else []
+    by_ref = {a.import_ref: a for a in existing}
+    plans = []
+    for position, record in enumerate(parsed, start=1):
+        article = by_ref.pop(record.headline, None)
+        plans.append(ArticlePlan(position=position, parsed=record, fingerprint=parsed_fingerprint(record), action=CREATE, article=article))
+    # Articles whose headline changed in the file are matched by position instead.
+    leftovers = {a.position: a for a in by_ref.values()}
+    for plan in plans:
+        if plan.article is None and plan.position in leftovers:
+            plan.article = leftovers.pop(plan.position)
+        if plan.article is not None:
+            plan.action = article_action(plan.article, plan.fingerprint, force=force)
+    return plans
+
+
+def article_action(article: Article, fingerprint: str, *, force: bool) -> str:
+    if fingerprint == article.import_fingerprint:
+        return UNCHANGED  # the file says what it said last time; editors' changes stay
+    if not edited_since_import(article):
+        return UPDATE
+    return FORCED if force else CONFLICT
+
+
+def stale_articles(issue: Issue, plans: list[ArticlePlan]) -> list[Article]:
+    """Imported articles that the new file no longer has. They are kept, and reported."""
+    matched = {p.article.pk for p in plans if p.article is not None}
+    return list(issue.articles.exclude(import_ref="").exclude(pk__in=matched))
+
+
+def article_scan_text(parsed: ParsedArticle) -> str:
+    parts = [parsed.kicker, parsed.headline, parsed.subheadline]
+    for block in parsed.blocks:
+        parts.extend([block.text, block.subtitle])
+    return "\n".join(p for p in parts if p)
+
+
+# --- writing --------------------------------------------------------------------------
+
+
+def write_issue(result: ImportResult, *, text: str, sha: str, date, title, publish: bool) -> None:
+    issue = result.issue
+    fields = issue_changes(issue, created=result.issue_created, text=text, sha=sha, source_name=result.source_name, date=date, title=title)
+    publishing_now = publish and issue.status != Issue.Status.PUBLISHED
+    if publishing_now:
+        fields.update(status=Issue.Status.PUBLISHED, published_at=timezone.now())
+    if fields or result.issue_created:
+        for name, value in fields.items():
+            setattr(issue, name, value)
+        issue.full_clean()
+        issue.save()
+    publish_at = issue_publish_at(issue.date) if publish else None
+    for plan in result.plans:
+        if plan.writes:
+            write_article(plan, issue=issue, publish_at=publish_at)
+    if publishing_now:
+        issue.articles.filter(status__in=[Article.Status.DRAFT, Article.Status.REVIEW]).update(
+            status=Article.Status.PUBLISHED, publish_at=publish_at
+        )
+
+
+def issue_changes(issue: Issue, *, created: bool, text, sha, source_name, date, title) -> dict:
+    fields = {}
+    if created:
+        fields.update(date=date or timezone.localdate(), title=title or "")
+    else:
+        if date and date != issue.date:
+            fields["date"] = date
+        if title is not None and title != issue.title:
+            fields["title"] = title
+    if sha != issue.source_sha256:
+        fields.update(source_name=source_name, source_sha256=sha, source_text=text, imported_at=timezone.now())
+    return fields
+
+
+def issue_publish_at(date: dt.date) -> dt.datetime:
+    """Articles of an issue appear from the start of its date, Beijing time."""
+    return timezone.make_aware(dt.datetime.combine(date, dt.time.min), timezone.get_default_timezone())
+
+
+def write_article(plan: ArticlePlan, *, issue: Issue, publish_at) -> None:
+    parsed = plan.parsed
+    article = plan.article or Article(issue=issue)
+    if plan.article is None:
+        article.status = Article.Status.PUBLISHED if publish_at and issue.is_published else Article.Status.DRAFT
+        article.publish_at = publish_at if article.status == Article.Status.PUBLISHED else None
+    article.position = plan.position
+    article.kicker, article.headline, article.subheadline = parsed.kicker, parsed.headline, parsed.subheadline
+    article.dateline = parsed.dateline
+    article.body = blocks_to_html([b.as_dict() for b in parsed.blocks])
+    article.unknown_zones = dict(sorted(plan.unknown_zones.items()))
+    article.import_ref = parsed.headline
+    article.import_fingerprint = plan.fingerprint
+    article.save()
+    write_bylines(article, parsed)
+    write_zone_mentions(article, plan.zones)
+    article.update_search_text()
+
+
+def write_bylines(article: Article, parsed: ParsedArticle) -> None:
+    article.bylines.all().delete()
+    for position, credit in enumerate(parsed.credits, start=1):
+        reporter, _created = Reporter.objects.get_or_create(name=credit.name)
+        Byline.objects.create(article=article, reporter=reporter, role=credit.role, position=position)
+
+
+def write_zone_mentions(article: Article, zones: Counter) -> None:
+    article.zone_mentions.all().delete()
+    ZoneMention.objects.bulk_create(
+        ZoneMention(article=article, zone=zone, mentions=count) for zone, count in zones.items()
+    )

@@ -1,0 +1,78 @@
+"""Import issues from the plain-text issue format."""
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from newsroom.importing.loader import ImportFailed, import_issue
+from newsroom.importing.report import article_lines, summary_line, warning_lines
+
+
+def iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+class Command(BaseCommand):
+    help = "从纯文本文件导入期刊（目录则导入其中所有 *.txt，按文件名顺序）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH", help="期刊文本文件或目录")
+        parser.add_argument("--number", type=int, help="期号（默认：下一个未用的期号；多个文件时依次递增）")
+        parser.add_argument("--date", type=iso_date, help="出版日期 YYYY-MM-DD（默认：北京时间今天）")
+        parser.add_argument("--title", help="本期标题")
+        parser.add_argument("--publish", action="store_true", help="导入后直接发布")
+        parser.add_argument("--dry-run", action="store_true", help="只检查并显示将会做什么，不写入")
+        parser.add_argument("--force", action="store_true", help="覆盖编辑修改过的文章")
+
+    def handle(self, *args, **options):
+        files, failures = self.expand(options["paths"])
+        progress = tqdm(files, desc="导入", unit="个文件", file=self.stderr, disable=len(files) < 2)
+        for k, path in enumerate(progress):
+            number = options["number"] + k if options["number"] is not None else None
+            try:
+                self.import_file(path, number=number, options=options)
+            except ImportFailed as e:
+                failures.append(str(e))
+                self.stderr.write(self.style.ERROR(str(e)))
+        if failures:
+            raise CommandError(f"{len(failures)} 个文件导入失败。")
+
+    def expand(self, paths: list[str]) -> tuple[list[Path], list[str]]:
+        files, failures = [], []
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                found = sorted(p for p in path.glob("*.txt") if p.is_file())
+                if not found:
+                    failures.append(f"{path}：目录中没有 *.txt 文件。")
+                files.extend(found)
+            elif path.is_file():
+                files.append(path)
+            else:
+                failures.append(f"{path}：文件不存在。")
+        for message in failures:
+            self.stderr.write(self.style.ERROR(message))
+        return files, failures
+
+    def import_file(self, path: Path, *, number, options) -> None:
+        size = path.stat().st_size
+        if size > settings.IMPORT_MAX_BYTES:  # refuse before reading a huge file into memory
+            raise ImportFailed(str(path), f"文件过大（{size} 字节），上限为 {settings.IMPORT_MAX_BYTES} 字节。")
+        result = import_issue(
+            data=path.read_bytes(),
+            source_name=path.name,
+            number=number,
+            date=options["date"],
+            title=options["title"],
+            publish=options["publish"],
+            force=options["force"],
+            dry_run=options["dry_run"],
+        )
+        self.stdout.write(self.style.SUCCESS(summary_line(result)))
+        for line in article_lines(result) + warning_lines(result):
+            self.stdout.write(line)

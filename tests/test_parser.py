@@ -1,0 +1,236 @@
+"""The issue text parser, one rule at a time, on inline text (no database)."""
+import codecs
+
+import pytest
+
+from newsroom.importing.parser import (
+    Credit,
+    ParseError,
+    join_fragments,
+    normalize_punctuation,
+    parse_credits,
+    parse_issue,
+)
+
+FEATURE = "标题一\n\n► 刘琴\n\n第一段。\n"
+
+
+def parse(text: str, encoding: str = "utf-8"):
+    return parse_issue(text.encode(encoding))
+
+
+class TestEncodings:
+    def test_utf8_with_bom(self):
+        issue = parse_issue(codecs.BOM_UTF8 + FEATURE.encode())
+        assert issue.articles[0].headline == "标题一"
+        assert issue.encoding == "utf-8-sig"
+
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+    def test_utf16_with_bom(self, encoding):
+        data = FEATURE.encode(encoding)
+        if encoding != "utf-16":
+            bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
+            data = bom + data
+        assert parse_issue(data).articles[0].paragraphs[0].text == "第一段。"
+
+    @pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
+    def test_gb18030_and_gbk(self, encoding):
+        # GBK has no ► character, so a GBK issue credits its reporters in the dateline.
+        issue = parse("标题一\n\n本报讯（记者 韩霄鹏）第一段。\n\n济南高新区坚定不移。\n", encoding)
+        assert issue.encoding == "gb18030"
+        assert issue.articles[0].credits == [Credit("韩霄鹏", "记者")]
+        assert [p.text for p in issue.articles[0].paragraphs] == ["第一段。", "济南高新区坚定不移。"]
+
+    def test_crlf_and_cr_line_endings(self):
+        for newline in ("\r\n", "\r"):
+            issue = parse(FEATURE.replace("\n", newline))
+            assert issue.articles[0].credits == [Credit("刘琴")]
+
+    def test_indentation_is_stripped(self):
+        issue = parse("  标题一\n\n\u3000\u3000► 刘琴\n\n\u00a0\u3000第一段。\n")
+        assert issue.articles[0].headline == "标题一"
+        assert issue.articles[0].paragraphs[0].text == "第一段。"
+
+    def test_undecodable_bytes_are_refused_with_line(self):
+        with pytest.raises(ParseError, match="无法识别文件编码") as e:
+            parse_issue("标题一\n\n".encode() + b"\x80\x80abc\n")
+        assert e.value.line == 3
+
+    def test_binary_is_refused(self):
+        with pytest.raises(ParseError, match="不是文本文件"):
+            parse_issue(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+
+class TestPageBreaks:
+    def test_sentence_split_by_blank_lines_is_rejoined(self):
+        issue = parse("标题一\n\n► 刘琴\n\n这款产品主要应用在手机、智能手表、精密仪器等电子产品中，有望\n\n\n\n成为新增长点。\n")
+        assert [p.text for p in issue.articles[0].paragraphs] == [
+            "这款产品主要应用在手机、智能手表、精密仪器等电子产品中，有望成为新增长点。"
+        ]
+
+    def test_latin_words_are_rejoined_with_a_space(self):
+        assert join_fragments("the small", "interfering RNA") == "the small interfering RNA"
+        assert join_fragments("BPR-3022", "1616") == "BPR-30221616"
+        assert join_fragments("年度计", "划投资") == "年度计划投资"
+
+    def test_short_fragment_after_unfinished_sentence_is_rejoined(self):
+        issue = parse("标题一\n\n► 刘琴\n\n第一段很长很长很长，说到一半没有说完的时候遇到了分页符号，接着\n\n下一页继续\n\n说完了。\n")
+        assert [p.text for p in issue.articles[0].paragraphs] == [
+            "第一段很长很长很长，说到一半没有说完的时候遇到了分页符号，接着下一页继续说完了。"
+        ]
+
+    def test_form_feed_counts_as_a_page_break(self):
+        issue = parse("标题一\n\n► 刘琴\n\n正式打响项目建设坚实的“第一锤”，也标志着一座高\n\f\n品质学校。\n")
+        assert issue.articles[0].paragraphs[0].text == "正式打响项目建设坚实的“第一锤”，也标志着一座高品质学校。"
+
+    @pytest.mark.parametrize("end", ["。", "！", "？", "!", "?", "…", "；", "：", "。”", "？」", "……"])
+    def test_sentence_ends_are_not_joined(self, end):
+        issue = parse(f"标题一\n\n► 刘琴\n\n第一段{end}\n\n第二段。\n")
+        assert len(issue.articles[0].paragraphs) == 2
+
+    def test_wrapped_lines_of_one_paragraph_are_joined(self):
+        issue = parse("标题一\n\n► 刘琴\n\n这是一个段落，它被\n硬换行成了\n三行。\n")
+        assert issue.articles[0].paragraphs[0].text == "这是一个段落，它被硬换行成了三行。"
+
+
+class TestHeadlines:
+    def test_headline_and_subheadline_in_one_block(self):
+        article = parse("主标题\n这是副题\n\n► 刘琴\n\n第一段。\n").articles[0]
+        assert (article.headline, article.subheadline, article.kicker) == ("主标题", "这是副题", "")
+
+    def test_kicker_headline_and_subheadline(self):
+        article = parse("引题在上\n主标题\n副题在下\n\n► 刘琴\n\n第一段。\n").articles[0]
+        assert (article.kicker, article.headline, article.subheadline) == ("引题在上", "主标题", "副题在下")
+
+    def test_subheadline_on_its_own_line(self):
+        article = parse("主标题\n\n这是副题\n\n► 刘琴\n\n第一段。\n").articles[0]
+        assert (article.headline, article.subheadline) == ("主标题", "这是副题")
+
+    def test_second_article_starts_at_short_line_before_a_byline(self):
+        issue = parse("标题一\n\n► 刘琴\n\n第一段。\n\n标题二\n\n► 韩霄鹏\n\n第二篇第一段。\n")
+        assert [a.headline for a in issue.articles] == ["标题一", "标题二"]
+        assert [len(a.paragraphs) for a in issue.articles] == [1, 1]
+
+    def test_second_article_starts_at_short_line_before_a_dateline(self):
+        issue = parse("标题一\n\n► 刘琴\n\n第一段。\n\n标题二\n\n本报讯 正文第一段。\n")
+        assert [a.headline for a in issue.articles] == ["标题一", "标题二"]
+        assert issue.articles[1].dateline == "本报讯"
+
+    def test_headline_may_end_with_a_question_mark(self):
+        issue = parse("标题一\n\n► 刘琴\n\n第一段。\n\n高新区如何破局？\n\n► 张三\n\n第一段。\n")
+        assert [a.headline for a in issue.articles] == ["标题一", "高新区如何破局？"]
+
+
+class TestBylines:
+    def test_byline_without_role_is_author(self):
+        assert parse("标题\n\n► 刘琴\n\n正文。\n").articles[0].credits == [Credit("刘琴", "作者")]
+
+    @pytest.mark.parametrize("mark", ["►", "▶"])
+    def test_both_marks_and_separators(self, mark):
+        article = parse(f"标题\n\n{mark} 张三、李四，王五 赵六\n\n正文。\n").articles[0]
+        assert [c.name for c in article.credits] == ["张三", "李四", "王五", "赵六"]
+
+    def test_role_prefix_applies_to_the_names_after_it(self):
+        assert parse_credits("本报记者 张三 李四 通讯员 王五") == [
+            Credit("张三", "记者"),
+            Credit("李四", "记者"),
+            Credit("王五", "通讯员"),
+        ]
+
+    def test_role_glued_to_the_name(self):
+        assert parse_credits("记者张三 通讯员李四") == [Credit("张三", "记者"), Credit("李四", "通讯员")]
+
+
+class TestDatelines:
+    def test_plain_dateline(self):
+        article = parse("标题\n\n本报讯 作为济南市对外开放的主阵地。\n").articles[0]
+        assert article.dateline == "本报讯"
+        assert article.paragraphs[0].text == "作为济南市对外开放的主阵地。"
+
+    @pytest.mark.parametrize("paren", [("（", "）"), ("(", ")")])
+    def test_dateline_with_reporters(self, paren):
+        left, right = paren
+        article = parse(f"标题\n\n本报讯{left}记者 张三 通讯员 李四{right}近日，正文开始。\n").articles[0]
+        assert article.dateline == "本报讯"
+        assert article.credits == [Credit("张三", "记者"), Credit("李四", "通讯员")]
+        assert article.paragraphs[0].text == "近日，正文开始。"
+
+    def test_dateline_with_place(self):
+        article = parse("标题\n\n本报北京1月10日讯 正文。\n").articles[0]
+        assert article.dateline == "本报北京1月10日讯"
+        assert article.paragraphs[0].text == "正文。"
+
+
+class TestSectionHeadings:
+    def test_two_line_heading_with_subtitle(self):
+        article = parse("标题\n\n► 刘琴\n\n导语。\n\n“新”潮涌动\n增强创新发展新动能\n\n正文。\n").articles[0]
+        assert article.blocks[1].as_dict() == {"type": "heading", "text": "“新”潮涌动", "subtitle": "增强创新发展新动能"}
+        assert len(article.paragraphs) == 2
+
+    def test_one_line_heading(self):
+        article = parse("标题\n\n► 刘琴\n\n导语。\n\n小标题\n\n正文。\n").articles[0]
+        assert article.blocks[1].as_dict() == {"type": "heading", "text": "小标题", "subtitle": ""}
+
+
+class TestTrailingBylines:
+    def test_names_after_the_last_sentence(self):
+        article = parse("标题\n\n本报讯 正文第一句。\n\n最后一段走在前列。 韩霄鹏\n").articles[0]
+        assert article.paragraphs[-1].text == "最后一段走在前列。"
+        assert article.credits == [Credit("韩霄鹏")]
+
+    def test_several_names_with_roles(self):
+        article = parse("标题\n\n本报讯 正文走在前列。\u3000记者 张三 通讯员 李四\n").articles[0]
+        assert article.credits == [Credit("张三", "记者"), Credit("李四", "通讯员")]
+        assert article.paragraphs[0].text == "正文走在前列。"
+
+    def test_parenthesised_trailing_credit(self):
+        article = parse("标题\n\n本报讯 正文走在前列。（记者 张三）\n").articles[0]
+        assert article.credits == [Credit("张三", "记者")]
+        assert article.paragraphs[0].text == "正文走在前列。"
+
+    def test_trailing_byline_does_not_swallow_the_next_article(self):
+        issue = parse("标题一\n\n本报讯 正文。 韩霄鹏\n\n标题二\n\n► 刘琴\n\n正文。\n")
+        assert [a.headline for a in issue.articles] == ["标题一", "标题二"]
+        assert issue.articles[0].credits == [Credit("韩霄鹏")]
+
+    def test_names_on_a_line_of_their_own_at_the_end(self):
+        article = parse("标题\n\n本报讯 正文。\n\n韩霄鹏\n").articles[0]
+        assert article.credits == [Credit("韩霄鹏")]
+        assert len(article.blocks) == 1
+
+
+class TestPunctuation:
+    def test_ascii_punctuation_next_to_han_becomes_full_width(self):
+        assert normalize_punctuation("新年伊始,国家;如下:好吗?好!(南通)") == "新年伊始，国家；如下：好吗？好！（南通）"
+
+    def test_latin_decimals_and_codes_are_kept(self):
+        text = "达3.6亿元,BPR-30221616注射液(siRNA)药物 in English: yes (really)."
+        assert normalize_punctuation(text) == "达3.6亿元，BPR-30221616注射液（siRNA）药物 in English: yes (really)."
+
+    def test_times_between_digits_are_kept(self):
+        assert normalize_punctuation("上午9:58开始") == "上午9:58开始"
+
+
+class TestBadInput:
+    def test_empty(self):
+        with pytest.raises(ParseError, match="文件是空的"):
+            parse_issue(b"")
+
+    def test_blank(self):
+        with pytest.raises(ParseError, match="只有空白"):
+            parse_issue("  \n\u3000\n\r\n".encode())
+
+    def test_headline_without_body_names_its_line(self):
+        with pytest.raises(ParseError) as e:
+            parse("标题一\n\n► 刘琴\n\n第一段。\n\n标题二\n\n► 韩霄鹏\n")
+        assert e.value.line == 7
+        assert "标题二" in e.value.message
+
+    def test_file_must_start_with_a_headline(self):
+        with pytest.raises(ParseError, match="应以标题开头") as e:
+            parse("\n\n这是一个很长的段落而不是标题，它以句号结束，所以不可能是标题。\n")
+        assert e.value.line == 3
+
+    def test_too_large(self):
+        with pytest.raises(ParseError, match="文件过大"):
+            parse_issue(FEATURE.encode() * 10, max_bytes=100)
