@@ -234,3 +234,19 @@ class TestBadInput:
     def test_too_large(self):
         with pytest.raises(ParseError, match="文件过大"):
             parse_issue(FEATURE.encode() * 10, max_bytes=100)
+
+
+class TestMoreCreditForms:
+    def test_dateline_with_names_only(self):
+        article = parse("标题\n\n本报讯（张三 李四）近日，正文开始。\n").articles[0]
+        assert article.credits == [Credit("张三"), Credit("李四")]
+        assert article.paragraphs[0].text == "近日，正文开始。"
+
+    def test_dateline_parenthesis_that_is_not_a_credit_stays_in_the_text(self):
+        article = parse("标题\n\n本报讯（2025年1月）正文。\n").articles[0]
+        assert article.credits == []
+        assert article.paragraphs[0].text == "（2025年1月）正文。"
+
+    def test_trailing_names_after_a_no_break_space(self):
+        article = parse("标题\n\n本报讯 正文。\u00a0韩霄鹏\n").articles[0]
+        assert article.credits == [Credit("韩霄鹏")]

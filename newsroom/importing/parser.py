@@ -40,16 +40,17 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 ROLE_RE = re.compile(r"^(?:本报|特约|实习)*(记者|通讯员)")
 NAME_SEPARATORS = re.compile(r"[\s\u3000、，,]+")
-DATELINE_RE = re.compile(
-    rf"^(?P<dateline>(?:本报|新华社|中新社)[{HAN}0-9０-９]{{0,12}}?[讯电])"
-    r"[ \u3000]*(?:[（(](?P<credit>(?:本报|特约|实习)*(?:记者|通讯员)[^（()）]*)[）)])?[ \u3000：:]*"
-)
 NAME = rf"[{HAN}·]{{2,6}}"
 CREDIT = rf"(?:(?:本报|特约|实习)*(?:记者|通讯员)[ \u3000]*)?{NAME}"
+CREDITS = rf"{CREDIT}(?:[ \u3000\u00a0、，,]+{CREDIT})*"
+DATELINE_RE = re.compile(
+    rf"^(?P<dateline>(?:本报|新华社|中新社)[{HAN}0-9０-９]{{0,12}}?[讯电])"
+    rf"[ \u3000]*(?:[（(](?P<credit>{CREDITS})[）)])?[ \u3000：:]*"
+)
 TRAILING_CREDIT_RE = re.compile(
     rf"^(?P<body>.*[{re.escape(SENTENCE_ENDS)}][{re.escape(CLOSERS)}]*)"
-    rf"(?:[ \u3000]+(?P<names>{CREDIT}(?:[ \u3000、，,]+{CREDIT})*)"
-    rf"|[ \u3000]*[（(](?P<paren>(?:本报|特约|实习)*(?:记者|通讯员)[^（()）]*)[）)])$",
+    rf"(?:[ \u3000\u00a0]+(?P<names>{CREDITS})"
+    rf"|[ \u3000\u00a0]*[（(](?P<paren>(?:本报|特约|实习)*(?:记者|通讯员)[^（()）]*)[）)])$",
     re.S,
 )
 ASCII_TO_FULLWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
@@ -402,7 +403,7 @@ class _IssueBuilder:
         if len(block.lines) != 1:
             return []
         line = block.lines[0].strip("（）()")
-        if not re.fullmatch(rf"{CREDIT}(?:[ \u3000、，,]+{CREDIT})*", line):
+        if not re.fullmatch(CREDITS, line):
             return []
         return parse_credits(line)
 
