@@ -1,5 +1,6 @@
 """App configuration for articles."""
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,10 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "articles"
     verbose_name = _("文章")
+
+    def ready(self):
+        from articles import search_index
+
+        # SQLite drops a table's triggers when a migration rebuilds the table; this puts
+        # the search index triggers back after every migrate.
+        post_migrate.connect(search_index.ensure_after_migrate, sender=self)

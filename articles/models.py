@@ -1,12 +1,17 @@
 """Articles, with ordered bylines and counted zone mentions."""
+import reversion
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItem
 
 from articles.body import html_to_blocks, sanitize_html
+from articles.revisions import save_unmanaged_revision
 from articles.search import article_search_text
 from newsroom.slugs import pinyin_slug
 
@@ -53,6 +58,16 @@ class Article(models.Model):
         _("未知高新区"), default=dict, blank=True, help_text=_("正文中出现、但尚未收录的“…高新区”名称及次数。")
     )
     tags = TaggableManager(_("话题"), blank=True)
+    # The tag rows themselves, so that revisions (which follow relations) keep the tags.
+    tagged_items = GenericRelation(TaggedItem, verbose_name=_("话题标记"))
+    # Zones an editor removed by hand; re-detection on save never adds them back.
+    excluded_zones = models.ManyToManyField(
+        "zones.Zone",
+        blank=True,
+        related_name="+",
+        verbose_name=_("手动移除的高新区"),
+        help_text=_("即使正文提到，也不与本文关联的高新区。"),
+    )
     status = models.CharField(
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -72,6 +87,10 @@ class Article(models.Model):
         verbose_name_plural = _("文章")
         ordering = ["issue", "position", "id"]
         indexes = [models.Index(fields=["status", "publish_at"])]
+        permissions = [
+            ("publish_article", _("可以发布、排期和归档文章")),
+            ("change_any_article", _("可以编辑他人署名或非草稿的文章")),
+        ]
 
     def __str__(self):
         return self.headline
@@ -104,7 +123,9 @@ class Byline(models.Model):
         REPORTER = "记者", _("记者")
         CORRESPONDENT = "通讯员", _("通讯员")
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="bylines"
+    )
     reporter = models.ForeignKey(
         "newsroom.Reporter", verbose_name=_("记者"), on_delete=models.PROTECT, related_name="bylines"
     )
@@ -124,11 +145,15 @@ class Byline(models.Model):
 
 
 class ZoneMention(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="zone_mentions")
+    article = models.ForeignKey(
+        Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="zone_mentions"
+    )
     zone = models.ForeignKey(
         "zones.Zone", verbose_name=_("高新区"), on_delete=models.PROTECT, related_name="mentions"
     )
     mentions = models.PositiveIntegerField(_("提及次数"), default=1)
+    # Added by an editor rather than detected: kept even when the text no longer names it.
+    manual = models.BooleanField(_("手动添加"), default=False)
 
     class Meta:
         verbose_name = _("高新区提及")
@@ -140,3 +165,12 @@ class ZoneMention(models.Model):
 
     def __str__(self):
         return f"{self.zone} × {self.mentions}"
+
+
+# Revisions keep an article with its bylines, zones and tags (django-reversion).
+reversion.register(Article, follow=["bylines", "zone_mentions", "tagged_items"])
+reversion.register(Byline)
+reversion.register(ZoneMention)
+reversion.register(TaggedItem, follow=["tag"])
+reversion.register(Tag)
+post_save.connect(save_unmanaged_revision, sender=Article, dispatch_uid="article_unmanaged_revision")

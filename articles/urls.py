@@ -1,13 +1,11 @@
-"""Public URLs (placeholder until the public site lands)."""
-from django.http import HttpResponse
+"""Article URLs: /articles/<id>/<slug>/ is canonical, /articles/<id>/ redirects to it."""
 from django.urls import path
 
+from articles import views
 
-def _placeholder(request, **kwargs):
-    return HttpResponse("")
-
+app_name = "articles"
 
 urlpatterns = [
-    path("", _placeholder, name="home"),
-    path("articles/<int:pk>/<slug:slug>/", _placeholder, name="article"),
+    path("<int:pk>/", views.article_redirect, name="short"),
+    path("<int:pk>/<str:slug>/", views.article_detail, name="detail"),
 ]

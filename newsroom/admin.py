@@ -1,18 +1,66 @@
-"""Admin for issues and reporters."""
-from django.contrib import admin
-from django.db.models import Count
-from django.utils.translation import gettext_lazy as _
+"""Admin for issues and reporters: the issue's articles in order, publishing, import."""
+import base64
+import hashlib
 
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from articles import workflow
+from articles.forms import IssueImportForm
 from articles.models import Article
+from articles.revisions import revision_context
+from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, import_issue
+from newsroom.importing.report import summary_line, warning_lines
 from newsroom.models import Issue, Reporter
+from newsroom.publishing import issue_publish
+
+admin.site.site_header = gettext_lazy("高新区通讯 · 编辑部")
+admin.site.site_title = gettext_lazy("高新区通讯编辑部")
+admin.site.index_title = gettext_lazy("工作台")
+
+IMPORT_SESSION_KEY = "newsroom_issue_import"
 
 
 class IssueArticleInline(admin.TabularInline):
+    """The issue's articles in reading order: edit the numbers to reorder them."""
+
     model = Article
-    fields = ["position", "headline", "status", "publish_at"]
-    ordering = ["position"]
+    fields = ["position", "headline_link", "status_at_a_glance", "byline_names"]
+    readonly_fields = ["headline_link", "status_at_a_glance", "byline_names"]
+    ordering = ["position", "id"]
     extra = 0
-    show_change_link = True
+    can_delete = False
+    verbose_name_plural = gettext_lazy("本期文章（改顺序号即可调整顺序）")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("issue").prefetch_related("reporters")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(workflow.CHANGE_ANY_PERM) and super().has_change_permission(request, obj)
+
+    @admin.display(description=gettext_lazy("标题"))
+    def headline_link(self, obj):
+        url = reverse("admin:articles_article_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.headline)
+
+    @admin.display(description=gettext_lazy("状态"))
+    def status_at_a_glance(self, obj):
+        return workflow.status_label(obj)
+
+    @admin.display(description=gettext_lazy("记者"))
+    def byline_names(self, obj):
+        return "、".join(r.name for r in obj.reporters.all())
 
 
 @admin.register(Issue)
@@ -21,26 +69,170 @@ class IssueAdmin(admin.ModelAdmin):
     list_filter = ["status", "date"]
     search_fields = ["number", "title", "source_name"]
     date_hierarchy = "date"
-    readonly_fields = ["source_name", "source_sha256", "imported_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "status", "published_at", "preview_link", "source_name", "source_sha256", "imported_at",
+        "created_at", "updated_at",
+    ]
     inlines = [IssueArticleInline]
+    actions = ["publish_issues"]
+    change_form_template = "admin/newsroom/issue/change_form.html"
+    change_list_template = "admin/newsroom/issue/change_list.html"
     fieldsets = [
-        (None, {"fields": ["number", "date", "title", "status", "published_at", "cover"]}),
+        (None, {"fields": ["number", "date", "title", "status", "published_at", "preview_link", "cover"]}),
         (
-            _("导入来源"),
+            gettext_lazy("导入来源"),
             {
                 "classes": ["collapse"],
                 "fields": ["source_name", "source_sha256", "source_text", "imported_at"],
             },
         ),
-        (_("记录"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
+        (gettext_lazy("记录"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("articles"))
 
-    @admin.display(description=_("文章数"), ordering="_article_count")
+    @admin.display(description=gettext_lazy("文章数"), ordering="_article_count")
     def article_count(self, obj):
         return obj._article_count
+
+    @admin.display(description=gettext_lazy("预览"))
+    def preview_link(self, obj):
+        if not obj.pk:
+            return ""
+        url = reverse("preview:issue", kwargs={"number": obj.number})
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("以读者视角预览本期"))
+
+    def has_publish_permission(self, request):
+        return workflow.can_publish(request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Reordering saves articles; each save is kept as a revision like any other.
+        with revision_context(user=request.user, comment=_("在期页面调整顺序")):
+            extra = {"can_publish_issue": self.has_publish_permission(request), **(extra_context or {})}
+            return super().changeform_view(request, object_id, form_url, extra)
+
+    # --- publishing
+
+    def _publish(self, request, issue) -> bool:
+        try:
+            result = issue_publish(issue=issue, user=request.user)
+        except workflow.WorkflowError as error:
+            self.message_user(
+                request,
+                _("%(issue)s未发布，请先补全：") % {"issue": issue} + "；".join(error.problems),
+                messages.ERROR,
+            )
+            return False
+        self.message_user(
+            request,
+            _("%(issue)s已发布，同时发布了 %(count)s 篇文章。") % {"issue": issue, "count": len(result.published)},
+            messages.SUCCESS,
+        )
+        return True
+
+    @admin.action(description=gettext_lazy("发布本期"), permissions=["publish"])
+    def publish_issues(self, request, queryset):
+        for issue in queryset:
+            self._publish(request, issue)
+
+    def response_change(self, request, obj):
+        if "_publish_issue" in request.POST:
+            if not self.has_publish_permission(request):
+                raise PermissionDenied
+            self._publish(request, obj)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    # --- import from the admin: upload, dry run, confirm
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("import/", view(self.import_view), name="newsroom_issue_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        if not (self.has_add_permission(request) and workflow.can_publish(request.user)):
+            raise PermissionDenied
+        if request.method == "POST" and "_confirm" in request.POST:
+            return self._import_confirm(request)
+        form = IssueImportForm(request.POST or None, request.FILES or None)
+        context = {"form": form}
+        if request.method == "POST" and form.is_valid():
+            context.update(self._import_dry_run(request, form))
+        return self._import_response(request, context)
+
+    def _import_dry_run(self, request, form) -> dict:
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        options = self._import_options(form.cleaned_data)
+        try:
+            with transaction.atomic():
+                result = import_issue(data=data, source_name=upload.name, dry_run=True, **options)
+        except ImportFailed as error:
+            return {"import_error": str(error)}
+        request.session[IMPORT_SESSION_KEY] = {
+            "name": upload.name,
+            "data": base64.b64encode(data).decode("ascii"),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "options": {**options, "date": options["date"].isoformat() if options["date"] else None},
+        }
+        return {"result": result, "rows": _plan_rows(result), "summary": summary_line(result),
+                "warnings": warning_lines(result), "sha256": hashlib.sha256(data).hexdigest()}
+
+    def _import_options(self, cleaned) -> dict:
+        return {
+            "number": cleaned.get("number"),
+            "date": cleaned.get("date"),
+            "title": cleaned.get("title") or None,
+            "force": cleaned.get("force", False),
+        }
+
+    def _import_confirm(self, request):
+        pending = request.session.get(IMPORT_SESSION_KEY)
+        if not pending or pending["sha256"] != request.POST.get("sha256"):
+            self.message_user(request, _("上传的文件已过期，请重新上传。"), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:newsroom_issue_import"))
+        options = dict(pending["options"])
+        if options["date"]:
+            from datetime import date
+
+            options["date"] = date.fromisoformat(options["date"])
+        data = base64.b64decode(pending["data"])
+        try:
+            with revision_context(user=request.user, comment=_("从后台导入 %(name)s") % {"name": pending["name"]}):
+                result = import_issue(data=data, source_name=pending["name"], **options)
+        except ImportFailed as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:newsroom_issue_import"))
+        del request.session[IMPORT_SESSION_KEY]
+        self.message_user(request, summary_line(result), messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:newsroom_issue_change", args=[result.issue.pk]))
+
+    def _import_response(self, request, context):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("导入期刊文本"),
+            **context,
+        }
+        return TemplateResponse(request, "admin/newsroom/issue/import.html", context)
+
+
+def _plan_rows(result) -> list[dict]:
+    rows = []
+    for plan in result.plans:
+        parsed = plan.parsed
+        rows.append({
+            "position": plan.position,
+            "action": ACTION_LABELS[plan.action],
+            "is_conflict": plan.action == CONFLICT,
+            "headline": parsed.headline,
+            "bylines": "、".join(f"{c.name}（{c.role}）" for c in parsed.credits),
+            "paragraphs": len(parsed.paragraphs),
+            "zones": "、".join(f"{z.name}×{n}" for z, n in sorted(plan.zones.items(), key=lambda i: (-i[1], i[0].name))),
+            "unknown": "、".join(f"{name}×{n}" for name, n in sorted(plan.unknown_zones.items())),
+        })
+    return rows
 
 
 @admin.register(Reporter)
@@ -55,6 +247,6 @@ class ReporterAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("bylines"))
 
-    @admin.display(description=_("文章数"), ordering="_article_count")
+    @admin.display(description=gettext_lazy("文章数"), ordering="_article_count")
     def article_count(self, obj):
         return obj._article_count

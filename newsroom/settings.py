@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "taggit",
+    "django_prose_editor",
+    "reversion",
     "newsroom",
     "zones",
     "articles",

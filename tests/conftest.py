@@ -96,3 +96,141 @@ def make_article(db):
         return article
 
     return make
+
+
+# --- admin fixtures (issue 5): newsroom roles, logged-in clients, change-form POST data.
+
+
+def _staff_user(username: str, *, group: str, full_name: str):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username, password=f"{username}-password-1", is_staff=True, first_name=full_name)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor_user(db):
+    """A member of 编辑, the role created by the roles migration."""
+    return _staff_user("editor", group="编辑", full_name="王芳")
+
+
+@pytest.fixture
+def second_editor_user(db):
+    return _staff_user("editor2", group="编辑", full_name="李明")
+
+
+@pytest.fixture
+def reporter_user(db):
+    """A member of 记者, linked to the reporter 刘琴."""
+    from newsroom.models import Reporter
+
+    user = _staff_user("liuqin", group="记者", full_name="刘琴")
+    Reporter.objects.update_or_create(name="刘琴", defaults={"user": user})
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor_user):
+    client.force_login(editor_user)
+    return client
+
+
+@pytest.fixture
+def reporter_client(reporter_user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(reporter_user)
+    return client
+
+
+@pytest.fixture
+def draft_article(make_article):
+    """A complete draft by 刘琴, with no issue and no publication date."""
+    from articles.models import Article
+
+    article = make_article("成都高新区发布新政", status="draft", body="<p>成都高新区今年新增企业一千家。</p>")
+    Article.objects.filter(pk=article.pk).update(publish_at=None)
+    article.refresh_from_db()
+    return article
+
+
+@pytest.fixture
+def article_form_data():
+    """The POST body of the article change form for `article`, with `changes` applied."""
+    from django.utils import timezone
+
+    def build(article, **changes):
+        article.refresh_from_db()
+        local = timezone.localtime(article.publish_at) if article.publish_at else None
+        bylines = list(article.bylines.order_by("position", "id"))
+        mentions = list(article.zone_mentions.all())
+        data = {
+            "issue": article.issue_id or "",
+            "position": article.position,
+            "kicker": article.kicker,
+            "headline": article.headline,
+            "subheadline": article.subheadline,
+            "dateline": article.dateline,
+            "standfirst": article.standfirst,
+            "body": article.body,
+            "status": article.status,
+            "publish_at_0": local.strftime("%Y-%m-%d") if local else "",
+            "publish_at_1": local.strftime("%H:%M:%S") if local else "",
+            "tags": [t.pk for t in article.tags.all()],
+            "new_tags": "",
+            "excluded_zones": list(article.excluded_zones.values_list("pk", flat=True)),
+            "loaded_version": article.version,
+            "bylines-TOTAL_FORMS": len(bylines),
+            "bylines-INITIAL_FORMS": len(bylines),
+            "bylines-MIN_NUM_FORMS": 0,
+            "bylines-MAX_NUM_FORMS": 1000,
+            "zone_mentions-TOTAL_FORMS": len(mentions),
+            "zone_mentions-INITIAL_FORMS": len(mentions),
+            "zone_mentions-MIN_NUM_FORMS": 0,
+            "zone_mentions-MAX_NUM_FORMS": 1000,
+        }
+        for i, byline in enumerate(bylines):
+            data.update({
+                f"bylines-{i}-id": byline.pk, f"bylines-{i}-article": article.pk,
+                f"bylines-{i}-position": byline.position, f"bylines-{i}-reporter": byline.reporter_id,
+                f"bylines-{i}-role": byline.role,
+            })
+        for i, mention in enumerate(mentions):
+            data.update({
+                f"zone_mentions-{i}-id": mention.pk, f"zone_mentions-{i}-article": article.pk,
+                f"zone_mentions-{i}-zone": mention.zone_id,
+            })
+        data.update(changes)
+        return data
+
+    return build
+
+
+# --- search fixtures (issue 4): the seed's two articles, and a searcher over published ones.
+
+
+@pytest.fixture
+def seed_articles(imported_seed):
+    """(feature, jinan): the seed's 国家高新区 feature and its 济南高新区 report."""
+    from articles.models import Article
+
+    articles = imported_seed.articles.order_by("position")
+    feature, jinan = articles.get(headline__startswith="国家高新区"), articles.get(headline__startswith="济南")
+    assert Article.objects.published().count() == 2
+    return feature, jinan
+
+
+@pytest.fixture
+def found():
+    """found(q) -> the ids the search engine returns for q over published articles, best first."""
+    from articles.models import Article
+    from articles.search import parse_query
+    from articles.search_engine import search
+
+    def run(q, queryset=None):
+        queryset = Article.objects.published() if queryset is None else queryset
+        return list(search(queryset, parse_query(q)).ids)
+
+    return run

@@ -114,12 +114,12 @@ class TestImportIssue:
     def test_failure_while_writing_writes_nothing(self, monkeypatch):
         calls = []
 
-        def failing(article, zones):
+        def failing(article, parsed):
             calls.append(article.headline)
             if len(calls) == 2:
                 raise RuntimeError("disk full")
 
-        monkeypatch.setattr(loader, "write_zone_mentions", failing)
+        monkeypatch.setattr(loader, "write_bylines", failing)
         with pytest.raises(RuntimeError):
             run()
         assert calls == ["标题一", "标题二"]
@@ -143,3 +143,41 @@ class TestImportIssue:
         article = Article.objects.get()
         assert article.unknown_zones == {"宿迁高新区": 1}
         assert list(article.zones.values_list("name", flat=True)) == ["成都高新区"]
+
+
+@pytest.mark.django_db
+class TestImportAndEditing:
+    def test_reimport_keeps_zones_an_editor_removed_or_added(self):
+        from articles.models import ZoneMention
+        from zones.models import Zone
+
+        run()
+        article = Article.objects.get(position=1)
+        chengdu, kunming = Zone.objects.get(name="成都高新区"), Zone.objects.get(name="昆明高新区")
+        article.excluded_zones.add(chengdu)
+        article.zone_mentions.filter(zone=chengdu).delete()
+        ZoneMention.objects.create(article=article, zone=kunming, mentions=0, manual=True)
+        result = run(ISSUE.replace("第一段。", "第一段，又提到成都高新区。"))
+        assert [p.action for p in result.plans] == [UPDATE, UNCHANGED]
+        assert list(article.zones.values_list("name", flat=True)) == ["昆明高新区"]
+
+    def test_import_keeps_a_revision_with_bylines_and_zones(self):
+        from reversion.models import Version
+
+        from articles.models import Byline, ZoneMention
+
+        run(publish=True)
+        article = Article.objects.get(position=1)
+        revision = Version.objects.get_for_object(article).first().revision
+        assert revision.comment == "从 issue.txt 导入"
+        models = {v.content_type.model for v in revision.version_set.all()}
+        assert {"article", "byline", "zonemention"} <= models
+        assert Byline.objects.filter(article=article).count() == 1
+        assert ZoneMention.objects.filter(article=article).count() == 1
+
+    def test_publish_bumps_versions_so_stale_forms_see_it(self):
+        run()
+        before = Article.objects.get(position=1).version
+        run(publish=True)
+        article = Article.objects.get(position=1)
+        assert article.status == "published" and article.version == before + 1

@@ -250,3 +250,17 @@ class TestMoreCreditForms:
     def test_trailing_names_after_a_no_break_space(self):
         article = parse("标题\n\n本报讯 正文。\u00a0韩霄鹏\n").articles[0]
         assert article.credits == [Credit("韩霄鹏")]
+
+
+class TestHostileText:
+    def test_markup_and_template_syntax_are_kept_as_text(self):
+        issue = parse(
+            '<script>alert("x")</script>{{ request.user }}标题{% debug %}\n\n► 张三\n\n'
+            "本报讯 正文里有<img src=x onerror=alert(1)>和{{ settings.SECRET_KEY }}。\n\n"
+            "新闻<b>标题</b>二{{ x }}<script>alert(2)</script>很长很长很长很长很长很长很长很长很长很长\n\n► 李四\n\n第二篇。\n"
+        )
+        assert [a.headline for a in issue.articles] == [
+            '<script>alert("x")</script>{{ request.user }}标题{% debug %}',
+            "新闻<b>标题</b>二{{ x }}<script>alert(2)</script>很长很长很长很长很长很长很长很长很长很长",
+        ]
+        assert issue.articles[0].paragraphs[0].text == "正文里有<img src=x onerror=alert(1)>和{{ settings.SECRET_KEY }}。"

@@ -18,8 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from articles import workflow
 from articles.body import blocks_to_html, html_to_blocks
-from articles.models import Article, Byline, ZoneMention
+from articles.models import Article, Byline
+from articles.revisions import add_article_to_revision, revision_context
+from articles.zoning import article_zones_redetect, detection_text
 from newsroom.importing.parser import ParsedArticle, ParseError, parse_issue
 from newsroom.models import Issue, Reporter
 from zones.mentions import ZoneIndex
@@ -145,7 +148,7 @@ def import_issue(
     plans = plan_articles(issue=None if created else issue, parsed=parsed.articles, force=force)
     index = ZoneIndex.from_db()
     for plan in plans:
-        scan = index.scan(article_scan_text(plan.parsed))
+        scan = index.scan(detection_text(unsaved_article(plan.parsed)))
         plan.zones, plan.unknown_zones = scan.counts, scan.unknown
     result = ImportResult(
         source_name=source_name,
@@ -158,8 +161,9 @@ def import_issue(
         encoding=parsed.encoding,
     )
     if not dry_run:
-        with transaction.atomic():
-            write_issue(result, text=parsed.text, sha=sha, date=date, title=title, publish=publish)
+        comment = _("从 %(source)s 导入") % {"source": source_name}
+        with transaction.atomic(), revision_context(comment=comment):
+            write_issue(result, index=index, text=parsed.text, sha=sha, date=date, title=title, publish=publish)
     return result
 
 
@@ -216,17 +220,21 @@ def stale_articles(issue: Issue, plans: list[ArticlePlan]) -> list[Article]:
     return list(issue.articles.exclude(import_ref="").exclude(pk__in=matched))
 
 
-def article_scan_text(parsed: ParsedArticle) -> str:
-    parts = [parsed.kicker, parsed.headline, parsed.subheadline]
-    for block in parsed.blocks:
-        parts.extend([block.text, block.subtitle])
-    return "\n".join(p for p in parts if p)
+def unsaved_article(parsed: ParsedArticle) -> Article:
+    """The article a record would become, for the checks that read articles."""
+    return Article(
+        kicker=parsed.kicker,
+        headline=parsed.headline,
+        subheadline=parsed.subheadline,
+        dateline=parsed.dateline,
+        body=blocks_to_html([b.as_dict() for b in parsed.blocks]),
+    )
 
 
 # --- writing --------------------------------------------------------------------------
 
 
-def write_issue(result: ImportResult, *, text: str, sha: str, date, title, publish: bool) -> None:
+def write_issue(result: ImportResult, *, index: ZoneIndex, text: str, sha: str, date, title, publish: bool) -> None:
     issue = result.issue
     fields = issue_changes(issue, created=result.issue_created, text=text, sha=sha, source_name=result.source_name, date=date, title=title)
     publishing_now = publish and issue.status != Issue.Status.PUBLISHED
@@ -240,11 +248,9 @@ def write_issue(result: ImportResult, *, text: str, sha: str, date, title, publi
     publish_at = issue_publish_at(issue.date) if publish else None
     for plan in result.plans:
         if plan.writes:
-            write_article(plan, issue=issue, publish_at=publish_at)
+            write_article(plan, issue=issue, index=index, publish_at=publish_at)
     if publishing_now:
-        issue.articles.filter(status__in=[Article.Status.DRAFT, Article.Status.REVIEW]).update(
-            status=Article.Status.PUBLISHED, publish_at=publish_at
-        )
+        publish_issue_articles(issue, publish_at=publish_at)
 
 
 def issue_changes(issue: Issue, *, created: bool, text, sha, source_name, date, title) -> dict:
@@ -266,7 +272,15 @@ def issue_publish_at(date: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(date, dt.time.min), timezone.get_default_timezone())
 
 
-def write_article(plan: ArticlePlan, *, issue: Issue, publish_at) -> None:
+def publish_issue_articles(issue: Issue, *, publish_at) -> None:
+    # One save per article, not a bulk update, so that versions and revisions see it.
+    for article in issue.articles.filter(status__in=[Article.Status.DRAFT, Article.Status.REVIEW]):
+        workflow.apply_status(article, Article.Status.PUBLISHED, now=publish_at)
+        article.save()
+        add_article_to_revision(article)
+
+
+def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_at) -> None:
     parsed = plan.parsed
     article = plan.article or Article(issue=issue)
     if plan.article is None:
@@ -276,13 +290,14 @@ def write_article(plan: ArticlePlan, *, issue: Issue, publish_at) -> None:
     article.kicker, article.headline, article.subheadline = parsed.kicker, parsed.headline, parsed.subheadline
     article.dateline = parsed.dateline
     article.body = blocks_to_html([b.as_dict() for b in parsed.blocks])
-    article.unknown_zones = dict(sorted(plan.unknown_zones.items()))
     article.import_ref = parsed.headline
     article.import_fingerprint = plan.fingerprint
     article.save()
     write_bylines(article, parsed)
-    write_zone_mentions(article, plan.zones)
+    # Re-detection keeps the zones an editor added or removed by hand.
+    article_zones_redetect(article=article, index=index)
     article.update_search_text()
+    add_article_to_revision(article)
 
 
 def write_bylines(article: Article, parsed: ParsedArticle) -> None:
@@ -291,9 +306,3 @@ def write_bylines(article: Article, parsed: ParsedArticle) -> None:
         reporter, _created = Reporter.objects.get_or_create(name=credit.name)
         Byline.objects.create(article=article, reporter=reporter, role=credit.role, position=position)
 
-
-def write_zone_mentions(article: Article, zones: Counter) -> None:
-    article.zone_mentions.all().delete()
-    ZoneMention.objects.bulk_create(
-        ZoneMention(article=article, zone=zone, mentions=count) for zone, count in zones.items()
-    )

@@ -32,6 +32,8 @@ SENTENCE_ENDS = "。！？!?…；;：:"
 CLOSERS = "”’）)》」』\"'"
 SHORT_LINE_MAX = 40
 CLAUSE_HEADING_MAX = 16
+HEADLINE_MAX = 100
+CLAUSE_ENDS = ("。", "；", ";", "：", ":", "，", ",")
 CLAUSE_MARKS = "，,、；;"
 BYLINE_MARKS = ("►", "▶")
 INDENT = " \t\u3000\u00a0"
@@ -211,9 +213,15 @@ def is_title_block(block: RawBlock, max_lines: int = 3) -> bool:
 
 
 def is_headline_block(block: RawBlock) -> bool:
-    """Like a title block, but a headline may end in ？ or ！ (高新区如何破局？)."""
+    """A headline before a byline or a dateline: up to three lines that end no clause.
+
+    It may end in ？ or ！ (高新区如何破局？) and may be longer than a section heading,
+    since the byline or dateline after it already marks the article start.
+    """
     return len(block.lines) <= 3 and all(
-        len(line) <= SHORT_LINE_MAX and not line.startswith(BYLINE_MARKS) and not line.rstrip(CLOSERS).endswith("。")
+        len(line) <= HEADLINE_MAX
+        and not line.startswith(BYLINE_MARKS)
+        and not line.rstrip(CLOSERS).endswith(CLAUSE_ENDS)
         for line in block.lines
     )
 

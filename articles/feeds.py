@@ -1,0 +1,81 @@
+"""Atom feeds: the latest articles, and those of one zone or one topic."""
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from taggit.models import Tag
+
+from articles.public import byline_names, excerpt, latest_article_cards
+from newsroom.site import SITE_NAME, SITE_TAGLINE
+from zones.models import Zone
+
+FEED_ITEMS = 20
+
+
+class LatestFeed(Feed):
+    feed_type = Atom1Feed
+    subtitle = SITE_TAGLINE
+
+    def title(self, obj=None):
+        return str(SITE_NAME)
+
+    def link(self, obj=None):
+        return reverse("home")
+
+    def articles(self, obj):
+        return latest_article_cards()
+
+    def items(self, obj=None):
+        # Tags are prefetched because every entry lists them as categories.
+        return self.articles(obj).prefetch_related("tags")[:FEED_ITEMS]
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        return excerpt(item, length=200)
+
+    def item_author_name(self, item):
+        return "、".join(byline_names(item)) or None
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [tag.name for tag in item.tags.all()]
+
+
+class ZoneFeed(LatestFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Zone, slug=slug)
+
+    def title(self, obj=None):
+        return f"{SITE_NAME} · {obj.name}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def articles(self, obj):
+        return latest_article_cards().filter(zones=obj)
+
+
+class TagFeed(LatestFeed):
+    def get_object(self, request, slug):
+        tag = get_object_or_404(Tag, slug=slug)
+        if not latest_article_cards().filter(tags=tag).exists():
+            raise Http404
+        return tag
+
+    def title(self, obj=None):
+        return _("%(site)s · 话题：%(tag)s") % {"site": SITE_NAME, "tag": obj.name}
+
+    def link(self, obj=None):
+        return reverse("tags:detail", kwargs={"slug": obj.slug})
+
+    def articles(self, obj):
+        return latest_article_cards().filter(tags=obj)

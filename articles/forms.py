@@ -1,0 +1,163 @@
+"""Admin forms for articles: the rich-text body, the workflow check and edit-conflict guard."""
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
+
+from articles import workflow
+from articles.body import sanitize_html
+from articles.models import Article
+from articles.revisions import (
+    compare_snapshots,
+    find_version,
+    last_change,
+    snapshot_from_version,
+    snapshot_of_article,
+)
+
+# What the editor offers, and nothing more: it matches the allowlist of our sanitizer.
+BODY_EXTENSIONS = {
+    "Bold": True,
+    "Heading": {"levels": [2, 3]},
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+    "Blockquote": True,
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "HardBreak": True,
+}
+
+
+def body_field() -> ProseEditorFormField:
+    # prose-editor's sanitize hook runs our one sanitizer (articles.body), so the editor
+    # and every other write path agree on what HTML survives.
+    return ProseEditorFormField(
+        label=gettext_lazy("正文"),
+        required=False,
+        config={"extensions": BODY_EXTENSIONS},
+        sanitize=sanitize_html,
+        widget=AdminProseEditorWidget,
+    )
+
+
+class EditConflict:
+    """What a stale form is told: who saved in between, when, and what they changed."""
+
+    def __init__(self, *, article: Article, loaded_version: int):
+        self.change = last_change(article=article)
+        self.loaded_version = loaded_version
+        old = find_version(article=article, number=loaded_version)
+        self.diffs = [] if old is None else [
+            d for d in compare_snapshots(snapshot_from_version(old), snapshot_of_article(article)) if d.changed
+        ]
+
+    @property
+    def message(self) -> str:
+        return _(
+            "保存未成功：你打开本文时是第%(loaded)s版，之后%(who)s于%(when)s保存了第%(current)s版。"
+            "你的修改仍保留在表单中；请对照下方对方的改动，核对后再次保存（将以你的内容为准）。"
+        ) % {
+            "loaded": self.loaded_version,
+            "who": self.change.who,
+            "when": workflow.format_local(self.change.when),
+            "current": self.change.version,
+        }
+
+
+class VersionGuardMixin:
+    """Carries the version a form was loaded from and refuses a save made from a stale one."""
+
+    conflict: EditConflict | None = None
+
+    def _init_version_guard(self):
+        if self.instance.pk is not None:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def check_version(self, loaded_version: int | None) -> None:
+        if self.instance.pk is None or loaded_version is None:
+            return
+        current = Article.objects.get(pk=self.instance.pk)
+        if current.version == loaded_version:
+            return
+        self.conflict = EditConflict(article=current, loaded_version=loaded_version)
+        # Saving again after reading the conflict is a deliberate choice, so the form now
+        # carries the current version; the editor's own text stays as they typed it.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_version")] = current.version
+        raise ValidationError(self.conflict.message, code="stale")
+
+
+def loaded_version_field() -> forms.IntegerField:
+    return forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ArticleAdminForm(VersionGuardMixin, forms.ModelForm):
+    loaded_version = loaded_version_field()
+    # Set by ArticleAdmin.get_form: the workflow check needs to know who is saving.
+    user = None
+
+    class Meta:
+        model = Article
+        fields = [
+            "issue", "position", "kicker", "headline", "subheadline", "dateline", "standfirst", "body",
+            "status", "publish_at", "tags", "excluded_zones",
+        ]
+        help_texts = {"publish_at": gettext_lazy("北京时间。填写将来的时间即为排期发布。")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "body" in self.fields:
+            self.fields["body"] = body_field()
+        self._init_version_guard()
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_version(cleaned.get("loaded_version"))
+        self._check_transition(cleaned)
+        return cleaned
+
+    def _check_transition(self, cleaned) -> None:
+        to_status = cleaned.get("status")
+        if not to_status or self.user is None:
+            return
+        # self.instance still holds the stored values here; the form applies its own later.
+        problem = workflow.transition_problem(user=self.user, article=self._proposed(cleaned), to_status=to_status)
+        if problem:
+            raise ValidationError(problem, code="transition")
+
+    def _proposed(self, cleaned) -> Article:
+        """The stored article with this form's headline and body, for the completeness check."""
+        article = Article.objects.get(pk=self.instance.pk) if self.instance.pk else Article()
+        article.headline = cleaned.get("headline", article.headline)
+        article.body = cleaned.get("body", article.body)
+        return article
+
+
+class ArticleChangeListForm(VersionGuardMixin, forms.ModelForm):
+    """The list_editable row form: it carries its row's version too."""
+
+    loaded_version = loaded_version_field()
+
+    class Meta:
+        model = Article
+        fields = ["position", "publish_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._init_version_guard()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.has_changed():
+            self.check_version(cleaned.get("loaded_version"))
+        return cleaned
+
+
+class IssueImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("期刊文本文件"), help_text=gettext_lazy("UTF-8、GB18030 或 UTF-16 编码的 .txt 文件。"))
+    number = forms.IntegerField(label=gettext_lazy("期号"), required=False, min_value=1)
+    date = forms.DateField(label=gettext_lazy("出版日期"), required=False)
+    title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=200)
+    force = forms.BooleanField(label=gettext_lazy("覆盖编辑改过的文章"), required=False)

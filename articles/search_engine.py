@@ -1,0 +1,148 @@
+"""Full-text queries over articles: FTS5 and bm25() on SQLite, tsquery and ts_rank_cd on PostgreSQL.
+
+Queries are built only from tokenizer output. On SQLite each phrase becomes a
+double-quoted FTS5 string, so no operator (AND, NEAR, *, -, column filters) can come
+from the reader; on PostgreSQL each phrase is a bound parameter of phraseto_tsquery(),
+which reads plain text and has no operators at all.
+
+A search takes the newest RESULT_LIMIT matches and ranks those: headline matches
+first, then by bm25() or ts_rank_cd(), then the newest. When more than RESULT_LIMIT
+articles match, the relevance score is skipped and headline matches come first, each
+group newest first: bm25() computes its statistics over every matching row of the
+whole table, which for a bigram phrase in 100,000 articles takes far longer than the
+page may (docs/benchmarks.md). A broad query in a news archive wants recent articles.
+"""
+import json
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from articles.search import ParsedQuery
+from articles.search_index import FTS_TABLE, HEADLINE_VECTOR_COLUMN, VECTOR_COLUMN
+
+RESULT_LIMIT = 1000
+# bm25() column weights: a headline token counts ten times a body token.
+HEADLINE_WEIGHT = 10.0
+BODY_WEIGHT = 1.0
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    ids: tuple[int, ...] = ()  # article ids, best first
+    more: bool = False  # more articles matched than `ids` holds
+
+
+def matching(queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+    """The rows of `queryset` that match `query`, unranked and unbounded (the admin)."""
+    if not query:
+        return queryset.none()
+    if query.phrases:
+        queryset = _backend(queryset.db).match(queryset, query.phrases)
+    return _scan(queryset, query)
+
+
+def search(queryset: QuerySet, query: ParsedQuery, *, limit: int = RESULT_LIMIT) -> SearchResults:
+    """The ids of the matching rows of `queryset`, best first, at most `limit` of them."""
+    if not query:
+        return SearchResults()
+    candidates = list(_newest_matches(queryset, query)[: limit + 1])
+    ids, more = candidates[:limit], len(candidates) > limit
+    if query.phrases and ids:
+        ids = _backend(queryset.db).rank(ids, query.phrases, score=not more, using=queryset.db)
+    # Single characters alone give nothing to rank by: the newest come first.
+    return SearchResults(ids=tuple(ids), more=more)
+
+
+def _newest_matches(queryset: QuerySet, query: ParsedQuery):
+    if query.phrases:
+        queryset = _backend(queryset.db).newest(queryset, query.phrases)
+    else:
+        queryset = queryset.order_by("-pk")
+    return _scan(queryset, query).values_list("pk", flat=True)
+
+
+def _scan(queryset: QuerySet, query: ParsedQuery) -> QuerySet:
+    # A single Han character is in search_text exactly when it is in the article,
+    # since every character of a run appears in one of its bigrams.
+    for char in query.scans:
+        queryset = queryset.filter(search_text__contains=char)
+    return queryset
+
+
+def _backend(using: str):
+    vendor = connections[using].vendor
+    if vendor not in BACKENDS:
+        raise NotImplementedError(f"full-text search is not available on {vendor}")
+    return BACKENDS[vendor]
+
+
+def fts5_query(phrases, *, column: str | None = None) -> str:
+    """An FTS5 MATCH string: every phrase double-quoted, all ANDed, optionally in one column."""
+    quoted = ['"' + " ".join(tokens).replace('"', '""') + '"' for tokens in phrases]
+    expression = " AND ".join(quoted)
+    return f"{column} : ({expression})" if column else expression
+
+
+class SQLiteBackend:
+    match_sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+
+    def match(self, queryset, phrases):
+        return queryset.filter(pk__in=RawSQL(self.match_sql, [fts5_query(phrases)]))
+
+    def newest(self, queryset, phrases):
+        # The FTS5 table has no model, hence extra(). Joined and ordered by its rowid,
+        # FTS5 walks its doclists newest first and stops at the LIMIT.
+        return queryset.extra(
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE}.rowid = articles_article.id", f"{FTS_TABLE} MATCH %s"],
+            params=[fts5_query(phrases)],
+            order_by=[f"-{FTS_TABLE}.rowid"],
+        )
+
+    def rank(self, ids, phrases, *, score, using):
+        # `rowid >= lowest` lets FTS5 skip the older part of every doclist. The unary
+        # + keeps `IN` away from FTS5: as an index constraint it would restart the
+        # full-text query, and bm25()'s statistics, once per id.
+        relevance = f"bm25({FTS_TABLE}, %s, %s)," if score else ""
+        sql = (
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid >= %s"
+            " AND +rowid IN (SELECT value FROM json_each(%s))"
+            f" ORDER BY rowid IN ({self.match_sql} AND rowid >= %s) DESC, {relevance} rowid DESC"
+        )
+        lowest = min(ids)
+        params = [fts5_query(phrases), lowest, json.dumps(ids), fts5_query(phrases, column="headline"), lowest]
+        params += [HEADLINE_WEIGHT, BODY_WEIGHT] if score else []
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+
+class PostgreSQLBackend:
+    vector = f'"articles_article"."{VECTOR_COLUMN}"'
+
+    def tsquery(self, phrases) -> tuple[str, list[str]]:
+        sql = " && ".join(["phraseto_tsquery('simple', %s)"] * len(phrases))
+        return f"({sql})", [" ".join(tokens) for tokens in phrases]
+
+    def match(self, queryset, phrases):
+        tsquery, params = self.tsquery(phrases)
+        return queryset.filter(RawSQL(f"{self.vector} @@ {tsquery}", params, output_field=BooleanField()))
+
+    def newest(self, queryset, phrases):
+        return self.match(queryset, phrases).order_by("-pk")
+
+    def rank(self, ids, phrases, *, score, using):
+        tsquery, params = self.tsquery(phrases)
+        relevance = f"ts_rank_cd({VECTOR_COLUMN}, {tsquery}) DESC," if score else ""
+        sql = (
+            "SELECT id FROM articles_article WHERE id = ANY(%s)"
+            f" ORDER BY {HEADLINE_VECTOR_COLUMN} @@ {tsquery} DESC, {relevance} id DESC"
+        )
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [list(ids), *params, *(params if score else [])])
+            return [row[0] for row in cursor.fetchall()]
+
+
+BACKENDS = {"sqlite": SQLiteBackend(), "postgresql": PostgreSQLBackend()}

@@ -1,0 +1,84 @@
+"""The sitemap: published articles and issues, and the pages that list them."""
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+from taggit.models import Tag
+
+from articles.models import Article
+from newsroom.models import Issue, Reporter
+from zones.models import Zone
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.8
+
+    def items(self):
+        return Article.objects.published().order_by("-publish_at", "-id")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class IssueSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.6
+
+    def items(self):
+        return Issue.objects.published().order_by("-number")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+def _with_published_articles(queryset, lookup: str):
+    """Rows that at least one published article points at (no empty, draft-only pages)."""
+    published = Article.objects.published().values(lookup)
+    return queryset.filter(pk__in=published).order_by("pk")
+
+
+class ZoneSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self):
+        return _with_published_articles(Zone.objects.all(), "zones")
+
+
+class ReporterSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self):
+        return _with_published_articles(Reporter.objects.all(), "bylines__reporter")
+
+
+class TagSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self):
+        return _with_published_articles(Tag.objects.all(), "tags")
+
+    def location(self, item):
+        return reverse("tags:detail", kwargs={"slug": item.slug})
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 1.0
+
+    def items(self):
+        return ["home", "issues:archive", "zones:index"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+SITEMAPS = {
+    "sections": SectionSitemap,
+    "articles": ArticleSitemap,
+    "issues": IssueSitemap,
+    "zones": ZoneSitemap,
+    "reporters": ReporterSitemap,
+    "tags": TagSitemap,
+}

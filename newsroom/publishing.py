@@ -1,0 +1,58 @@
+"""Publishing an issue: the issue and all its ready articles, in one transaction or not at all."""
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from articles import workflow
+from articles.models import Article
+from articles.revisions import revision_context
+from newsroom.models import Issue
+
+
+@dataclass(frozen=True)
+class IssuePublication:
+    issue: Issue
+    published: list[Article]
+
+
+def incomplete_articles(*, issue: Issue) -> list[str]:
+    """One line per article that lacks a headline, body or reporter, in issue order."""
+    problems = []
+    for article in issue.articles.exclude(status=Article.Status.ARCHIVED).order_by("position", "pk"):
+        if missing := workflow.missing_for_publication(article):
+            problems.append(
+                _("第%(position)s篇《%(headline)s》缺少%(missing)s") % {
+                    "position": article.position,
+                    "headline": article.headline or _("无标题"),
+                    "missing": "、".join(missing),
+                }
+            )
+    return problems
+
+
+def issue_publish(*, issue: Issue, user) -> IssuePublication:
+    """Publish the issue and every article in it that is not archived.
+
+    Refuses (WorkflowError listing every incomplete article) before writing anything.
+    Articles with a future publish_at stay scheduled; the others are published now.
+    """
+    if not workflow.can_publish(user):
+        raise workflow.WorkflowError([_("你没有发布权限")])
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update().get(pk=issue.pk)
+        if problems := incomplete_articles(issue=issue):
+            raise workflow.WorkflowError(problems)
+        now = timezone.now()
+        published = []
+        with revision_context(user=user, comment=_("随%(issue)s发布") % {"issue": issue}):
+            for article in issue.articles.select_for_update().exclude(status=Article.Status.ARCHIVED):
+                if article.status != Article.Status.PUBLISHED:
+                    workflow.apply_status(article, Article.Status.PUBLISHED, now=now)
+                    article.save()
+                    published.append(article)
+        issue.status = Issue.Status.PUBLISHED
+        issue.published_at = issue.published_at or now
+        issue.save(update_fields=["status", "published_at", "updated_at"])
+    return IssuePublication(issue=issue, published=published)

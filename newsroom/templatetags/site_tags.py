@@ -1,0 +1,50 @@
+"""Template helpers for the public site: names, bylines, excerpts, safe JSON-LD."""
+import json
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from articles.public import excerpt as article_excerpt
+from newsroom.site import SITE_NAME, SITE_TAGLINE
+
+register = template.Library()
+
+# The same escapes as django.utils.html.json_script: inside <script>, "</script>" or
+# "<!--" in a headline must not end the element, so <, > and & become \u escapes.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def site_name():
+    return SITE_NAME
+
+
+@register.simple_tag
+def site_tagline():
+    return SITE_TAGLINE
+
+
+@register.filter
+def excerpt(article, length=110):
+    return article_excerpt(article, length=int(length))
+
+
+@register.filter(is_safe=True)
+def json_ld(value):
+    """A <script type="application/ld+json"> element; json_script only emits application/json."""
+    data = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(data))
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path=None):
+    """An absolute URL for `path` (default: this page, keeping only ?page=N past page 1)."""
+    request = context["request"]
+    if path is None:
+        path = request.path
+        page = request.GET.get("page")
+        if page and page.isdigit() and page != "1":
+            path = f"{path}?page={page}"
+    return request.build_absolute_uri(path)

@@ -1,0 +1,237 @@
+"""The public site in a real browser: Playwright for Python driving Debian's Chromium.
+
+Locally these tests skip when /usr/bin/chromium is missing; in CI (the CI environment
+variable is set) a missing browser is a failure, so they can never be skipped silently.
+Screenshots go to $NEWSROOM_SCREENSHOT_DIR when it is set (docs/screenshots/ for the
+README), otherwise to a temporary folder.
+"""
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+WIDTHS = {"phone": (360, 780), "desktop": (1440, 1000)}
+FEATURE = "国家高新区忙开局奋力“开门红”"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+
+def browser_test(cls):
+    """Marks a class of browser tests. The live server runs in another thread, so the data
+    must be committed; serialized_rollback restores the reference zones afterwards."""
+    cls = pytest.mark.browser(cls)
+    return pytest.mark.django_db(transaction=True, serialized_rollback=True)(cls)
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {CHROMIUM} is missing: install Debian's chromium package")
+    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser tests")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    # Playwright's sync API runs an event loop in this thread, which makes Django refuse
+    # the ORM calls that fixtures and the live server make from it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def reference_zones(transactional_db):
+    """The zones the data migration loads, which an earlier live-server test's flush may
+    have removed when its rollback could not restore them; loading is idempotent."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from zones.models import Zone
+    from zones.reference import load_reference_zones
+
+    ContentType.objects.clear_cache()
+    load_reference_zones(Zone)
+
+
+@pytest.fixture
+def imported_seed(reference_zones, imported_seed):
+    return imported_seed
+
+
+@pytest.fixture
+def site(live_server, imported_seed):
+    """The seed issue, published, behind a live server."""
+    return live_server.url
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path) -> Path:
+    path = Path(os.environ.get("NEWSROOM_SCREENSHOT_DIR") or tmp_path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def feature_path(issue) -> str:
+    return issue.articles.get(position=1).get_absolute_url()
+
+
+@browser_test
+class TestReading:
+    def test_reader_follows_links_from_home_to_article_zone_issue_and_reporter(self, page, site):
+        page.goto(site + "/")
+        expect(page.locator("h1")).to_have_text("第1期")
+
+        page.get_by_role("link", name=FEATURE).first.click()
+        expect(page.locator("h1")).to_have_text(FEATURE)
+        expect(page.locator(".story__body h2")).to_have_text(["“新”潮涌动", "“谋”上发力", "“优”无止境"])
+        expect(page.locator(".story__meta .byline")).to_have_text("刘琴")
+
+        page.locator(".chips").get_by_role("link", name="成都高新区").click()
+        expect(page.locator("h1")).to_have_text("成都高新区")
+        expect(page.locator(".facts")).to_contain_text("成都高新技术产业开发区")
+        expect(page.locator(".card__headline")).to_have_text([FEATURE])
+
+        page.locator(".card__issue").first.click()
+        expect(page).to_have_url(site + "/issues/1/")
+        expect(page.locator(".toc .card__headline")).to_have_text([FEATURE, "济南高新区探索对外开放新格局"])
+
+        page.get_by_role("link", name="韩霄鹏").click()
+        expect(page).to_have_url(site + "/reporters/han-xiao-peng/")
+        expect(page.locator("h1")).to_have_text("韩霄鹏")
+        expect(page.locator(".card__headline")).to_have_text(["济南高新区探索对外开放新格局"])
+
+    def test_header_search_box_goes_to_the_search_page(self, page, site):
+        page.goto(site + "/")
+        page.get_by_role("searchbox", name="搜索文章").fill("高新")
+        page.get_by_role("button", name="搜索").click()
+        expect(page).to_have_url(re.compile(r"/search/\?q=%E9%AB%98%E6%96%B0$"))
+
+
+PAGE_TYPES = {
+    "home": lambda issue: "/",
+    "issue archive": lambda issue: "/issues/",
+    "issue": lambda issue: "/issues/1/",
+    "article": feature_path,
+    "zone directory": lambda issue: "/zones/",
+    "zone": lambda issue: "/zones/cheng-du-gao-xin-qu/",
+    "reporter": lambda issue: "/reporters/liu-qin/",
+    "not found": lambda issue: "/no-such-page/",
+}
+
+
+@browser_test
+class TestAccessibility:
+    @pytest.mark.parametrize("page_type", list(PAGE_TYPES))
+    def test_page_has_no_serious_or_critical_axe_violations(self, page, site, imported_seed, page_type):
+        page.goto(site + PAGE_TYPES[page_type](imported_seed))
+        violations = Axe().run(page).response["violations"]
+        blocking = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+            for v in violations
+            if v["impact"] in BLOCKING_IMPACTS
+        ]
+        assert blocking == []
+
+
+@browser_test
+class TestResponsiveLayout:
+    @pytest.mark.parametrize("device", list(WIDTHS))
+    @pytest.mark.parametrize("name", ["home", "article"])
+    def test_page_fits_the_width_and_is_screenshotted(self, browser, site, imported_seed, screenshot_dir, name, device):
+        width, height = WIDTHS[device]
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            device_scale_factor=2 if device == "phone" else 1,
+            locale="zh-CN",
+        )
+        page = context.new_page()
+        page.goto(site + PAGE_TYPES[name](imported_seed))
+        # Nothing may stick out sideways: a phone reader must never scroll horizontally.
+        assert page.evaluate("document.documentElement.scrollWidth") == width
+        path = screenshot_dir / f"{name}-{device}.png"
+        page.screenshot(path=str(path))
+        context.close()
+        assert path.stat().st_size > 10_000
+
+
+@browser_test
+class TestTypography:
+    def test_article_body_is_set_for_chinese_reading(self, page, site, imported_seed):
+        page.goto(site + feature_path(imported_seed))
+        style = page.evaluate(
+            """() => {
+                const body = getComputedStyle(document.querySelector('.story__body'));
+                const story = document.querySelector('.story');
+                return {
+                    align: body.textAlign,
+                    lineHeight: parseFloat(body.lineHeight) / parseFloat(body.fontSize),
+                    measureEm: story.getBoundingClientRect().width / parseFloat(body.fontSize),
+                    font: getComputedStyle(document.body).fontFamily,
+                };
+            }"""
+        )
+        assert style["align"] == "justify"
+        assert 1.6 <= style["lineHeight"] <= 1.9
+        assert 34 <= style["measureEm"] <= 40
+        # Latin faces first, so digits and Latin words use them; CJK faces after.
+        fonts = [f.strip().strip('"') for f in style["font"].split(",")]
+        assert fonts.index("Arial") < fonts.index("PingFang SC") < fonts.index("Noto Sans CJK SC")
+
+    def test_emphasis_is_bold_never_italic(self, page, site):
+        page.goto(site + "/")
+        style = page.evaluate(
+            """() => {
+                const em = document.createElement('em');
+                em.textContent = '强调';
+                document.querySelector('main').append(em);
+                const s = getComputedStyle(em);
+                return [s.fontStyle, s.fontWeight];
+            }"""
+        )
+        assert style == ["normal", "700"]
+
+    def test_print_hides_navigation_and_search(self, page, site, imported_seed):
+        page.goto(site + feature_path(imported_seed))
+        page.emulate_media(media="print")
+        expect(page.locator(".site-nav")).to_be_hidden()
+        expect(page.locator(".search")).to_be_hidden()
+        expect(page.locator(".story__headline")).to_be_visible()
+
+
+class TestBrowserRequirement:
+    """Without Chromium the browser tests skip locally, but fail in CI."""
+
+    def test_missing_chromium_skips_locally(self, monkeypatch, tmp_path):
+        monkeypatch.setattr("tests.test_browser_site.CHROMIUM", tmp_path / "chromium")
+        monkeypatch.delenv("CI", raising=False)
+        with pytest.raises(pytest.skip.Exception, match="not found: install Debian's chromium"):
+            require_chromium()
+
+    def test_missing_chromium_fails_in_ci(self, monkeypatch, tmp_path):
+        monkeypatch.setattr("tests.test_browser_site.CHROMIUM", tmp_path / "chromium")
+        monkeypatch.setenv("CI", "true")
+        with pytest.raises(pytest.fail.Exception, match="CI is set but"):
+            require_chromium()
