@@ -118,7 +118,8 @@ def articles_transition(
     """
     loaded_versions = loaded_versions or {}
     with transaction.atomic():
-        locked = list(Article.objects.select_for_update().filter(pk__in=[a.pk for a in articles]))
+        # of=self: the default ordering joins the nullable issue, which PostgreSQL cannot lock.
+        locked = list(Article.objects.select_for_update(of=("self",)).filter(pk__in=[a.pk for a in articles]))
         problems = [p for a in locked for p in _problems(a, to_status, user, loaded_versions.get(a.pk))]
         if problems:
             raise WorkflowError(problems)

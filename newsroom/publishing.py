@@ -47,7 +47,7 @@ def issue_publish(*, issue: Issue, user) -> IssuePublication:
         now = timezone.now()
         published = []
         with revision_context(user=user, comment=_("随%(issue)s发布") % {"issue": issue}):
-            for article in issue.articles.select_for_update().exclude(status=Article.Status.ARCHIVED):
+            for article in issue.articles.select_for_update(of=("self",)).exclude(status=Article.Status.ARCHIVED):
                 if article.status != Article.Status.PUBLISHED:
                     workflow.apply_status(article, Article.Status.PUBLISHED, now=now)
                     article.save()
