@@ -5,10 +5,8 @@ articles: the round trip is also the backup.
 """
 from collections import defaultdict
 
-from articles.models import Article
+from articles.models import Article, Byline
 from newsroom.models import Issue
-
-ROLE_PREFIXES = {"记者": "记者", "通讯员": "通讯员"}
 
 
 def issue_articles(issue: Issue) -> list[Article]:
@@ -62,14 +60,17 @@ def issue_export_data(issue: Issue) -> dict:
 
 
 def byline_text(bylines) -> str:
-    """`► 刘琴` or `► 记者 张三 李四 通讯员 王五`; unroled names come first, as the format needs."""
-    ordered = sorted(bylines, key=lambda b: b.role in ROLE_PREFIXES)
-    parts, role = [], None
-    for b in ordered:
-        if b.role in ROLE_PREFIXES and b.role != role:
-            parts.append(ROLE_PREFIXES[b.role])
-        role = b.role
-        parts.append(b.reporter.name)
+    """`► 刘琴` or `► 记者 张三 通讯员 王五 作者 李四`, in byline order.
+
+    A role word applies to the names after it, so one is written wherever the role
+    changes; 作者 switches back to names without a role.
+    """
+    parts, role = [], Byline.Role.AUTHOR
+    for byline in bylines:
+        if byline.role != role:
+            parts.append(byline.role)
+            role = byline.role
+        parts.append(byline.reporter.name)
     return "► " + " ".join(parts)
 
 

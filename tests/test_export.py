@@ -80,3 +80,15 @@ class TestExportIssue:
     def test_missing_issue(self, db):
         with pytest.raises(CommandError, match="第 9 期不存在。"):
             export(9)
+
+    def test_round_trip_keeps_byline_order_across_roles(self, tmp_path):
+        text = "标题\n\n► 记者 张三 通讯员 周平\n\n第一段。 李四\n"
+        (tmp_path / "a.txt").write_text(text)
+        call_command("import_issue", str(tmp_path / "a.txt"), stdout=StringIO())
+        exported = export(1, "--format", "text")
+        assert "► 记者 张三 通讯员 周平 作者 李四" in exported
+        (tmp_path / "b.txt").write_text(exported)
+        call_command("import_issue", str(tmp_path / "b.txt"), "--number", "2", stdout=StringIO())
+        a, b = Article.objects.order_by("issue__number")
+        assert list(b.bylines.values_list("reporter__name", "role")) == [("张三", "记者"), ("周平", "通讯员"), ("李四", "作者")]
+        assert article_signature(a) == article_signature(b)

@@ -264,3 +264,82 @@ class TestHostileText:
             "新闻<b>标题</b>二{{ x }}<script>alert(2)</script>很长很长很长很长很长很长很长很长很长很长",
         ]
         assert issue.articles[0].paragraphs[0].text == "正文里有<img src=x onerror=alert(1)>和{{ settings.SECRET_KEY }}。"
+
+
+class TestReviewedLayouts:
+    """Layouts found by review, each once misread."""
+
+    def test_last_paragraph_with_trailing_names_is_not_the_next_headline(self):
+        issue = parse("标题一\n\n► 刘琴\n\n第一段正文。\n\n园区将继续深化改革，努力走在前列。 赵敏\n\n标题二\n\n本报讯 第二篇正文。\n")
+        assert [(a.headline, a.subheadline) for a in issue.articles] == [("标题一", ""), ("标题二", "")]
+        assert issue.articles[0].credits == [Credit("刘琴"), Credit("赵敏")]
+        assert issue.articles[0].paragraphs[-1].text == "园区将继续深化改革，努力走在前列。"
+
+    @pytest.mark.parametrize("last", ["大家加油干！", "处处涌动着新热潮……", "这是为什么？"])
+    def test_last_paragraph_ending_a_sentence_is_not_a_headline(self, last):
+        issue = parse(f"标题一\n\n► 刘琴\n\n第一段正文。\n\n{last}\n\n标题二\n\n本报讯 第二篇正文。\n")
+        assert [a.headline for a in issue.articles] == ["标题一", "标题二"]
+        assert issue.articles[0].paragraphs[-1].text == last
+
+    def test_trailing_names_on_the_last_line_of_a_block(self):
+        issue = parse("标题一\n\n► 张三\n\n正文第一段。\n\n下一步，园区将走在前列。\n韩霄鹏\n\n标题二\n\n本报讯 正文二。\n")
+        assert [a.headline for a in issue.articles] == ["标题一", "标题二"]
+        assert issue.articles[0].credits == [Credit("张三"), Credit("韩霄鹏")]
+
+    @pytest.mark.parametrize(
+        "text, line, headline",
+        [
+            ("标题一\n\n► 张三\n\n标题二\n\n► 李四\n\n正文第一段。\n", 1, "标题一"),
+            ("标题一\n\n► 张三\n\n正文。\n\n标题二\n\n► 李四\n\n标题三\n\n本报讯 正文第三篇。\n", 7, "标题二"),
+        ],
+    )
+    def test_headline_without_body_before_another_article(self, text, line, headline):
+        with pytest.raises(ParseError) as e:
+            parse(text)
+        assert (e.value.line, e.value.message) == (line, f"标题“{headline}”后面没有正文。")
+
+    @pytest.mark.parametrize(
+        "first, second, joined",
+        [
+            ("园区围绕集成电路、新型显示、", "生物医药等产业布局。", "园区围绕集成电路、新型显示、生物医药等产业布局。"),
+            ("截至目前,园区已累计投入资金超过12", "0亿元,带动就业。", "截至目前，园区已累计投入资金超过120亿元，带动就业。"),
+            ("研发人员正在调试一台新型mass", "spectrometer,效果很好。", "研发人员正在调试一台新型mass spectrometer，效果很好。"),
+        ],
+    )
+    def test_short_fragments_cut_by_a_page_break_are_not_headings(self, first, second, joined):
+        article = parse(f"标题\n\n► 张三\n\n导语。\n\n{first}\n\n{second}\n").articles[0]
+        assert [b.text for b in article.blocks] == ["导语。", joined]
+
+    def test_paragraph_starting_with_benbao_is_no_dateline(self):
+        article = parse("标题\n\n► 刘琴\n\n本报记者日前从国网电力公司获悉，项目开工。\n").articles[0]
+        assert article.dateline == ""
+        assert article.paragraphs[0].text == "本报记者日前从国网电力公司获悉，项目开工。"
+
+    def test_dateline_on_a_line_of_its_own(self):
+        article = parse("标题一\n\n本报讯（记者 张三）\n\n第一段正文。\n").articles[0]
+        assert (article.subheadline, article.dateline, article.credits) == ("", "本报讯", [Credit("张三", "记者")])
+        assert [p.text for p in article.paragraphs] == ["第一段正文。"]
+
+    def test_intern_and_padded_names(self):
+        assert parse_credits("记者 王晓明 实习生 李娜 记者 王\u3000芳 作者 赵六") == [
+            Credit("王晓明", "记者"), Credit("李娜", "作者"), Credit("王芳", "记者"), Credit("赵六", "作者")
+        ]
+
+    def test_brackets_convert_as_a_pair_and_spaces_after_marks_go(self):
+        assert normalize_punctuation("BPR-30221616(CDE)等, 高新区(Hi-Tech Zone)") == "BPR-30221616（CDE）等，高新区（Hi-Tech Zone）"
+        assert normalize_punctuation("园区, 企业, and more") == "园区，企业， and more"
+
+    def test_error_lines_count_lines_of_a_file_with_a_bom(self):
+        with pytest.raises(ParseError) as e:
+            parse_issue(codecs.BOM_UTF8 + "标题\n\n正文。\n".encode() + "坏行\n".encode("gbk"))
+        assert e.value.line == 4
+        data = codecs.BOM_UTF16_LE + "上上\n上\n上\n".encode("utf-16-le") + b"\x00\xdc"
+        with pytest.raises(ParseError) as e:
+            parse_issue(data)
+        assert e.value.line == 4
+
+    def test_long_page_broken_paragraph_is_rejoined_whole(self):
+        fragment = "园区企业持续加大研发投入，并不断推进关键核心技术攻关和科技成果转化，加快培育新质生产力"
+        fragments = "\n\n".join([fragment] * 20000)
+        article = parse(f"标题\n\n► 张三\n\n{fragments}。\n").articles[0]
+        assert len(article.blocks) == 1 and article.paragraphs[0].text == fragment * 20000 + "。"

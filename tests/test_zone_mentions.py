@@ -47,3 +47,24 @@ class TestZoneMentions:
         scan = ZoneIndex.from_db().scan("宿迁高新区和宿迁高新技术产业开发区")
         assert names(scan.counts) == {"宿迁高新区": 2}
         assert scan.unknown == {}
+
+    def test_official_names_link_their_zone(self, index):
+        scan = index.scan("西安高新技术产业开发区和武汉东湖新技术开发区")
+        assert names(scan.counts) == {"西安高新区": 1, "武汉东湖高新区": 1}
+
+    def test_a_zone_inside_a_longer_place_name_is_not_linked(self, index):
+        scan = index.scan("马鞍山高新区和鞍山高新区")
+        assert names(scan.counts) == {"鞍山高新区": 1}
+        assert dict(scan.unknown) == {"马鞍山高新区": 1}
+
+    def test_city_before_the_generic_phrase_names_the_zone(self, index):
+        scan = index.scan("宁波国家高新区、武汉东湖国家高新区，创新基因深深植入国家高新区。")
+        assert names(scan.counts) == {"宁波高新区": 1, "武汉东湖高新区": 1}
+        assert scan.unknown == {}
+
+    def test_kinds_and_regions_are_not_unknown_zones(self, index):
+        scan = index.scan("一些高新区、中西部高新区、东部高新区、区内高新区和其他高新区")
+        assert scan.counts == {} and scan.unknown == {}
+
+    def test_verbs_before_a_zone_do_not_hide_it(self, index):
+        assert names(index.scan("项目落户成都高新区，走进合肥高新区").counts) == {"成都高新区": 1, "合肥高新区": 1}

@@ -19,8 +19,12 @@ GENERIC_PHRASES = (
 UNKNOWN_SUFFIX = "高新区"
 # Words before 高新区 that make it a category, not a name (各高新区, 该高新区, 全国高新区…).
 GENERIC_PREFIXES = frozenset(
-    "国家 国家级 各 各地 该 本 全国 全省 省级 市级 其他 其它 多个 多家 这些 所有 一批 两个 部分 有关 相关 所在".split()
+    "国家 国家级 各 各地 该 本 全国 全省 全市 省级 市级 其他 其它 其余 多个 多家 这些 那些 一些 所有 一批 两个 部分"
+    " 有关 相关 所在 中西部 东部 西部 中部 东北 沿海 区内 省内 市内 国内 周边 兄弟 重点 首批 新晋".split()
 )
+# A prefix ending in one of these is a kind or a region, not a name (东部高新区, 区内高新区).
+GENERIC_PREFIX_ENDINGS = tuple("部内些类级型外批")
+GENERIC_NATIONAL = ("国家高新区", "国家级高新区")
 # Characters that end the name going backwards: particles and prepositions, not name parts.
 NAME_BOUNDARY = frozenset("的在和与及或到至于是为从由对向将把被让使了等据并且也都")
 MAX_UNKNOWN_PREFIX = 6
@@ -39,21 +43,23 @@ class ZoneScan:
 class ZoneIndex:
     """Every name and alias of every zone, ready for longest-match scanning."""
 
-    def __init__(self, names: dict[str, object]):
+    def __init__(self, names: dict[str, object], places: set[str] = frozenset()):
         # name -> zone, or None for a generic phrase. Bucketed by first character,
         # longest first, so a scan tries few candidates per position.
         self.names = {**{p: None for p in GENERIC_PHRASES}, **names}
         self._buckets: dict[str, list[str]] = {}
         for name in sorted(self.names, key=len, reverse=True):
             self._buckets.setdefault(name[0], []).append(name)
+        self._blocking_prefixes = blocking_prefixes(self.names, places)
 
     @classmethod
     def from_zones(cls, zones) -> "ZoneIndex":
-        names = {}
+        names, places = {}, set()
         for zone in zones:
             for name in zone.names:
                 names.setdefault(name, zone)
-        return cls(names)
+            places.add(place_name(zone.city))
+        return cls(names, places)
 
     @classmethod
     def from_db(cls) -> "ZoneIndex":
@@ -63,9 +69,18 @@ class ZoneIndex:
 
     def longest_match(self, text: str, i: int) -> str | None:
         for name in self._buckets.get(text[i], ()):
-            if text.startswith(name, i):
+            if text.startswith(name, i) and not self._inside_longer_place(text, i, name):
                 return name
         return None
+
+    def _inside_longer_place(self, text: str, i: int, name: str) -> bool:
+        """马鞍山高新区 is not 鞍山高新区: the match starts inside a longer place name."""
+        return any(text.startswith(prefix, i - len(prefix)) for prefix in self._blocking_prefixes.get(name, ()) if i >= len(prefix))
+
+    def national_variant(self, text: str, *, start: int, end: int):
+        """The zone meant by `X国家高新区` (宁波国家高新区 is 宁波高新区), if X names one."""
+        candidate = unknown_zone_name(text, start=start, end=end)
+        return self.names.get(candidate) if candidate else None
 
     def scan(self, text: str) -> ZoneScan:
         result = ZoneScan()
@@ -73,8 +88,11 @@ class ZoneIndex:
         while i < len(text):
             name = self.longest_match(text, i)
             if name is not None:
-                if self.names[name] is not None:
-                    result.counts[self.names[name]] += 1
+                zone = self.names[name]
+                if zone is None and name in GENERIC_NATIONAL:
+                    zone = self.national_variant(text, start=consumed_to, end=i)
+                if zone is not None:
+                    result.counts[zone] += 1
                 i = consumed_to = i + len(name)
             elif text.startswith(UNKNOWN_SUFFIX, i):
                 unknown = unknown_zone_name(text, start=consumed_to, end=i)
@@ -96,6 +114,29 @@ def unknown_zone_name(text: str, *, start: int, end: int) -> str | None:
     while j > start and end - j < MAX_UNKNOWN_PREFIX and is_han(text[j - 1]) and text[j - 1] not in NAME_BOUNDARY:
         j -= 1
     prefix = text[j:end]
-    if len(prefix) < 2 or prefix in GENERIC_PREFIXES or prefix.endswith("国家"):
+    if len(prefix) < 2 or prefix in GENERIC_PREFIXES or prefix.endswith(("国家", *GENERIC_PREFIX_ENDINGS)):
         return None
     return prefix + UNKNOWN_SUFFIX
+
+
+def place_name(city: str) -> str:
+    """马鞍山市 -> 马鞍山."""
+    for suffix in ("市", "地区", "自治州", "盟"):
+        if city.endswith(suffix) and len(city) > len(suffix) + 1:
+            return city[: -len(suffix)]
+    return city
+
+
+def blocking_prefixes(names: dict, places: set[str]) -> dict[str, list[str]]:
+    """For each name, the characters that, right before it, make it part of a longer place.
+
+    鞍山高新区 gets ["马"], because 马 + 鞍山 is 马鞍山.
+    """
+    blocking: dict[str, list[str]] = {}
+    for place in places:
+        for k in range(1, len(place)):
+            head, tail = place[:k], place[k:]
+            for name in names:
+                if len(tail) >= 2 and name.startswith(tail) and not name.startswith(place):
+                    blocking.setdefault(name, []).append(head)
+    return blocking

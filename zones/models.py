@@ -50,5 +50,5 @@ class Zone(models.Model):
 
     @property
     def names(self) -> list[str]:
-        """Every name the zone goes by in running text: short name first, then aliases."""
-        return [self.name, *self.alias_list]
+        """Every name the zone goes by in running text: short name, aliases, official name."""
+        return [self.name, *self.alias_list, *([self.official_name] if self.official_name else [])]

@@ -37,22 +37,26 @@ CLAUSE_ENDS = ("。", "；", ";", "：", ":", "，", ",")
 CLAUSE_MARKS = "，,、；;"
 BYLINE_MARKS = ("►", "▶")
 INDENT = " \t\u3000\u00a0"
+TAIL_CHARS = 120
+PAGE_SEPARATORS = re.compile("[\f\v\u2028\u2029]")
 ROLE_AUTHOR, ROLE_REPORTER, ROLE_CORRESPONDENT = "作者", "记者", "通讯员"
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
-ROLE_RE = re.compile(r"^(?:本报|特约|实习)*(记者|通讯员)")
+HAN_RE = re.compile(rf"[{HAN}]")
+ROLE_RE = re.compile(r"^(?:(?:本报|特约|实习|见习)*(记者|通讯员)|(作者|实习生))")
 NAME_SEPARATORS = re.compile(r"[\s\u3000、，,]+")
 NAME = rf"[{HAN}·]{{2,6}}"
-CREDIT = rf"(?:(?:本报|特约|实习)*(?:记者|通讯员)[ \u3000]*)?{NAME}"
+ROLE_WORD = r"(?:(?:本报|特约|实习|见习)*(?:记者|通讯员)|作者|实习生)"
+CREDIT = rf"(?:{ROLE_WORD}[ \u3000]*)?{NAME}"
 CREDITS = rf"{CREDIT}(?:[ \u3000\u00a0、，,]+{CREDIT})*"
 DATELINE_RE = re.compile(
-    rf"^(?P<dateline>(?:本报|新华社|中新社)[{HAN}0-9０-９]{{0,12}}?[讯电])"
+    rf"^(?P<dateline>(?:本报|新华社|中新社)(?:[{HAN}]{{2,4}}?)?(?:[0-9０-９]{{1,2}}月[0-9０-９]{{1,2}}日)?[讯电])"
     rf"[ \u3000]*(?:[（(](?P<credit>{CREDITS})[）)])?[ \u3000：:]*"
 )
 TRAILING_CREDIT_RE = re.compile(
     rf"^(?P<body>.*[{re.escape(SENTENCE_ENDS)}][{re.escape(CLOSERS)}]*)"
     rf"(?:[ \u3000\u00a0]+(?P<names>{CREDITS})"
-    rf"|[ \u3000\u00a0]*[（(](?P<paren>(?:本报|特约|实习)*(?:记者|通讯员)[^（()）]*)[）)])$",
+    rf"|[ \u3000\u00a0]*[（(](?P<paren>{ROLE_WORD}[^（()）]*)[）)])$",
     re.S,
 )
 ASCII_TO_FULLWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
@@ -123,69 +127,81 @@ class RawBlock:
 def decode(data: bytes) -> tuple[str, str]:
     """Strict decoding of the supported encodings; returns (text, encoding)."""
     if data.startswith(codecs.BOM_UTF8):
-        return _decode_strict(data, "utf-8-sig"), "utf-8-sig"
+        # Decoded without its BOM, so that error offsets and lines stay in step.
+        return _decode_strict(data[len(codecs.BOM_UTF8) :], "utf-8"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _decode_strict(data, "utf-16"), "utf-16"
     if b"\x00" in data:
-        raise ParseError(MSG_BINARY, line=_line_of(data, data.index(b"\x00")))
+        raise ParseError(MSG_BINARY, line=_line_of(data, data.index(b"\x00"), "latin-1"))
     try:
-        return _check_text(data.decode("utf-8"), data), "utf-8"
+        return _check_text(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError as utf8_error:
         try:
-            return _check_text(data.decode("gb18030"), data), "gb18030"
+            return _check_text(data.decode("gb18030")), "gb18030"
         except UnicodeDecodeError as gb_error:
             # Blame the line where the encoding that read furthest gave up.
             offset = max(utf8_error.start, gb_error.start)
-            raise ParseError(MSG_UNDECODABLE, line=_line_of(data, offset)) from None
+            raise ParseError(MSG_UNDECODABLE, line=_line_of(data, offset, "latin-1")) from None
 
 
 def _decode_strict(data: bytes, encoding: str) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as e:
-        raise ParseError(MSG_UNDECODABLE, line=_line_of(data, e.start)) from None
-    return _check_text(text, data)
+        raise ParseError(MSG_UNDECODABLE, line=_line_of(data, e.start, encoding)) from None
+    return _check_text(text)
 
 
-def _check_text(text: str, data: bytes) -> str:
+def _check_text(text: str) -> str:
     """Refuse control characters and code points no real text has.
 
     GB18030 maps almost every byte sequence to some code point, so a successful decode
     alone does not prove the file is text: binary data shows up as controls, private-use
     or unassigned characters.
     """
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(_lines(text), start=1):
         for ch in line:
             category = unicodedata.category(ch)
-            if category == "Cc" and ch not in "\t\f\v\x1c\x1d\x1e\x85":
+            if category == "Cc" and ch not in "\t\f\v":
                 raise ParseError(MSG_BINARY, line=lineno)
             if category in {"Co", "Cn", "Cs"}:
                 raise ParseError(MSG_UNDECODABLE, line=lineno)
     return text
 
 
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+def _lines(text: str) -> list[str]:
+    """Lines as the file numbers them: LF, CRLF and CR end a line, nothing else does."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _line_of(data: bytes, offset: int, encoding: str) -> int:
+    """The line of a byte offset, counted in the file's own encoding (UTF-16 has 0x0A inside characters)."""
+    if encoding.startswith("utf-16"):
+        return len(_lines(data[:offset].decode("utf-16", errors="replace")))
+    return len(_lines(data[:offset].decode("latin-1")))
 
 
 # --- lines and blocks -----------------------------------------------------------------
 
 
 def split_blocks(text: str) -> list[RawBlock]:
-    """Runs of non-blank lines; indentation and trailing spaces are stripped."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    """Runs of non-blank lines; indentation and trailing spaces are stripped.
+
+    Form feeds and other page separators count as blank lines.
+    """
     blocks: list[RawBlock] = []
     current: RawBlock | None = None
-    # Form feeds and other page separators count as blank lines.
-    for lineno, raw in enumerate(re.split(r"\n", text), start=1):
-        line = raw.strip(INDENT + "\f\v\u2028\u2029")
-        if not line:
-            current = None
-            continue
-        if current is None:
-            current = RawBlock(line=lineno, lines=[])
-            blocks.append(current)
-        current.lines.append(line)
+    for lineno, raw in enumerate(_lines(text.replace("\ufeff", "")), start=1):
+        for k, piece in enumerate(PAGE_SEPARATORS.split(raw)):
+            line = piece.strip(INDENT)
+            if k > 0 or not line:
+                current = None  # a page separator inside a line breaks the block too
+            if not line:
+                continue
+            if current is None:
+                current = RawBlock(line=lineno, lines=[])
+                blocks.append(current)
+            current.lines.append(line)
     return blocks
 
 
@@ -193,17 +209,23 @@ def split_blocks(text: str) -> list[RawBlock]:
 
 
 def ends_sentence(text: str) -> bool:
+    """Ends in 。！？… (maybe inside quotes), or in trailing names after such an end."""
     stripped = text.rstrip(CLOSERS)
-    return bool(stripped) and (stripped[-1] in SENTENCE_ENDS or TRAILING_CREDIT_RE.match(text) is not None)
+    if not stripped:
+        return False
+    # Only the tail can hold trailing names; matching just the tail keeps joins linear.
+    return stripped[-1] in SENTENCE_ENDS or TRAILING_CREDIT_RE.match(text[-TAIL_CHARS:]) is not None
 
 
 def is_short_line(line: str) -> bool:
     """A line that can be a heading: short, no sentence end, not a byline.
 
-    A longer line with a comma inside is the start of a sentence cut by a page break,
-    not a heading: headings are phrases.
+    A line ending in a comma is a clause cut by a page break, and so is a longer line
+    with a comma inside: headings are phrases.
     """
     if len(line) > SHORT_LINE_MAX or ends_sentence(line) or line.startswith(BYLINE_MARKS):
+        return False
+    if line.rstrip(CLOSERS).endswith(tuple(CLAUSE_MARKS)):
         return False
     return len(line) <= CLAUSE_HEADING_MAX or not any(mark in line for mark in CLAUSE_MARKS)
 
@@ -212,18 +234,27 @@ def is_title_block(block: RawBlock, max_lines: int = 3) -> bool:
     return len(block.lines) <= max_lines and all(is_short_line(line) for line in block.lines)
 
 
-def is_headline_block(block: RawBlock) -> bool:
-    """A headline before a byline or a dateline: up to three lines that end no clause.
+def is_headline_block(block: RawBlock, *, allow_question: bool) -> bool:
+    """A headline before a byline or a dateline: up to three lines that end no sentence.
 
-    It may end in ？ or ！ (高新区如何破局？) and may be longer than a section heading,
-    since the byline or dateline after it already marks the article start.
+    The byline or dateline after it already marks the article start, so a headline may
+    be longer than a section heading; before a ► byline it may even end in ？ or ！
+    (高新区如何破局？).
     """
     return len(block.lines) <= 3 and all(
-        len(line) <= HEADLINE_MAX
-        and not line.startswith(BYLINE_MARKS)
-        and not line.rstrip(CLOSERS).endswith(CLAUSE_ENDS)
-        for line in block.lines
+        _is_headline_line(line, allow_question=allow_question) for line in block.lines
     )
+
+
+def _is_headline_line(line: str, *, allow_question: bool) -> bool:
+    if len(line) > HEADLINE_MAX or line.startswith(BYLINE_MARKS):
+        return False
+    stripped = line.rstrip(CLOSERS)
+    if stripped.endswith(tuple(CLAUSE_MARKS)):
+        return False
+    if not ends_sentence(line):
+        return True
+    return allow_question and stripped[-1] in "？！?!" and TRAILING_CREDIT_RE.match(line) is None
 
 
 def is_byline_block(block: RawBlock) -> bool:
@@ -234,21 +265,34 @@ def opens_with_dateline(block: RawBlock) -> bool:
     return DATELINE_RE.match(block.lines[0]) is not None
 
 
+def is_dateline_only(block: RawBlock) -> bool:
+    """`本报讯（记者 张三）` on a line of its own, before the first paragraph."""
+    match = DATELINE_RE.match(block.lines[0])
+    return len(block.lines) == 1 and match is not None and match.end() == len(block.lines[0])
+
+
+def separator(left: str, right: str) -> str:
+    """What rejoins text cut by a line or page break: nothing, or a space between Latin words."""
+    return " " if left and right and _is_latin(left[-1]) and _is_latin(right[0]) else ""
+
+
 def join_fragments(left: str, right: str) -> str:
-    """Rejoin text split by a line or page break: no separator, except between Latin words."""
-    if left and right and _is_latin(left[-1]) and _is_latin(right[0]):
-        return f"{left} {right}"
-    return left + right
+    return left + separator(left, right) + right
 
 
 def _is_latin(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
+def _cuts_a_word(left: str, right: str) -> bool:
+    """A number or Latin word split across blocks: 超过12 | 0亿元, mass | spectrometer."""
+    return bool(left and right) and left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum()
+
+
 def _is_cjk(ch: str) -> bool:
     """Han, CJK punctuation, full-width forms and the curly quotes Chinese text uses."""
     return bool(ch) and (
-        re.match(rf"[{HAN}]", ch) is not None
+        HAN_RE.match(ch) is not None
         or "\u3000" <= ch <= "\u303f"
         or "\uff00" <= ch <= "\uffef"
         or ch in "“”‘’…—·"
@@ -256,15 +300,48 @@ def _is_cjk(ch: str) -> bool:
 
 
 def normalize_punctuation(text: str) -> str:
-    """ASCII , ; : ? ! ( ) next to Chinese text become full-width; Latin text keeps its own."""
-    out = []
-    for i, ch in enumerate(text):
-        full = ASCII_TO_FULLWIDTH.get(ch)
-        if full and (_is_cjk(text[i - 1] if i else "") or _is_cjk(text[i + 1] if i + 1 < len(text) else "")):
-            out.append(full)
+    """ASCII , ; : ? ! ( ) next to Chinese text become full-width; Latin text keeps its own.
+
+    Brackets change as a pair, so (CDE) never becomes (CDE）; spaces typed after a
+    converted mark before more Chinese text are dropped.
+    """
+    chars = list(text)
+    convert = [_touches_cjk(text, i) for i in range(len(text))]
+    for open_i, close_i in _bracket_pairs(text):
+        convert[open_i] = convert[close_i] = convert[open_i] or convert[close_i]
+    out, i = [], 0
+    while i < len(chars):
+        ch = chars[i]
+        if ch in ASCII_TO_FULLWIDTH and convert[i]:
+            out.append(ASCII_TO_FULLWIDTH[ch])
+            j = i + 1
+            while j < len(chars) and chars[j] == " ":
+                j += 1
+            if j > i + 1 and j < len(chars) and _is_cjk(chars[j]):
+                i = j
+                continue
         else:
             out.append(ch)
+        i += 1
     return "".join(out)
+
+
+def _touches_cjk(text: str, i: int) -> bool:
+    if text[i] not in ASCII_TO_FULLWIDTH:
+        return False
+    before = text[i - 1] if i else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    return _is_cjk(before) or _is_cjk(after)
+
+
+def _bracket_pairs(text: str) -> list[tuple[int, int]]:
+    stack, pairs = [], []
+    for i, ch in enumerate(text):
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")" and stack:
+            pairs.append((stack.pop(), i))
+    return pairs
 
 
 # --- credits --------------------------------------------------------------------------
@@ -274,14 +351,26 @@ def parse_credits(text: str) -> list[Credit]:
     """`记者 张三 李四 通讯员 王五` -> credits with roles; a role applies to the names after it."""
     credits: list[Credit] = []
     role = ROLE_AUTHOR
-    for token in NAME_SEPARATORS.split(text.strip()):
+    for token in _name_tokens(text):
         match = ROLE_RE.match(token)
         if match:
-            role = match.group(1)
+            # 作者 switches back to no role; 实习生 has no role of its own either.
+            role = match.group(1) or ROLE_AUTHOR
             token = token[match.end() :]
         if token and all(c.name != token for c in credits):
             credits.append(Credit(name=token, role=role))
     return credits
+
+
+def _name_tokens(text: str) -> list[str]:
+    """Split on separators, rejoining a two-character name padded to three (王　芳)."""
+    tokens: list[str] = []
+    for token in NAME_SEPARATORS.split(text.strip()):
+        if len(token) == 1 and HAN_RE.match(token) and tokens and len(tokens[-1]) == 1 and HAN_RE.match(tokens[-1]):
+            tokens[-1] += token
+        elif token:
+            tokens.append(token)
+    return tokens
 
 
 def parse_byline_block(block: RawBlock) -> list[Credit]:
@@ -315,7 +404,11 @@ class _IssueBuilder:
         self.blocks = blocks
         self.articles: list[ParsedArticle] = []
         self.warnings: list[tuple[int, str, dict]] = []
-        self.open_paragraph = False  # last paragraph did not end a sentence (page break)
+        self.open_paragraph = False  # the last paragraph did not end a sentence (page break)
+        # Fragments of the paragraph being rejoined, joined once when it closes: joining
+        # as they come would copy the growing paragraph at every page break.
+        self._parts: list[str] = []
+        self._tail = ""
 
     @property
     def article(self) -> ParsedArticle:
@@ -323,44 +416,79 @@ class _IssueBuilder:
 
     def build(self) -> list[ParsedArticle]:
         first = self.blocks[0]
-        if not is_headline_block(first):
+        if not is_headline_block(first, allow_question=True):
             raise ParseError(MSG_NO_HEADLINE, line=first.line, text=first.lines[0][:40])
         self.start_article(first)
         for i in range(1, len(self.blocks)):
             self.take(i)
+        self._close_paragraph()
         return self.articles
 
     def take(self, i: int) -> None:
+        kind = self.classify(i)
+        if not (kind == "paragraph" and self.open_paragraph):
+            self._close_paragraph()
         block = self.blocks[i]
-        if is_byline_block(block):
+        if kind == "byline":
             self.take_byline(block)
-        elif self.starts_article(i):
+        elif kind == "dateline":
+            self.take_dateline(block)
+        elif kind == "headline":
             self.start_article(block)
-        elif is_title_block(block) and not (self.open_paragraph and len(block.lines) == 1):
+        elif kind == "title":
             self.take_title(i)
         else:
             self.take_paragraph(block)
 
+    def classify(self, i: int) -> str:
+        block = self.blocks[i]
+        if is_byline_block(block):
+            return "byline"
+        if not self.article.blocks and is_dateline_only(block):
+            return "dateline"
+        if self.starts_article(i):
+            return "headline"
+        if self.is_heading(i):
+            return "title"
+        return "paragraph"
+
     def starts_article(self, i: int) -> bool:
         """A headline: short lines after a finished sentence, then a byline or a dateline."""
         block, nxt = self.blocks[i], self._block(i + 1)
-        if nxt is None or not self.article.blocks or not is_headline_block(block):
+        if nxt is None:
             return False
-        if is_byline_block(nxt):
-            return True  # a ► byline is unambiguous, even after an unfinished sentence
+        byline_next, dateline_next = is_byline_block(nxt), opens_with_dateline(nxt)
+        if not self.article.blocks:
+            if self.article.credits and (byline_next or dateline_next) and is_headline_block(block, allow_question=byline_next):
+                # A second headline and byline right after the first: the first has no body.
+                raise ParseError(MSG_NO_BODY, line=self.article.line, headline=self.article.headline)
+            return False
+        if byline_next:
+            return is_headline_block(block, allow_question=True)  # ► is unambiguous, even after a break
         if self.open_paragraph:
             return False
-        if opens_with_dateline(nxt):
-            return True
+        if dateline_next:
+            return is_headline_block(block, allow_question=False)
         # A 副题 on its own line, right under a one-line headline.
         after = self._block(i + 2)
         return (
             len(block.lines) == 1
+            and is_headline_block(block, allow_question=False)
             and len(nxt.lines) == 1
             and is_title_block(nxt)
             and after is not None
             and (is_byline_block(after) or opens_with_dateline(after))
         )
+
+    def is_heading(self, i: int) -> bool:
+        block, nxt = self.blocks[i], self._block(i + 1)
+        if not is_title_block(block):
+            return False
+        if len(block.lines) == 1 and self.open_paragraph:
+            return False  # the rest of a sentence cut by a page break
+        if len(block.lines) == 1 and nxt is not None and not is_byline_block(nxt):
+            return not _cuts_a_word(block.lines[0], nxt.lines[0])
+        return True
 
     def take_title(self, i: int) -> None:
         block = self.blocks[i]
@@ -374,25 +502,36 @@ class _IssueBuilder:
             return
         heading, subtitle = block.lines[0], " ".join(block.lines[1:])
         article.blocks.append(Block("heading", heading, subtitle))
-        self.open_paragraph = False
 
     def take_byline(self, block: RawBlock) -> None:
         if self.article.blocks:
             self.warnings.append((block.line, MSG_STRAY_BYLINE, {"headline": self.article.headline}))
         self.add_credits(parse_byline_block(block))
 
+    def take_dateline(self, block: RawBlock) -> None:
+        dateline, credits, _rest = split_dateline(block.lines[0])
+        self.article.dateline = dateline
+        self.add_credits(credits)
+
     def take_paragraph(self, block: RawBlock) -> None:
         text = self._joined(block.lines)
         if self.open_paragraph:
-            last = self.article.blocks[-1]
-            last.text = join_fragments(last.text, text)
+            sep = separator(self._tail, text)
+            self._parts.extend([sep, text])
+            self._tail = (self._tail + sep + text)[-TAIL_CHARS:]
         else:
             if not self.article.blocks and not self.article.dateline:
                 dateline, credits, text = split_dateline(text)
                 self.article.dateline = dateline
                 self.add_credits(credits)
             self.article.blocks.append(Block("paragraph", text))
-        self.open_paragraph = not ends_sentence(self.article.blocks[-1].text)
+            self._parts, self._tail = [text], text[-TAIL_CHARS:]
+        self.open_paragraph = not ends_sentence(self._tail)
+
+    def _close_paragraph(self) -> None:
+        if self._parts:
+            self.article.paragraphs[-1].text = "".join(self._parts)
+        self._parts, self._tail, self.open_paragraph = [], "", False
 
     def start_article(self, block: RawBlock) -> None:
         lines = block.lines
@@ -400,7 +539,6 @@ class _IssueBuilder:
         headline = lines[1] if len(lines) >= 3 else lines[0]
         subheadline = " ".join(lines[2:] if len(lines) >= 3 else lines[1:])
         self.articles.append(ParsedArticle(headline=headline, line=block.line, kicker=kicker, subheadline=subheadline))
-        self.open_paragraph = False
 
     def add_credits(self, credits: list[Credit]) -> None:
         known = {c.name for c in self.article.credits}
@@ -420,9 +558,14 @@ class _IssueBuilder:
 
     @staticmethod
     def _joined(lines: list[str]) -> str:
+        """One block's wrapped lines as one text; names on the last line stay a trailing byline."""
         text = lines[0]
-        for line in lines[1:]:
-            text = join_fragments(text, line)
+        for k, line in enumerate(lines[1:], start=1):
+            last = k == len(lines) - 1
+            if last and ends_sentence(text) and re.fullmatch(CREDITS, line):
+                text = f"{text} {line}"
+            else:
+                text = join_fragments(text, line)
         return text
 
 
