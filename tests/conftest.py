@@ -1,4 +1,5 @@
 """Shared fixtures: the seed issue and small builders for test data."""
+import os
 from io import StringIO
 from pathlib import Path
 
@@ -234,3 +235,41 @@ def found():
         return list(search(queryset, parse_query(q)).ids)
 
     return run
+
+
+# --- browser tests: Playwright for Python driving Debian's Chromium.
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    # Without these, Chromium keeps calling home, which this closed network refuses.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def require_chromium() -> None:
+    """Skip locally without Chromium; in CI a missing browser is a failure, never a skip."""
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {CHROMIUM} is missing: install Debian's chromium package")
+    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser tests")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread, which makes Django refuse
+    # the ORM calls that fixtures and the live server make from it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()

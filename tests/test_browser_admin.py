@@ -3,48 +3,16 @@
 Locally these tests skip when /usr/bin/chromium is missing; in CI (the CI environment
 variable is set) a missing browser is a failure.
 """
-import os
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from articles.models import Article
 from newsroom.models import Reporter
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
 # serialized_rollback keeps the roles and zones that migrations create between tests.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {CHROMIUM} is missing: install Debian's chromium package")
-    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser tests")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    # Playwright's sync API runs an event loop in this thread; Django would otherwise
-    # refuse the ORM calls that fixtures and the live server make from it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def superuser(username: str, full_name: str):

@@ -11,17 +11,10 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from tests.conftest import require_chromium
+
 WIDTHS = {"phone": (360, 780), "desktop": (1440, 1000)}
 FEATURE = "国家高新区忙开局奋力“开门红”"
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -33,27 +26,6 @@ def browser_test(cls):
     must be committed; serialized_rollback restores the reference zones afterwards."""
     cls = pytest.mark.browser(cls)
     return pytest.mark.django_db(transaction=True, serialized_rollback=True)(cls)
-
-
-def require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {CHROMIUM} is missing: install Debian's chromium package")
-    pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser tests")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    # Playwright's sync API runs an event loop in this thread, which makes Django refuse
-    # the ORM calls that fixtures and the live server make from it.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
 
 
 @pytest.fixture
@@ -225,13 +197,13 @@ class TestBrowserRequirement:
     """Without Chromium the browser tests skip locally, but fail in CI."""
 
     def test_missing_chromium_skips_locally(self, monkeypatch, tmp_path):
-        monkeypatch.setattr("tests.test_browser_site.CHROMIUM", tmp_path / "chromium")
+        monkeypatch.setattr("tests.conftest.CHROMIUM", tmp_path / "chromium")
         monkeypatch.delenv("CI", raising=False)
         with pytest.raises(pytest.skip.Exception, match="not found: install Debian's chromium"):
             require_chromium()
 
     def test_missing_chromium_fails_in_ci(self, monkeypatch, tmp_path):
-        monkeypatch.setattr("tests.test_browser_site.CHROMIUM", tmp_path / "chromium")
+        monkeypatch.setattr("tests.conftest.CHROMIUM", tmp_path / "chromium")
         monkeypatch.setenv("CI", "true")
         with pytest.raises(pytest.fail.Exception, match="CI is set but"):
             require_chromium()
