@@ -48,6 +48,8 @@ def issue_preview(request, number: int):
         "issue": issue,
         "articles": list(articles),
         "preview_state": issue.get_status_display(),
+        # Cards link to the previews: the public pages of unpublished articles are 404s.
+        "preview": True,
     }
     return render(request, "preview/issue_detail.html", context)
 

@@ -53,6 +53,13 @@ class TestIssuePreview:
         assert "预览 · 草稿" in html
         assert "本期头条" in html
 
+    def test_issue_preview_links_to_article_previews(self, editor_client, make_issue, make_article):
+        issue = make_issue(9, status="draft")
+        article = make_article("本期头条", issue=issue, status="draft")
+        html = editor_client.get("/preview/issues/9/").content.decode()
+        assert f'href="/preview/articles/{article.pk}/"' in html
+        assert f'href="{article.get_absolute_url()}"' not in html
+
     def test_anonymous_get_404(self, client, make_issue):
         make_issue(9, status="draft")
         assert client.get("/preview/issues/9/").status_code == 404
