@@ -20,7 +20,7 @@ from articles.revisions import revision_context
 from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, import_issue
 from newsroom.importing.report import summary_line, warning_lines
 from newsroom.models import Issue, Reporter
-from newsroom.publishing import issue_publish
+from newsroom.publishing import issue_publish, issue_withdraw
 
 admin.site.site_header = gettext_lazy("高新区通讯 · 编辑部")
 admin.site.site_title = gettext_lazy("高新区通讯编辑部")
@@ -74,7 +74,7 @@ class IssueAdmin(admin.ModelAdmin):
         "created_at", "updated_at",
     ]
     inlines = [IssueArticleInline]
-    actions = ["publish_issues"]
+    actions = ["publish_issues", "withdraw_issues"]
     change_form_template = "admin/newsroom/issue/change_form.html"
     change_list_template = "admin/newsroom/issue/change_list.html"
     fieldsets = [
@@ -135,6 +135,12 @@ class IssueAdmin(admin.ModelAdmin):
     def publish_issues(self, request, queryset):
         for issue in queryset:
             self._publish(request, issue)
+
+    @admin.action(description=gettext_lazy("撤回本期（从网站撤下）"), permissions=["publish"])
+    def withdraw_issues(self, request, queryset):
+        for issue in queryset.filter(status=Issue.Status.PUBLISHED):
+            issue_withdraw(issue=issue, user=request.user)
+            self.message_user(request, _("%(issue)s已撤回，读者不再能看到本期文章。") % {"issue": issue}, messages.SUCCESS)
 
     def response_change(self, request, obj):
         if "_publish_issue" in request.POST:

@@ -56,3 +56,16 @@ def issue_publish(*, issue: Issue, user) -> IssuePublication:
         issue.published_at = issue.published_at or now
         issue.save(update_fields=["status", "published_at", "updated_at"])
     return IssuePublication(issue=issue, published=published)
+
+
+def issue_withdraw(*, issue: Issue, user) -> Issue:
+    """Take a published issue off the site. Its articles keep their status, so publishing
+    the issue again brings back exactly what readers saw; until then the visibility rule
+    hides them everywhere."""
+    if not workflow.can_publish(user):
+        raise workflow.WorkflowError([_("你没有发布权限")])
+    with transaction.atomic():
+        issue = Issue.objects.select_for_update().get(pk=issue.pk)
+        issue.status = Issue.Status.DRAFT
+        issue.save(update_fields=["status", "updated_at"])
+    return issue

@@ -61,6 +61,23 @@ class TestIssueChangePage:
         assert message_texts(response) == ["第3期未发布，请先补全：第3篇《无正文》缺少正文"]
         assert Issue.objects.get(pk=issue.pk).status == "draft"
 
+    def test_withdraw_takes_the_issue_off_the_site_and_publish_brings_it_back(self, editor_client, issue):
+        editor_client.post(f"/admin/newsroom/issue/{issue.pk}/change/", issue_form_data(issue, _publish_issue="1"))
+        response = editor_client.post(
+            "/admin/newsroom/issue/", {"action": "withdraw_issues", "_selected_action": [issue.pk]}
+        )
+        assert message_texts(response)[-1] == "第3期已撤回，读者不再能看到本期文章。"
+        assert Issue.objects.get(pk=issue.pk).status == "draft"
+        assert Article.objects.published().filter(issue=issue).count() == 0
+        assert editor_client.get("/issues/3/").status_code == 404
+        editor_client.post("/admin/newsroom/issue/", {"action": "publish_issues", "_selected_action": [issue.pk]})
+        assert Article.objects.published().filter(issue=issue).count() == 2
+
+    def test_reporters_cannot_withdraw_issues(self, reporter_client, issue):
+        Issue.objects.filter(pk=issue.pk).update(status="published")
+        reporter_client.post("/admin/newsroom/issue/", {"action": "withdraw_issues", "_selected_action": [issue.pk]})
+        assert Issue.objects.get(pk=issue.pk).status == "published"
+
     def test_reporters_cannot_publish_issues(self, reporter_client, issue):
         reporter_client.post("/admin/newsroom/issue/", {"action": "publish_issues", "_selected_action": [issue.pk]})
         assert Issue.objects.get(pk=issue.pk).status == "draft"
