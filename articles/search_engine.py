@@ -47,20 +47,12 @@ def search(queryset: QuerySet, query: ParsedQuery, *, limit: int = RESULT_LIMIT)
     """The ids of the matching rows of `queryset`, best first, at most `limit` of them."""
     if not query:
         return SearchResults()
-    candidates = list(_newest_matches(queryset, query)[: limit + 1])
-    ids, more = candidates[:limit], len(candidates) > limit
-    if query.phrases and ids:
-        ids = _backend(queryset.db).rank(ids, query.phrases, score=not more, using=queryset.db)
-    # Single characters alone give nothing to rank by: the newest come first.
-    return SearchResults(ids=tuple(ids), more=more)
-
-
-def _newest_matches(queryset: QuerySet, query: ParsedQuery):
     if query.phrases:
-        queryset = _backend(queryset.db).newest(queryset, query.phrases)
-    else:
-        queryset = queryset.order_by("-pk")
-    return _scan(queryset, query).values_list("pk", flat=True)
+        ids, more = _backend(queryset.db).search(_scan(queryset, query), query.phrases, limit=limit)
+        return SearchResults(ids=tuple(ids), more=more)
+    # Single characters alone give nothing to rank by: the newest come first.
+    candidates = list(_scan(queryset, query).order_by("-pk").values_list("pk", flat=True)[: limit + 1])
+    return SearchResults(ids=tuple(candidates[:limit]), more=len(candidates) > limit)
 
 
 def _scan(queryset: QuerySet, query: ParsedQuery) -> QuerySet:
@@ -101,6 +93,11 @@ class SQLiteBackend:
             order_by=[f"-{FTS_TABLE}.rowid"],
         )
 
+    def search(self, queryset, phrases, *, limit):
+        candidates = list(self.newest(queryset, phrases).values_list("pk", flat=True)[: limit + 1])
+        ids, more = candidates[:limit], len(candidates) > limit
+        return (self.rank(ids, phrases, score=not more, using=queryset.db) if ids else []), more
+
     def rank(self, ids, phrases, *, score, using):
         # `rowid >= lowest` lets FTS5 skip the older part of every doclist. The unary
         # + keeps `IN` away from FTS5: as an index constraint it would restart the
@@ -132,6 +129,23 @@ class PostgreSQLBackend:
 
     def newest(self, queryset, phrases):
         return self.match(queryset, phrases).order_by("-pk")
+
+    def search(self, queryset, phrases, *, limit):
+        # The scan for the newest matches also says which are headline matches: the
+        # small headline vector is stored in the row, so this costs next to nothing,
+        # and when more than `limit` match (no relevance score) it is the whole
+        # ranking, without a second query over a thousand ids.
+        tsquery, params = self.tsquery(phrases)
+        in_headline = RawSQL(f'"articles_article"."{HEADLINE_VECTOR_COLUMN}" @@ {tsquery}', params,
+                             output_field=BooleanField())
+        rows = list(self.newest(queryset, phrases).annotate(_in_headline=in_headline)
+                    .values_list("pk", "_in_headline")[: limit + 1])
+        if len(rows) <= limit:
+            ids = [pk for pk, _ in rows]
+            return (self.rank(ids, phrases, score=True, using=queryset.db) if ids else []), False
+        # rank(score=False)'s order: headline matches first, each group newest first
+        # (the sort is stable and the rows come newest first).
+        return [pk for pk, headline in sorted(rows[:limit], key=lambda row: not row[1])], True
 
     def rank(self, ids, phrases, *, score, using):
         tsquery, params = self.tsquery(phrases)
