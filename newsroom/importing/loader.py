@@ -87,10 +87,14 @@ class ImportResult:
 # --- fingerprints ---------------------------------------------------------------------
 
 
-def content_fingerprint(*, kicker, headline, subheadline, dateline, blocks, credits) -> str:
+# The fields an import writes and a re-import compares; credits come from the bylines.
+CONTENT_FIELDS = ("kicker", "headline", "subheadline", "dateline")
+
+
+def content_fingerprint(article: Article, credits: list[tuple[str, str]]) -> str:
     """A hash of what an article says: the same for a parsed record and the row made from it."""
     payload = json.dumps(
-        [kicker, headline, subheadline, dateline, blocks, [list(c) for c in credits]],
+        [*(getattr(article, f) for f in CONTENT_FIELDS), html_to_blocks(article.body), [list(c) for c in credits]],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -98,26 +102,12 @@ def content_fingerprint(*, kicker, headline, subheadline, dateline, blocks, cred
 
 
 def parsed_fingerprint(parsed: ParsedArticle) -> str:
-    return content_fingerprint(
-        kicker=parsed.kicker,
-        headline=parsed.headline,
-        subheadline=parsed.subheadline,
-        dateline=parsed.dateline,
-        blocks=[b.as_dict() for b in parsed.blocks],
-        credits=[(c.name, c.role) for c in parsed.credits],
-    )
+    return content_fingerprint(unsaved_article(parsed), [(c.name, c.role) for c in parsed.credits])
 
 
 def article_fingerprint(article: Article) -> str:
     bylines = article.bylines.select_related("reporter").order_by("position", "id")
-    return content_fingerprint(
-        kicker=article.kicker,
-        headline=article.headline,
-        subheadline=article.subheadline,
-        dateline=article.dateline,
-        blocks=html_to_blocks(article.body),
-        credits=[(b.reporter.name, b.role) for b in bylines],
-    )
+    return content_fingerprint(article, [(b.reporter.name, b.role) for b in bylines])
 
 
 def edited_since_import(article: Article) -> bool:
@@ -287,9 +277,9 @@ def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_
         article.status = Article.Status.PUBLISHED if publish_at and issue.is_published else Article.Status.DRAFT
         article.publish_at = publish_at if article.status == Article.Status.PUBLISHED else None
     article.position = plan.position
-    article.kicker, article.headline, article.subheadline = parsed.kicker, parsed.headline, parsed.subheadline
-    article.dateline = parsed.dateline
-    article.body = blocks_to_html([b.as_dict() for b in parsed.blocks])
+    draft = unsaved_article(parsed)
+    for name in (*CONTENT_FIELDS, "body"):
+        setattr(article, name, getattr(draft, name))
     article.import_ref = parsed.headline
     article.import_fingerprint = plan.fingerprint
     article.save()
