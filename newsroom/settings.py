@@ -87,6 +87,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite serves several gunicorn workers and the importer at once. WAL lets readers carry
+# on while one connection writes; IMMEDIATE takes the write lock when a transaction begins,
+# so writers queue on the busy timeout instead of failing with "database is locked" when a
+# read lock cannot be upgraded; synchronous=NORMAL is the documented safe setting for WAL.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": int(os.environ.get("NEWSROOM_SQLITE_TIMEOUT", "60")),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
