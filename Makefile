@@ -34,7 +34,7 @@ run: seed
 	@echo "  后台 Admin:  http://$(HOST):$(PORT)/admin/"
 	@echo "  创建编辑账号 Create an editor account:  $(MANAGE) createsuperuser"
 	@echo ""
-	$(BIN)/gunicorn newsroom.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config newsroom/gunicorn.conf.py
 
 check: install
 	$(MANAGE) check

@@ -1,4 +1,6 @@
 """The article workspace: workflow, roles, rich text, revisions, edit conflicts and zones."""
+from contextlib import nullcontext
+
 import reversion
 from django import forms
 from django.contrib import admin, messages
@@ -255,7 +257,10 @@ class ArticleAdmin(SearchEngineAdminMixin, admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
+        # Django validates list_editable rows before its own transaction begins; one
+        # transaction around the whole POST lets the version check lock the rows it checks.
+        with transaction.atomic() if request.method == "POST" else nullcontext():
+            response = super().changelist_view(request, extra_context)
         formset = getattr(response, "context_data", {}).get("cl") and response.context_data["cl"].formset
         if formset is not None and formset.is_bound and not formset.is_valid():
             for form in formset.forms:
@@ -374,7 +379,14 @@ class ArticleAdmin(SearchEngineAdminMixin, admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:articles_article_revision", args=[article.pk, version.pk]))
         if not self.has_change_permission(request, article):
             raise PermissionDenied
-        revisions.article_restore(article=article, version=version, user=request.user)
+        loaded = request.POST.get("loaded_version", "")
+        loaded_version = int(loaded) if loaded.isdigit() else article.version
+        try:
+            revisions.article_restore(article=article, version=version, user=request.user, loaded_version=loaded_version)
+        except Article.StaleVersion:
+            current = Article.objects.get(pk=article.pk)
+            self.message_user(request, _("未恢复：") + (workflow.stale_problem(current, loaded_version) or ""), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:articles_article_revision", args=[article.pk, version.pk]))
         self.message_user(
             request,
             _("已恢复到第%(number)s版，并保存为第%(current)s版。")

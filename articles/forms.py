@@ -76,10 +76,19 @@ class VersionGuardMixin:
             self.fields["loaded_version"].initial = self.instance.version
 
     def check_version(self, loaded_version: int | None) -> None:
+        """Compare with the row as it is now, locked until this request's transaction ends.
+
+        Every admin path that saves articles runs inside one transaction (see
+        ArticleAdmin), so no other save can land between this check and the write: on
+        PostgreSQL the row lock makes a concurrent save wait here and then see the new
+        version; on SQLite the IMMEDIATE transaction already holds the write lock. The
+        save itself is conditional on the same version (Article._do_update) as well.
+        """
         if self.instance.pk is None or loaded_version is None:
             return
-        current = Article.objects.get(pk=self.instance.pk)
+        current = Article.objects.select_for_update(of=("self",)).get(pk=self.instance.pk)
         if current.version == loaded_version:
+            self.instance.version = loaded_version
             return
         self.conflict = EditConflict(article=current, loaded_version=loaded_version)
         # Saving again after reading the conflict is a deliberate choice, so the form now
@@ -136,7 +145,7 @@ class ArticleAdminForm(VersionGuardMixin, forms.ModelForm):
 
 
 class ArticleChangeListForm(VersionGuardMixin, forms.ModelForm):
-    """The list_editable row form: it carries its row's version too."""
+    """A row edited inside a list (the changelist's list_editable): it carries its row's version too."""
 
     loaded_version = loaded_version_field()
 
@@ -153,6 +162,13 @@ class ArticleChangeListForm(VersionGuardMixin, forms.ModelForm):
         if self.has_changed():
             self.check_version(cleaned.get("loaded_version"))
         return cleaned
+
+
+class ArticleOrderForm(ArticleChangeListForm):
+    """A row of the issue page's article list, where editors renumber the articles."""
+
+    class Meta(ArticleChangeListForm.Meta):
+        fields = ["position"]
 
 
 class IssueImportForm(forms.Form):

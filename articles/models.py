@@ -1,7 +1,7 @@
 """Articles, with ordered bylines and counted zone mentions."""
 import reversion
 from django.contrib.contenttypes.fields import GenericRelation
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_save
 from django.urls import reverse
@@ -95,17 +95,49 @@ class Article(models.Model):
     def __str__(self):
         return self.headline
 
+    class StaleVersion(Exception):
+        """The row changed after this instance (or the editor's form) read it; nothing was written."""
+
     def save(self, *args, **kwargs):
         # The one sanitizer runs on every write path: admin, import and shell saves.
         self.body = sanitize_html(self.body)
         self.slug = pinyin_slug(self.headline) or "article"
         self.search_text = article_search_text(self)
-        if self.pk is not None:
-            self.version += 1
-        super().save(*args, **kwargs)
+        if self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        read_version = self.version
+        self.version = read_version + 1
+        self._expected_version = read_version
+        try:
+            # A savepoint, so that a refused save leaves the caller's transaction usable.
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+        except Article.StaleVersion:
+            self.version = read_version
+            raise
+        finally:
+            self._expected_version = None
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        """One conditional UPDATE … WHERE version = <the version this instance read>.
+
+        The database decides in the same statement that writes, so two saves made from
+        the same version cannot both succeed, whichever path they come from (form,
+        list, bulk action, restore, import, shell). A row that no longer has that
+        version is left alone and the save raises StaleVersion.
+        """
+        expected = getattr(self, "_expected_version", None)
+        if expected is None:
+            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+        if base_qs.filter(pk=pk_val, version=expected)._update(values) > 0:
+            return True
+        if base_qs.filter(pk=pk_val).exists():
+            raise Article.StaleVersion
+        return False  # deleted meanwhile: Django inserts it again, as for any model
 
     @property
     def blocks(self) -> list[dict]:

@@ -253,16 +253,20 @@ def _restore_relations(article, version: Version) -> None:
     article.excluded_zones.set(version.field_dict.get("excluded_zones", []))
 
 
-def article_restore(*, article, version: Version, user) -> "object":
+def article_restore(*, article, version: Version, user, loaded_version: int | None = None) -> "object":
     """Bring back the content of `version` as a new save, so the restore is itself a revision.
 
     The article is saved the normal way, so the body goes through the sanitizer again and
     the version counter keeps rising (a form opened before the restore is then stale).
+    `loaded_version` is the version the editor was looking at: when someone saved since,
+    the save raises Article.StaleVersion and nothing is restored.
     """
     number = version_number(version)
     with transaction.atomic(), revision_context(
         user=user, comment=_("恢复到第 %(number)s 版") % {"number": number}
     ):
+        if loaded_version is not None:
+            article.version = loaded_version
         _restore_fields(article, version.field_dict)
         article.save()
         _restore_relations(article, version)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles import workflow
-from articles.forms import IssueImportForm
+from articles.forms import ArticleOrderForm, IssueImportForm
 from articles.models import Article
 from articles.revisions import revision_context
 from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, import_issue
@@ -33,7 +33,10 @@ class IssueArticleInline(admin.TabularInline):
     """The issue's articles in reading order: edit the numbers to reorder them."""
 
     model = Article
-    fields = ["position", "headline_link", "status_at_a_glance", "byline_names"]
+    # The version travels with each row, so a renumbering never overwrites an article
+    # that someone saved after this page was loaded.
+    form = ArticleOrderForm
+    fields = ["position", "loaded_version", "headline_link", "status_at_a_glance", "byline_names"]
     readonly_fields = ["headline_link", "status_at_a_glance", "byline_names"]
     ordering = ["position", "id"]
     extra = 0

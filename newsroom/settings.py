@@ -131,6 +131,9 @@ STORAGES = {
 # Images are validated and bounded on upload (decompression bombs, huge files).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Larger uploads spool to disk inside the project folder, never to the system's /tmp.
+FILE_UPLOAD_TEMP_DIR = BASE_DIR / "var" / "tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
 # The largest issue text file the importer accepts; a real issue is tens of kilobytes.
 IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))

@@ -27,7 +27,8 @@ def issue_form_data(issue, **changes) -> dict:
         "articles-MIN_NUM_FORMS": 0, "articles-MAX_NUM_FORMS": 1000,
     }
     for i, article in enumerate(articles):
-        data.update({f"articles-{i}-id": article.pk, f"articles-{i}-issue": issue.pk, f"articles-{i}-position": article.position})
+        data.update({f"articles-{i}-id": article.pk, f"articles-{i}-issue": issue.pk, f"articles-{i}-position": article.position,
+                     f"articles-{i}-loaded_version": article.version})
     data.update(changes)
     return data
 
