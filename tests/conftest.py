@@ -1,5 +1,6 @@
 """Shared fixtures: the seed issue and small builders for test data."""
 import os
+import tempfile
 from io import StringIO
 from pathlib import Path
 
@@ -7,6 +8,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = next((ROOT / "seeds").glob("*.txt"))
+
+# Nothing the suite runs writes outside the project folder: tmp_path, the servers and
+# commands the tests start, and Chromium's profiles all take their temporary files here.
+TEMP_DIR = ROOT / "var" / "tmp"
+TEMP_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["TMPDIR"] = tempfile.tempdir = str(TEMP_DIR)
 
 
 @pytest.fixture(autouse=True)
