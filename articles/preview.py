@@ -24,7 +24,11 @@ def _require_staff(request) -> None:
 
 def _articles():
     bylines = Prefetch("bylines", queryset=Byline.objects.select_related("reporter").order_by("position", "id"))
-    return Article.objects.select_related("issue").prefetch_related(bylines, "zones", "tags")
+    return (
+        Article.objects.select_related("issue")
+        .defer("search_text", "issue__source_text")
+        .prefetch_related(bylines, "zones", "tags")
+    )
 
 
 def article_preview(request, pk: int):

@@ -5,7 +5,7 @@ and prefetches what the templates render so that query counts stay flat.
 """
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Left
 from django.http import Http404
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -15,15 +15,37 @@ from articles.models import Article, Byline
 
 ARTICLES_PER_PAGE = 20
 RELATED_LIMIT = 5
+# Enough HTML to hold the start of the first paragraph after any headings.
+EXCERPT_SOURCE_CHARS = 2000
 
 
 def _bylines_prefetch() -> Prefetch:
     return Prefetch("bylines", queryset=Byline.objects.select_related("reporter").order_by("position", "id"))
 
 
+def _published_with_issue():
+    """Published articles and their issue, without the columns no public page shows.
+
+    The search text and the issue's source file can each be megabytes; loading them with
+    every row made one big issue's pages take seconds.
+    """
+    return (
+        Article.objects.published()
+        .select_related("issue")
+        .defer("search_text", "issue__source_text")
+        .prefetch_related(_bylines_prefetch())
+    )
+
+
 def article_cards():
-    """Published articles with what a list item shows: issue and bylines."""
-    return Article.objects.published().select_related("issue").prefetch_related(_bylines_prefetch())
+    """Published articles with what a list item shows: issue, bylines, and for the excerpt
+    only the opening of the body (`body_opening`), never the whole of it."""
+    return _published_with_issue().defer("body").annotate(body_opening=Left("body", EXCERPT_SOURCE_CHARS))
+
+
+def search_hit_cards():
+    """Published articles with the whole body, which a search hit's snippet is cut from."""
+    return _published_with_issue()
 
 
 def latest_article_cards():
@@ -31,8 +53,8 @@ def latest_article_cards():
 
 
 def article_pages():
-    """Published articles with everything the article page shows."""
-    return article_cards().prefetch_related("zones", "tags")
+    """Published articles with everything the article page, or a search hit's snippet, shows."""
+    return _published_with_issue().prefetch_related("zones", "tags")
 
 
 def related_articles(article, *, limit: int = RELATED_LIMIT):
@@ -87,7 +109,9 @@ def excerpt(article, *, length: int = 110) -> str:
     """The standfirst, or else the opening of the first paragraph, as plain text."""
     if article.standfirst:
         return Truncator(article.standfirst).chars(length)
-    for block in html_to_blocks(article.body):
+    # Cards carry only the body's opening; a cut tag at its end is dropped by the parser.
+    opening = getattr(article, "body_opening", None)
+    for block in html_to_blocks(article.body if opening is None else opening):
         if block["type"] == "paragraph":
             return Truncator(block["text"]).chars(length)
     return ""

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from articles.models import Article
-from articles.public import ARTICLES_PER_PAGE, article_cards
+from articles.public import ARTICLES_PER_PAGE, search_hit_cards
 from articles.search import MAX_QUERY_CHARS, ParsedQuery, parse_query
 from articles.search_engine import RESULT_LIMIT, SearchResults, search
 from articles.search_highlight import highlight, snippet
@@ -62,7 +62,7 @@ class Hit:
 
 def hits_for(ids, query: ParsedQuery) -> list[Hit]:
     """The page's articles in ranked order, with highlighted headline and snippet."""
-    articles = article_cards().in_bulk(list(ids))
+    articles = search_hit_cards().in_bulk(list(ids))
     return [
         Hit(article=articles[pk], headline=highlight(articles[pk].headline, query.marks),
             snippet=snippet(articles[pk], query.marks))

@@ -13,7 +13,8 @@ class ArticleSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Article.objects.published().order_by("-publish_at", "-id")
+        # Only what a <url> entry needs: the link and the date.
+        return Article.objects.published().only("pk", "slug", "updated_at").order_by("-publish_at", "-id")
 
     def lastmod(self, item):
         return item.updated_at

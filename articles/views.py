@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles.models import Article
 from articles.public import (
     article_pages,
     excerpt,
@@ -16,7 +17,7 @@ from newsroom.site import SITE_NAME
 
 def article_redirect(request, pk):
     """/articles/<id>/ is a short link: send readers on to the canonical URL."""
-    article = get_object_or_404(article_pages(), pk=pk)
+    article = get_object_or_404(Article.objects.published().only("pk", "slug"), pk=pk)
     return redirect(article, permanent=True)
 
 

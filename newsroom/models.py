@@ -9,7 +9,9 @@ from newsroom.slugs import unique_slug
 
 class IssueQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Issue.Status.PUBLISHED)
+        """Issues readers may see. Every public page starts here, and none shows the
+        source file, which can be megabytes: it is not loaded."""
+        return self.filter(status=Issue.Status.PUBLISHED).defer("source_text")
 
 
 class Issue(models.Model):

@@ -12,23 +12,30 @@ from zones.models import Zone
 
 ISSUES_PER_PAGE = 24
 HOME_LATEST = 10
+# The front page shows the start of the newest issue; the issue page has the rest.
+HOME_ISSUE_ARTICLES = 12
+ISSUE_ARTICLES_PER_PAGE = 100
 
 
 def _issue_contents(issue):
-    return list(article_cards().filter(issue=issue).order_by("position", "id"))
+    return article_cards().filter(issue=issue).order_by("position", "id")
 
 
-def _zones_of(articles) -> list[Zone]:
+def _zones_of(issue) -> list[Zone]:
+    """Zones that the issue's published articles name, however many articles it has."""
+    articles = article_cards().filter(issue=issue).values("pk")
     return list(Zone.objects.filter(mentions__article__in=articles).distinct().order_by("slug"))
 
 
 def home(request):
     issue = Issue.objects.published().first()
-    issue_articles = _issue_contents(issue) if issue else []
+    # One row more than shown tells whether to link to the rest, without counting them.
+    issue_articles = list(_issue_contents(issue)[: HOME_ISSUE_ARTICLES + 1]) if issue else []
     context = {
         "issue": issue,
-        "issue_articles": issue_articles,
-        "issue_zones": _zones_of(issue_articles) if issue_articles else [],
+        "issue_articles": issue_articles[:HOME_ISSUE_ARTICLES],
+        "issue_has_more": len(issue_articles) > HOME_ISSUE_ARTICLES,
+        "issue_zones": _zones_of(issue) if issue_articles else [],
         "page_obj": paginate(request, latest_article_cards(), per_page=HOME_LATEST),
     }
     return render(request, "newsroom/home.html", context)
@@ -42,7 +49,8 @@ def issue_archive(request):
 
 def issue_detail(request, number):
     issue = get_object_or_404(Issue.objects.published(), number=number)
-    context = {"issue": issue, "articles": _issue_contents(issue)}
+    page_obj = paginate(request, _issue_contents(issue), per_page=ISSUE_ARTICLES_PER_PAGE)
+    context = {"issue": issue, "articles": page_obj.object_list, "page_obj": page_obj}
     return render(request, "newsroom/issue_detail.html", context)
 
 
