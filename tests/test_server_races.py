@@ -137,6 +137,27 @@ class TestSimultaneousSaves:
         }
 
 
+    def test_list_and_form_saves_of_one_article_at_once_lose_nothing(self, site):
+        """20 pairs: one editor renumbers the article in the list while the other saves its form."""
+        a, b = editor(site, "editor_a"), editor(site, "editor_b")
+        path, pk = change_path(site), str(site["article"])
+        outcomes = []
+        for n in range(20):
+            form_a = set_field(load_form(a, path), "kicker", f"第{n}轮·表单")
+            listing = b.get("/admin/articles/article/")
+            rows = read_form(listing.body, form_id="changelist-form")
+            [row] = [k.removesuffix("-id") for k, v in rows if k.endswith("-id") and v == pk]
+            rows = set_field(rows, f"{row}-position", str(100 + n)) + [("_save", "保存")]
+            response_a, response_b = post_together([(a, path, form_a), (b, "/admin/articles/article/", rows)])
+            outcomes.append(sorted([response_a.status, response_b.status]))
+            if response_b.status == 200:
+                assert "保存未成功" in response_b.body
+                assert field(read_form(response_b.body, form_id="changelist-form"), f"{row}-position") == str(100 + n)
+            else:
+                assert_refused_with_text_kept(response_a, "kicker", f"第{n}轮·表单")
+        assert outcomes == [[200, 302]] * 20
+
+
 def assert_refused_with_text_kept(response, name: str, typed: str) -> None:
     assert response.status == 200, response.status
     assert "保存未成功" in response.body
