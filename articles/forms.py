@@ -177,3 +177,7 @@ class IssueImportForm(forms.Form):
     date = forms.DateField(label=gettext_lazy("出版日期"), required=False)
     title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=200)
     force = forms.BooleanField(label=gettext_lazy("覆盖编辑改过的文章"), required=False)
+    allow_duplicate = forms.BooleanField(
+        label=gettext_lazy("允许与已有一期内容相同"), required=False,
+        help_text=gettext_lazy("默认拒绝导入与已有一期文字相同的文件；确需另建一期时勾选，并填写新的期号。"),
+    )

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from articles.body import body_text
 from articles.models import Article, ZoneMention
-from zones.mentions import ZoneIndex
+from zones.mentions import ZoneIndex, ZoneScan
 
 
 def detection_text(article: Article) -> str:
@@ -12,12 +12,13 @@ def detection_text(article: Article) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def article_zones_redetect(*, article: Article, index: ZoneIndex | None = None) -> None:
+def article_zones_redetect(*, article: Article, scan: ZoneScan | None = None) -> None:
     """Link the zones the text names, except those removed by hand; keep manual additions.
 
-    Also records the unknown `…高新区` names for the editor to confirm.
+    Also records the unknown `…高新区` names for the editor to confirm. `scan` is the
+    detection already made of this text, if the caller has it.
     """
-    scan = (index or ZoneIndex.from_db()).scan(detection_text(article))
+    scan = scan or ZoneIndex.from_db().scan(detection_text(article))
     excluded = set(article.excluded_zones.values_list("pk", flat=True))
     counts = {zone.pk: n for zone, n in scan.counts.items() if zone.pk not in excluded}
     with transaction.atomic():

@@ -2,6 +2,7 @@
 import base64
 import hashlib
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -21,6 +22,7 @@ from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, imp
 from newsroom.importing.report import summary_line, warning_lines
 from newsroom.models import Issue, Reporter
 from newsroom.publishing import issue_publish, issue_withdraw
+from newsroom.textnorm import clean_name
 
 admin.site.site_header = gettext_lazy("高新区通讯 · 编辑部")
 admin.site.site_title = gettext_lazy("高新区通讯编辑部")
@@ -194,6 +196,7 @@ class IssueAdmin(admin.ModelAdmin):
             "date": cleaned.get("date"),
             "title": cleaned.get("title") or None,
             "force": cleaned.get("force", False),
+            "allow_duplicate": cleaned.get("allow_duplicate", False),
         }
 
     def _import_confirm(self, request):
@@ -244,8 +247,22 @@ def _plan_rows(result) -> list[dict]:
     return rows
 
 
+class ReporterForm(forms.ModelForm):
+    class Meta:
+        model = Reporter
+        fields = ["name", "slug", "bio", "photo", "user"]
+
+    def clean_name(self):
+        """Checked for uniqueness as it will be stored: without invisible characters."""
+        name = clean_name(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError(_("姓名不能只有空白或不可见字符。"), code="invisible")
+        return name
+
+
 @admin.register(Reporter)
 class ReporterAdmin(admin.ModelAdmin):
+    form = ReporterForm
     list_display = ["name", "slug", "user", "article_count"]
     list_filter = [("user", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug", "user__username"]

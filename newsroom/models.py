@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from newsroom.slugs import unique_slug
+from newsroom.textnorm import clean_name
 
 
 class IssueQuerySet(models.QuerySet):
@@ -29,6 +30,8 @@ class Issue(models.Model):
     cover = models.ImageField(_("封面"), upload_to="covers/%Y/", blank=True)
     source_name = models.CharField(_("源文件名"), max_length=255, blank=True)
     source_sha256 = models.CharField(_("源文件 SHA-256"), max_length=64, blank=True, db_index=True)
+    # The text's hash whatever its encoding: the same issue imported twice is found by it.
+    text_sha256 = models.CharField(_("源文本 SHA-256"), max_length=64, blank=True, db_index=True, editable=False)
     source_text = models.TextField(_("源文本"), blank=True)
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -77,6 +80,8 @@ class Reporter(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        # Invisible characters would make a second reporter who looks exactly like the first.
+        self.name = clean_name(self.name)
         if not self.slug:
             self.slug = unique_slug(model=Reporter, text=self.name, instance_pk=self.pk)
         super().save(*args, **kwargs)

@@ -70,7 +70,7 @@ class TestExportIssue:
         exported = export(1, "--format", "text")
         assert exported == text
         (tmp_path / "b.txt").write_text(exported)
-        call_command("import_issue", str(tmp_path / "b.txt"), "--number", "2", stdout=StringIO())
+        call_command("import_issue", str(tmp_path / "b.txt"), "--number", "2", "--allow-duplicate", stdout=StringIO())
         a, b = Article.objects.order_by("issue__number")
         assert article_signature(a) == article_signature(b)
         assert issue_export_data(a.issue)["articles"][0]["reporters"] == [
@@ -88,7 +88,7 @@ class TestExportIssue:
         exported = export(1, "--format", "text")
         assert "► 记者 张三 通讯员 周平 作者 李四" in exported
         (tmp_path / "b.txt").write_text(exported)
-        call_command("import_issue", str(tmp_path / "b.txt"), "--number", "2", stdout=StringIO())
+        call_command("import_issue", str(tmp_path / "b.txt"), "--number", "2", "--allow-duplicate", stdout=StringIO())
         a, b = Article.objects.order_by("issue__number")
         assert list(b.bylines.values_list("reporter__name", "role")) == [("张三", "记者"), ("周平", "通讯员"), ("李四", "作者")]
         assert article_signature(a) == article_signature(b)

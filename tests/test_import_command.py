@@ -1,12 +1,19 @@
 """The import_issue command: options, directories, and every kind of bad input."""
 import codecs
+import os
+import pwd
+import shutil
+import tempfile
+from contextlib import contextmanager
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from articles.models import Article
 from newsroom.models import Issue
+from tests.conftest import TEMP_DIR
 
 GOOD = "标题一\n\n► 刘琴\n\n成都高新区第一段。\n"
 
@@ -97,3 +104,106 @@ class TestImportCommand:
         assert error is None, err
         assert [len(a.blocks) for a in Article.objects.order_by("position")] == [28, 8]
         assert codecs.lookup(encoding)
+
+
+@contextmanager
+def without_root():
+    """Run the block with the permissions of `nobody` when the tests run as root (root reads everything)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(pwd.getpwnam("nobody").pw_uid)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+@pytest.fixture
+def open_dir():
+    """A folder everyone may enter (pytest's own temporary folders are private to their owner)."""
+    path = Path(tempfile.mkdtemp(dir=TEMP_DIR))
+    path.chmod(0o755)
+    yield path
+    for child in path.iterdir():
+        child.chmod(0o700)
+    shutil.rmtree(path)
+
+
+@pytest.mark.django_db
+class TestFileProblems:
+    """Each file that cannot be read is reported with its real cause; the others still import."""
+
+    def test_symlink_loop(self, tmp_path):
+        (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+        (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+        (tmp_path / "good.txt").write_text(GOOD)
+        _, err, error = import_(tmp_path / "a.txt", tmp_path / "good.txt")
+        assert err.splitlines() == [f"{tmp_path / 'a.txt'}：符号链接循环，找不到真正的文件。"]
+        assert str(error) == "1 个文件导入失败。"
+        assert list(Issue.objects.values_list("source_name", flat=True)) == ["good.txt"]
+
+    def test_dangling_symlink(self, tmp_path):
+        (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+        _, err, _ = import_(tmp_path / "gone.txt")
+        assert err.splitlines() == [f"{tmp_path / 'gone.txt'}：符号链接指向的文件不存在。"]
+
+    def test_a_folder_named_like_an_issue_file(self, tmp_path):
+        (tmp_path / "folder.txt").mkdir()
+        (tmp_path / "good.txt").write_text(GOOD)
+        _, err, error = import_(tmp_path)
+        assert f"{tmp_path / 'folder.txt'}：不是普通文件，而是目录。" in err.splitlines()
+        assert list(Issue.objects.values_list("source_name", flat=True)) == ["good.txt"]
+
+    def test_fifo_is_refused_without_waiting_for_a_writer(self, tmp_path):
+        """Opening a FIFO to read would block until a writer comes: it is never read."""
+        os.mkfifo(tmp_path / "pipe.txt")
+        (tmp_path / "good.txt").write_text(GOOD)
+        _, err, error = import_(tmp_path)
+        assert f"{tmp_path / 'pipe.txt'}：不是普通文件，而是命名管道（FIFO）。" in err.splitlines()
+        assert list(Issue.objects.values_list("source_name", flat=True)) == ["good.txt"]
+
+    def test_unreadable_file_and_folder_among_good_ones(self, open_dir):
+        (open_dir / "good.txt").write_text(GOOD)
+        (open_dir / "secret.txt").write_text(GOOD.replace("标题一", "机密"))
+        (open_dir / "secret.txt").chmod(0o000)
+        (open_dir / "locked").mkdir(mode=0o000)
+        with without_root():
+            _, err, error = import_(open_dir / "secret.txt", open_dir / "locked", open_dir / "good.txt")
+        assert [line for line in err.splitlines() if "：" in line] == [
+            f"{open_dir / 'locked'}：没有读取权限。",
+            f"{open_dir / 'secret.txt'}：没有读取权限。",
+        ]
+        assert str(error) == "2 个文件导入失败。"
+        assert list(Issue.objects.values_list("source_name", flat=True)) == ["good.txt"]
+
+
+@pytest.mark.django_db
+class TestDuplicates:
+    def test_same_text_under_another_number_is_refused_with_the_existing_number(self, tmp_path):
+        (tmp_path / "a.txt").write_text(GOOD)
+        import_(tmp_path / "a.txt", "--number", 3)
+        _, err, error = import_(tmp_path / "a.txt", "--number", 4)
+        assert err.splitlines() == ["a.txt：内容与已有的第 3 期（a.txt）相同；确实要再建一期，请加 --allow-duplicate。"]
+        assert list(Issue.objects.values_list("number", flat=True)) == [3]
+
+    def test_same_text_in_another_encoding_and_line_endings_is_the_same_issue(self, tmp_path):
+        (tmp_path / "a.txt").write_text(GOOD)
+        (tmp_path / "b.txt").write_bytes(GOOD.replace("\n", "\r\n").encode("gb18030"))
+        import_(tmp_path / "a.txt", "--number", 3)
+        _, err, error = import_(tmp_path / "b.txt", "--number", 4)
+        assert "内容与已有的第 3 期（a.txt）相同" in err
+        out, _, error = import_(tmp_path / "b.txt")
+        assert error is None and "b.txt 已导入为 第3期：未变 1 篇" in out
+
+    def test_allow_duplicate_makes_a_second_issue(self, tmp_path):
+        (tmp_path / "a.txt").write_text(GOOD)
+        import_(tmp_path / "a.txt", "--number", 3)
+        out, _, error = import_(tmp_path / "a.txt", "--number", 4, "--allow-duplicate")
+        assert error is None and "a.txt 已导入为 第4期（新建）：新建 1 篇" in out
+        assert list(Issue.objects.order_by("number").values_list("number", flat=True)) == [3, 4]
+
+    def test_reimporting_into_the_same_number_is_unchanged(self, seed_path):
+        import_(seed_path, "--number", 1, "--publish")
+        out, _, error = import_(seed_path, "--number", 1, "--publish")
+        assert error is None and "未变 2 篇" in out

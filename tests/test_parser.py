@@ -343,3 +343,57 @@ class TestReviewedLayouts:
         fragments = "\n\n".join([fragment] * 20000)
         article = parse(f"标题\n\n► 张三\n\n{fragments}。\n").articles[0]
         assert len(article.blocks) == 1 and article.paragraphs[0].text == fragment * 20000 + "。"
+
+
+class TestInvisibleAndUnusualCharacters:
+    def test_private_use_character_in_utf8_is_named_with_its_place(self):
+        with pytest.raises(ParseError) as caught:
+            parse("标题一\n\n► 刘琴\n\n第一\ue000段。\n")
+        assert (caught.value.line, caught.value.message) == (
+            5, "第 3 个字符是私用区字符 U+E000，读者的设备无法显示；请换成标准字符。"
+        )
+
+    def test_unassigned_code_point_in_utf16_is_named(self):
+        with pytest.raises(ParseError) as caught:
+            parse_issue(("标题一\n\n► 刘琴\n\n第一段\U000e0080。\n").encode("utf-16"))
+        assert (caught.value.line, caught.value.message) == (
+            5, "第 4 个字符 U+E0080 不是已分配的 Unicode 字符；请删除或换成标准字符。"
+        )
+
+    def test_binary_decoded_as_gb18030_is_still_undecodable(self):
+        with pytest.raises(ParseError, match="无法识别文件编码"):
+            parse_issue("标题\n\n".encode() + b"\x84\x31\xa4\x39\x84\x31\xa4\x39\n")
+
+    @pytest.mark.parametrize("invisible", ["\u202e", "\u200b\u200b", "\ufe0f", "\u2060", "\u3164", "\u200d\u00ad"])
+    def test_headline_of_only_invisible_characters_is_refused(self, invisible):
+        with pytest.raises(ParseError) as caught:
+            parse(f"标题一\n\n► 刘琴\n\n第一段。\n\n{invisible}\n\n► 李四\n\n第二段。\n")
+        assert caught.value.line == 7
+        assert caught.value.message.startswith("这一行只有不可见字符（U+")
+
+    def test_invisible_line_names_its_code_points(self):
+        with pytest.raises(ParseError) as caught:
+            parse("\u200b\u202e\n\n► 刘琴\n\n第一段。\n")
+        assert caught.value.message == "这一行只有不可见字符（U+200B、U+202E）；请删除它，或改成空行。"
+
+    def test_bidi_controls_are_removed_with_a_warning(self):
+        issue = parse("标题\u202e一\n\n► 刘琴\n\n第一\u2066段\u2069。\n")
+        article = issue.articles[0]
+        assert (article.headline, article.paragraphs[0].text) == ("标题一", "第一段。")
+        assert issue.warnings == [
+            (1, "删除了 {count} 个双向文字控制符（{codes}），它们会让文字倒着显示。", {"count": 1, "codes": "U+202E"}),
+            (5, "删除了 {count} 个双向文字控制符（{codes}），它们会让文字倒着显示。", {"count": 2, "codes": "U+2066、U+2069"}),
+        ]
+
+    def test_zero_width_characters_are_removed_from_names(self):
+        issue = parse("标题一\n\n► 张\u200b三丰 李\u2060四\n\n第一段。\n")
+        assert issue.articles[0].credits == [Credit("张三丰"), Credit("李四")]
+
+    def test_a_name_of_only_invisible_characters_is_refused_on_its_line(self):
+        with pytest.raises(ParseError) as caught:
+            parse("标题一\n\n► 张三 \u200b\u200c\n\n第一段。\n")
+        assert (caught.value.line, caught.value.message) == (3, "署名中有一个只由不可见字符组成的名字（U+200B、U+200C）。")
+
+    def test_zero_width_joiner_inside_body_text_is_kept(self):
+        issue = parse("标题一\n\n► 刘琴\n\n工程师👩\u200d🔬在实验室。\n")
+        assert issue.articles[0].paragraphs[0].text == "工程师👩\u200d🔬在实验室。"

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,9 +23,15 @@ from articles.body import blocks_to_html, html_to_blocks
 from articles.models import Article, Byline
 from articles.revisions import add_article_to_revision, revision_context
 from articles.zoning import article_zones_redetect, detection_text
-from newsroom.importing.parser import ParsedArticle, ParseError, parse_issue
+from newsroom.importing.parser import (
+    ParsedArticle,
+    ParsedIssue,
+    ParseError,
+    parse_issue,
+    text_digest,
+)
 from newsroom.models import Issue, Reporter
-from zones.mentions import ZoneIndex
+from zones.mentions import ZoneIndex, ZoneScan
 
 CREATE, UPDATE, UNCHANGED, CONFLICT, FORCED = "create", "update", "unchanged", "conflict", "forced"
 ACTION_LABELS = {
@@ -53,6 +59,7 @@ class ArticlePlan:
     fingerprint: str
     action: str
     article: Article | None = None
+    draft: Article | None = None  # the unsaved article the record becomes
     zones: Counter = field(default_factory=Counter)
     unknown_zones: Counter = field(default_factory=Counter)
 
@@ -101,8 +108,9 @@ def content_fingerprint(article: Article, credits: list[tuple[str, str]]) -> str
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def parsed_fingerprint(parsed: ParsedArticle) -> str:
-    return content_fingerprint(unsaved_article(parsed), [(c.name, c.role) for c in parsed.credits])
+def parsed_fingerprint(parsed: ParsedArticle, *, draft: Article | None = None) -> str:
+    draft = draft or unsaved_article(parsed)
+    return content_fingerprint(draft, [(c.name, c.role) for c in parsed.credits])
 
 
 def article_fingerprint(article: Article) -> str:
@@ -117,6 +125,14 @@ def edited_since_import(article: Article) -> bool:
 # --- planning -------------------------------------------------------------------------
 
 
+# Imports are serialized: two at once would both see the same free number, or both
+# create the same issue. The key is arbitrary but fixed, and ours alone.
+IMPORT_LOCK_KEY = 0x6E6577735F696D70  # "news_imp"
+# A write that loses a race with another writer (a number taken by an issue made in the
+# admin, an article saved by an editor meanwhile) is planned again from what is now stored.
+WRITE_ATTEMPTS = 3
+
+
 def import_issue(
     *,
     data: bytes,
@@ -126,22 +142,81 @@ def import_issue(
     title: str | None = None,
     publish: bool = False,
     force: bool = False,
+    allow_duplicate: bool = False,
     dry_run: bool = False,
 ) -> ImportResult:
-    """Parse, validate and plan one issue file, then write it in one transaction."""
+    """Parse and validate one issue file, then plan and write it in one transaction.
+
+    The pure work (decoding, parsing, zone detection) happens before the transaction, so
+    the write lock is held only for reading what is stored and writing the changes.
+    """
+    parsed = _parse(data, source_name)
+    source = ImportSource(
+        name=source_name, sha=hashlib.sha256(data).hexdigest(), digest=text_digest(parsed.text), parsed=parsed
+    )
+    options = {"number": number, "force": force, "allow_duplicate": allow_duplicate}
+    if dry_run:
+        return plan_import(source, dry_run=True, **options)
+    comment = _("从 %(source)s 导入") % {"source": source_name}
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic(), revision_context(comment=comment):
+                serialize_imports()
+                result = plan_import(source, dry_run=False, **options)
+                write_issue(result, source=source, date=date, title=title, publish=publish)
+            return result
+        except (IntegrityError, Article.StaleVersion):
+            if attempt == WRITE_ATTEMPTS:
+                raise ImportFailed(
+                    source_name, _("其他人同时在修改同一期或同一期号，重试 %(n)s 次仍未成功；请稍后再导入。") % {"n": attempt}
+                ) from None
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class ImportSource:
+    """One file, parsed and scanned: everything an import knows before it reads the database."""
+
+    name: str
+    sha: str  # of the bytes: the same file
+    digest: str  # of the text: the same issue, in any encoding
+    parsed: ParsedIssue
+    drafts: list[Article] = field(init=False)
+    fingerprints: list[str] = field(init=False)
+    scans: list[ZoneScan] = field(init=False)
+
+    def __post_init__(self):
+        self.drafts = [unsaved_article(a) for a in self.parsed.articles]
+        self.fingerprints = [parsed_fingerprint(a, draft=d) for a, d in zip(self.parsed.articles, self.drafts, strict=True)]
+        index = ZoneIndex.from_db()
+        self.scans = [index.scan(detection_text(d)) for d in self.drafts]
+
+
+def _parse(data: bytes, source_name: str) -> ParsedIssue:
     try:
-        parsed = parse_issue(data, max_bytes=settings.IMPORT_MAX_BYTES)
+        return parse_issue(data, max_bytes=settings.IMPORT_MAX_BYTES)
     except ParseError as e:
         raise ImportFailed(source_name, _(e.template).format(**e.params), e.line) from None
-    sha = hashlib.sha256(data).hexdigest()
-    issue, created = target_issue(source_name=source_name, sha=sha, number=number, force=force)
-    plans = plan_articles(issue=None if created else issue, parsed=parsed.articles, force=force)
-    index = ZoneIndex.from_db()
-    for plan in plans:
-        scan = index.scan(detection_text(unsaved_article(plan.parsed)))
-        plan.zones, plan.unknown_zones = scan.counts, scan.unknown
-    result = ImportResult(
-        source_name=source_name,
+
+
+def serialize_imports() -> None:
+    """Make other imports wait until this transaction ends.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: nothing to do, the
+    transaction began IMMEDIATE and so already holds the database's write lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
+def plan_import(source: ImportSource, *, number, force, allow_duplicate, dry_run) -> ImportResult:
+    """What the file would do to the database as it is now."""
+    issue, created = target_issue(source=source, number=number, force=force, allow_duplicate=allow_duplicate)
+    plans = plan_articles(issue=None if created else issue, source=source, force=force)
+    parsed = source.parsed
+    return ImportResult(
+        source_name=source.name,
         issue=issue,
         issue_created=created,
         plans=plans,
@@ -150,42 +225,55 @@ def import_issue(
         stale=[] if created else stale_articles(issue, plans),
         encoding=parsed.encoding,
     )
-    if not dry_run:
-        comment = _("从 %(source)s 导入") % {"source": source_name}
-        with transaction.atomic(), revision_context(comment=comment):
-            write_issue(result, index=index, text=parsed.text, sha=sha, date=date, title=title, publish=publish)
-    return result
 
 
-def target_issue(*, source_name: str, sha: str, number: int | None, force: bool) -> tuple[Issue, bool]:
-    """The issue this file updates (by number, same bytes, or same file name), or a new one."""
+def target_issue(*, source: ImportSource, number: int | None, force: bool, allow_duplicate: bool) -> tuple[Issue, bool]:
+    """The issue this file updates (by number, same bytes or text, or same file name), or a new one."""
     if number is not None:
         issue = Issue.objects.filter(number=number).first()
-        if issue and issue.source_name not in {"", source_name} and issue.source_sha256 != sha and not force:
+        if issue and issue.source_name not in {"", source.name} and issue.source_sha256 != source.sha and not force:
             raise ImportFailed(
-                source_name,
+                source.name,
                 _("第 %(number)s 期已由 %(other)s 导入；要用这个文件替换它，请加 --force。")
                 % {"number": number, "other": issue.source_name},
             )
     else:
         issue = (
-            Issue.objects.filter(source_sha256=sha).first()
-            or Issue.objects.filter(source_name=source_name).order_by("-number").first()
+            Issue.objects.filter(source_sha256=source.sha).first()
+            or Issue.objects.filter(text_sha256=source.digest).first()
+            or Issue.objects.filter(source_name=source.name).order_by("-number").first()
         )
+    if not allow_duplicate:
+        refuse_duplicate(source, issue)
     if issue:
         return issue, False
     if number is None:
         number = (Issue.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-    return Issue(number=number, source_name=source_name), True
+    return Issue(number=number, source_name=source.name), True
 
 
-def plan_articles(*, issue: Issue | None, parsed: list[ParsedArticle], force: bool) -> list[ArticlePlan]:
+def refuse_duplicate(source: ImportSource, issue: Issue | None) -> None:
+    """The same text as another issue is a second copy of it: refused unless asked for."""
+    twin = Issue.objects.filter(text_sha256=source.digest).exclude(pk=issue.pk if issue else None).first()
+    if twin is not None:
+        raise ImportFailed(
+            source.name,
+            _("内容与已有的第 %(number)s 期（%(other)s）相同；确实要再建一期，请加 --allow-duplicate。")
+            % {"number": twin.number, "other": twin.source_name or _("无源文件")},
+        )
+
+
+def plan_articles(*, issue: Issue | None, source: ImportSource, force: bool) -> list[ArticlePlan]:
     existing = list(issue.articles.exclude(import_ref="").order_by("position")) if issue else []
     by_ref = {a.import_ref: a for a in existing}
     plans = []
-    for position, record in enumerate(parsed, start=1):
+    for k, record in enumerate(source.parsed.articles):
         article = by_ref.pop(record.headline, None)
-        plans.append(ArticlePlan(position=position, parsed=record, fingerprint=parsed_fingerprint(record), action=CREATE, article=article))
+        scan = source.scans[k]
+        plans.append(ArticlePlan(
+            position=k + 1, parsed=record, fingerprint=source.fingerprints[k], action=CREATE, article=article,
+            draft=source.drafts[k], zones=scan.counts, unknown_zones=scan.unknown,
+        ))
     # Articles whose headline changed in the file are matched by position instead.
     leftovers = {a.position: a for a in by_ref.values()}
     for plan in plans:
@@ -224,9 +312,9 @@ def unsaved_article(parsed: ParsedArticle) -> Article:
 # --- writing --------------------------------------------------------------------------
 
 
-def write_issue(result: ImportResult, *, index: ZoneIndex, text: str, sha: str, date, title, publish: bool) -> None:
+def write_issue(result: ImportResult, *, source: ImportSource, date, title, publish: bool) -> None:
     issue = result.issue
-    fields = issue_changes(issue, created=result.issue_created, text=text, sha=sha, source_name=result.source_name, date=date, title=title)
+    fields = issue_changes(issue, created=result.issue_created, source=source, date=date, title=title)
     publishing_now = publish and issue.status != Issue.Status.PUBLISHED
     if publishing_now:
         fields.update(status=Issue.Status.PUBLISHED, published_at=timezone.now())
@@ -238,12 +326,12 @@ def write_issue(result: ImportResult, *, index: ZoneIndex, text: str, sha: str, 
     publish_at = issue_publish_at(issue.date) if publish else None
     for plan in result.plans:
         if plan.writes:
-            write_article(plan, issue=issue, index=index, publish_at=publish_at)
+            write_article(plan, issue=issue, publish_at=publish_at)
     if publishing_now:
         publish_issue_articles(issue, publish_at=publish_at)
 
 
-def issue_changes(issue: Issue, *, created: bool, text, sha, source_name, date, title) -> dict:
+def issue_changes(issue: Issue, *, created: bool, source: ImportSource, date, title) -> dict:
     fields = {}
     if created:
         fields.update(date=date or timezone.localdate(), title=title or "")
@@ -252,8 +340,11 @@ def issue_changes(issue: Issue, *, created: bool, text, sha, source_name, date, 
             fields["date"] = date
         if title is not None and title != issue.title:
             fields["title"] = title
-    if sha != issue.source_sha256:
-        fields.update(source_name=source_name, source_sha256=sha, source_text=text, imported_at=timezone.now())
+    if source.sha != issue.source_sha256:
+        fields.update(
+            source_name=source.name, source_sha256=source.sha, text_sha256=source.digest,
+            source_text=source.parsed.text, imported_at=timezone.now(),
+        )
     return fields
 
 
@@ -270,22 +361,24 @@ def publish_issue_articles(issue: Issue, *, publish_at) -> None:
         add_article_to_revision(article)
 
 
-def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_at) -> None:
+def write_article(plan: ArticlePlan, *, issue: Issue, publish_at) -> None:
     parsed = plan.parsed
     article = plan.article or Article(issue=issue)
     if plan.article is None:
         article.status = Article.Status.PUBLISHED if publish_at and issue.is_published else Article.Status.DRAFT
         article.publish_at = publish_at if article.status == Article.Status.PUBLISHED else None
     article.position = plan.position
-    draft = unsaved_article(parsed)
     for name in (*CONTENT_FIELDS, "body"):
-        setattr(article, name, getattr(draft, name))
+        setattr(article, name, getattr(plan.draft, name))
     article.import_ref = parsed.headline
     article.import_fingerprint = plan.fingerprint
+    # Saved from the version that was planned: an editor's save since then makes this
+    # raise StaleVersion, and the import is planned again rather than overwrite it.
     article.save()
     write_bylines(article, parsed)
-    # Re-detection keeps the zones an editor added or removed by hand.
-    article_zones_redetect(article=article, index=index)
+    # Re-detection keeps the zones an editor added or removed by hand; the text was
+    # scanned before the transaction began.
+    article_zones_redetect(article=article, scan=ZoneScan(plan.zones, plan.unknown_zones))
     article.update_search_text()
     add_article_to_revision(article)
 

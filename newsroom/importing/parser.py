@@ -6,9 +6,12 @@ followed by a `►` byline or a 本报讯 paragraph; page breaks split sentences
 blocks and are rejoined; short lines inside an article are section headings.
 """
 import codecs
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from newsroom.textnorm import clean_name, has_visible_text
 
 
 def gettext_noop(message: str) -> str:
@@ -27,6 +30,11 @@ MSG_NO_HEADLINE = gettext_noop("文件应以标题开头，但这里是：“{te
 MSG_NO_BODY = gettext_noop("标题“{headline}”后面没有正文。")
 MSG_NO_BYLINE = gettext_noop("“{headline}”没有署名。")
 MSG_STRAY_BYLINE = gettext_noop("正文中间出现署名行，已并入“{headline}”的作者。")
+MSG_PRIVATE_USE = gettext_noop("第 {column} 个字符是私用区字符 {code}，读者的设备无法显示；请换成标准字符。")
+MSG_UNASSIGNED = gettext_noop("第 {column} 个字符 {code} 不是已分配的 Unicode 字符；请删除或换成标准字符。")
+MSG_INVISIBLE_LINE = gettext_noop("这一行只有不可见字符（{codes}）；请删除它，或改成空行。")
+MSG_INVISIBLE_NAME = gettext_noop("署名中有一个只由不可见字符组成的名字（{codes}）。")
+MSG_BIDI_REMOVED = gettext_noop("删除了 {count} 个双向文字控制符（{codes}），它们会让文字倒着显示。")
 
 SENTENCE_ENDS = "。！？!?…；;：:"
 CLOSERS = "”’）)》」』\"'"
@@ -39,6 +47,8 @@ BYLINE_MARKS = ("►", "▶")
 INDENT = " \t\u3000\u00a0"
 TAIL_CHARS = 120
 PAGE_SEPARATORS = re.compile("[\f\v\u2028\u2029]")
+# Embedding, override and isolate controls: they reorder what follows (see newsroom/textnorm.py).
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 ROLE_AUTHOR, ROLE_REPORTER, ROLE_CORRESPONDENT = "作者", "记者", "通讯员"
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
@@ -85,6 +95,7 @@ class Block:
     type: str  # "paragraph" or "heading"
     text: str
     subtitle: str = ""
+    line: int = 0  # where it starts in the file, for errors found after joining
 
     def as_dict(self) -> dict:
         if self.type == "heading":
@@ -134,10 +145,10 @@ def decode(data: bytes) -> tuple[str, str]:
     if b"\x00" in data:
         raise ParseError(MSG_BINARY, line=_line_of(data, data.index(b"\x00"), "latin-1"))
     try:
-        return _check_text(data.decode("utf-8")), "utf-8"
+        return _check_text(data.decode("utf-8"), sure_of_encoding=True), "utf-8"
     except UnicodeDecodeError as utf8_error:
         try:
-            return _check_text(data.decode("gb18030")), "gb18030"
+            return _check_text(data.decode("gb18030"), sure_of_encoding=False), "gb18030"
         except UnicodeDecodeError as gb_error:
             # Blame the line where the encoding that read furthest gave up.
             offset = max(utf8_error.start, gb_error.start)
@@ -149,24 +160,42 @@ def _decode_strict(data: bytes, encoding: str) -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError as e:
         raise ParseError(MSG_UNDECODABLE, line=_line_of(data, e.start, encoding)) from None
-    return _check_text(text)
+    return _check_text(text, sure_of_encoding=True)
 
 
-def _check_text(text: str) -> str:
+def _check_text(text: str, *, sure_of_encoding: bool) -> str:
     """Refuse control characters and code points no real text has.
 
     GB18030 maps almost every byte sequence to some code point, so a successful decode
     alone does not prove the file is text: binary data shows up as controls, private-use
-    or unassigned characters.
+    or unassigned characters, and the file is refused as undecodable. UTF-8 and UTF-16
+    leave no such doubt, so there the exact character is named instead.
     """
     for lineno, line in enumerate(_lines(text), start=1):
-        for ch in line:
+        for column, ch in enumerate(line, start=1):
             category = unicodedata.category(ch)
             if category == "Cc" and ch not in "\t\f\v":
                 raise ParseError(MSG_BINARY, line=lineno)
             if category in {"Co", "Cn", "Cs"}:
-                raise ParseError(MSG_UNDECODABLE, line=lineno)
+                if not sure_of_encoding:
+                    raise ParseError(MSG_UNDECODABLE, line=lineno)
+                message = MSG_PRIVATE_USE if category == "Co" else MSG_UNASSIGNED
+                raise ParseError(message, line=lineno, column=column, code=code_point(ch))
     return text
+
+
+def code_point(ch: str) -> str:
+    return f"U+{ord(ch):04X}"
+
+
+def code_points(text: str) -> str:
+    return "、".join(dict.fromkeys(code_point(ch) for ch in text if not ch.isspace()))
+
+
+def text_digest(text: str) -> str:
+    """A hash of what the text says, whatever its encoding, line endings or trailing spaces."""
+    lines = [line.rstrip() for line in _lines(text.replace("\ufeff", ""))]
+    return hashlib.sha256("\n".join(lines).strip("\n").encode()).hexdigest()
 
 
 def _lines(text: str) -> list[str]:
@@ -184,10 +213,12 @@ def _line_of(data: bytes, offset: int, encoding: str) -> int:
 # --- lines and blocks -----------------------------------------------------------------
 
 
-def split_blocks(text: str) -> list[RawBlock]:
+def split_blocks(text: str, warnings: list | None = None) -> list[RawBlock]:
     """Runs of non-blank lines; indentation and trailing spaces are stripped.
 
-    Form feeds and other page separators count as blank lines.
+    Form feeds and other page separators count as blank lines. Bidi controls are removed
+    (with a warning), and a line that only invisible characters keep from being blank
+    is refused: it would become a headline, name or paragraph nobody can see.
     """
     blocks: list[RawBlock] = []
     current: RawBlock | None = None
@@ -198,11 +229,23 @@ def split_blocks(text: str) -> list[RawBlock]:
                 current = None  # a page separator inside a line breaks the block too
             if not line:
                 continue
+            if not has_visible_text(line):
+                raise ParseError(MSG_INVISIBLE_LINE, line=lineno, codes=code_points(line))
+            line = _without_bidi_controls(line, lineno, warnings)
             if current is None:
                 current = RawBlock(line=lineno, lines=[])
                 blocks.append(current)
             current.lines.append(line)
     return blocks
+
+
+def _without_bidi_controls(line: str, lineno: int, warnings: list | None) -> str:
+    found = BIDI_CONTROLS.findall(line)
+    if not found:
+        return line
+    if warnings is not None:
+        warnings.append((lineno, MSG_BIDI_REMOVED, {"count": len(found), "codes": code_points("".join(found))}))
+    return BIDI_CONTROLS.sub("", line)
 
 
 # --- small predicates -----------------------------------------------------------------
@@ -357,8 +400,12 @@ def parse_credits(text: str) -> list[Credit]:
             # 作者 switches back to no role; 实习生 has no role of its own either.
             role = match.group(1) or ROLE_AUTHOR
             token = token[match.end() :]
-        if token and all(c.name != token for c in credits):
-            credits.append(Credit(name=token, role=role))
+        if token and not has_visible_text(token):
+            raise ParseError(MSG_INVISIBLE_NAME, codes=code_points(token))
+        # Invisible characters inside a name would make a look-alike second reporter.
+        name = clean_name(token)
+        if name and all(c.name != name for c in credits):
+            credits.append(Credit(name=name, role=role))
     return credits
 
 
@@ -409,6 +456,7 @@ class _IssueBuilder:
         # as they come would copy the growing paragraph at every page break.
         self._parts: list[str] = []
         self._tail = ""
+        self._paragraph: Block | None = None  # the paragraph the fragments belong to
 
     @property
     def article(self) -> ParsedArticle:
@@ -429,6 +477,13 @@ class _IssueBuilder:
         if not (kind == "paragraph" and self.open_paragraph):
             self._close_paragraph()
         block = self.blocks[i]
+        try:
+            self._take(kind, i, block)
+        except ParseError as error:
+            error.line = error.line or block.line  # a name's error belongs to its block's line
+            raise
+
+    def _take(self, kind: str, i: int, block: RawBlock) -> None:
         if kind == "byline":
             self.take_byline(block)
         elif kind == "dateline":
@@ -501,7 +556,7 @@ class _IssueBuilder:
             self.add_credits(credits)  # a trailing byline on a line of its own
             return
         heading, subtitle = block.lines[0], " ".join(block.lines[1:])
-        article.blocks.append(Block("heading", heading, subtitle))
+        article.blocks.append(Block("heading", heading, subtitle, line=block.line))
 
     def take_byline(self, block: RawBlock) -> None:
         if self.article.blocks:
@@ -524,14 +579,15 @@ class _IssueBuilder:
                 dateline, credits, text = split_dateline(text)
                 self.article.dateline = dateline
                 self.add_credits(credits)
-            self.article.blocks.append(Block("paragraph", text))
+            self._paragraph = Block("paragraph", text, line=block.line)
+            self.article.blocks.append(self._paragraph)
             self._parts, self._tail = [text], text[-TAIL_CHARS:]
         self.open_paragraph = not ends_sentence(self._tail)
 
     def _close_paragraph(self) -> None:
-        if self._parts:
-            self.article.paragraphs[-1].text = "".join(self._parts)
-        self._parts, self._tail, self.open_paragraph = [], "", False
+        if self._paragraph is not None:
+            self._paragraph.text = "".join(self._parts)
+        self._paragraph, self._parts, self._tail, self.open_paragraph = None, [], "", False
 
     def start_article(self, block: RawBlock) -> None:
         lines = block.lines
@@ -558,15 +614,18 @@ class _IssueBuilder:
 
     @staticmethod
     def _joined(lines: list[str]) -> str:
-        """One block's wrapped lines as one text; names on the last line stay a trailing byline."""
-        text = lines[0]
+        """One block's wrapped lines as one text; names on the last line stay a trailing byline.
+
+        The parts are joined once at the end: a block of many lines would otherwise be
+        copied again for every line.
+        """
+        parts, tail = [lines[0]], lines[0][-TAIL_CHARS:]
         for k, line in enumerate(lines[1:], start=1):
             last = k == len(lines) - 1
-            if last and ends_sentence(text) and re.fullmatch(CREDITS, line):
-                text = f"{text} {line}"
-            else:
-                text = join_fragments(text, line)
-        return text
+            sep = " " if last and ends_sentence(tail) and re.fullmatch(CREDITS, line) else separator(tail, line)
+            parts += [sep, line]
+            tail = (tail + sep + line)[-TAIL_CHARS:]
+        return "".join(parts)
 
 
 def finish_article(article: ParsedArticle) -> None:
@@ -574,7 +633,11 @@ def finish_article(article: ParsedArticle) -> None:
     paragraphs = article.paragraphs
     if paragraphs:
         last = paragraphs[-1]
-        last.text, credits = split_trailing_credit(last.text)
+        try:
+            last.text, credits = split_trailing_credit(last.text)
+        except ParseError as error:
+            error.line = last.line
+            raise
         known = {c.name for c in article.credits}
         article.credits.extend(c for c in credits if c.name not in known)
     article.kicker = normalize_punctuation(article.kicker)
@@ -592,12 +655,13 @@ def parse_issue(data: bytes, *, max_bytes: int | None = None) -> ParsedIssue:
     if max_bytes is not None and len(data) > max_bytes:
         raise ParseError(MSG_TOO_LARGE, size=len(data), limit=max_bytes)
     text, encoding = decode(data)
-    blocks = split_blocks(text)
+    warnings: list[tuple[int, str, dict]] = []
+    blocks = split_blocks(text, warnings)
     if not blocks:
         raise ParseError(MSG_BLANK)
     builder = _IssueBuilder(blocks)
     articles = builder.build()
-    warnings = builder.warnings
+    warnings += builder.warnings
     for article in articles:
         finish_article(article)
         if not article.paragraphs:

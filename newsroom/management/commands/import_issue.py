@@ -1,11 +1,11 @@
 """Import issues from the plain-text issue format."""
 import datetime as dt
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from newsroom.importing.files import find_issue_files, read_issue_file
 from newsroom.importing.loader import ImportFailed, import_issue
 from newsroom.importing.report import article_lines, summary_line, warning_lines
 
@@ -28,10 +28,16 @@ class Command(BaseCommand):
         parser.add_argument("--publish", action="store_true", help="导入后直接发布")
         parser.add_argument("--dry-run", action="store_true", help="只检查并显示将会做什么，不写入")
         parser.add_argument("--force", action="store_true", help="覆盖编辑修改过的文章")
+        parser.add_argument(
+            "--allow-duplicate", action="store_true", help="允许导入与已有一期内容相同的文件（配合 --number 另建一期）"
+        )
 
     def handle(self, *args, **options):
-        files, failures = self.expand(options["paths"])
-        progress = tqdm(files, desc="导入", unit="个文件", file=self.stderr, disable=len(files) < 2)
+        found = find_issue_files(options["paths"])
+        failures = list(found.failures)
+        for message in failures:
+            self.stderr.write(self.style.ERROR(message))
+        progress = tqdm(found.files, desc="导入", unit="个文件", file=self.stderr, disable=len(found.files) < 2)
         for k, path in enumerate(progress):
             number = options["number"] + k if options["number"] is not None else None
             try:
@@ -42,35 +48,16 @@ class Command(BaseCommand):
         if failures:
             raise CommandError(f"{len(failures)} 个文件导入失败。")
 
-    def expand(self, paths: list[str]) -> tuple[list[Path], list[str]]:
-        files, failures = [], []
-        for raw in paths:
-            path = Path(raw)
-            if path.is_dir():
-                found = sorted(p for p in path.glob("*.txt") if p.is_file())
-                if not found:
-                    failures.append(f"{path}：目录中没有 *.txt 文件。")
-                files.extend(found)
-            elif path.is_file():
-                files.append(path)
-            else:
-                failures.append(f"{path}：文件不存在。")
-        for message in failures:
-            self.stderr.write(self.style.ERROR(message))
-        return files, failures
-
-    def import_file(self, path: Path, *, number, options) -> None:
-        size = path.stat().st_size
-        if size > settings.IMPORT_MAX_BYTES:  # refuse before reading a huge file into memory
-            raise ImportFailed(str(path), f"文件过大（{size} 字节），上限为 {settings.IMPORT_MAX_BYTES} 字节。")
+    def import_file(self, path, *, number, options) -> None:
         result = import_issue(
-            data=path.read_bytes(),
+            data=read_issue_file(path, max_bytes=settings.IMPORT_MAX_BYTES),
             source_name=path.name,
             number=number,
             date=options["date"],
             title=options["title"],
             publish=options["publish"],
             force=options["force"],
+            allow_duplicate=options["allow_duplicate"],
             dry_run=options["dry_run"],
         )
         self.stdout.write(self.style.SUCCESS(summary_line(result)))
