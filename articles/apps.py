@@ -10,7 +10,12 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("文章")
 
     def ready(self):
-        from articles import search_index
+        from django.db.models.signals import pre_save
+        from taggit.models import Tag
+
+        from articles import search_index, topics
+
+        pre_save.connect(topics.tag_slug_on_save, sender=Tag, dispatch_uid="articles_tag_slug")
 
         # SQLite drops a table's triggers when a migration rebuilds the table; this puts
         # the search index triggers back after every migrate.

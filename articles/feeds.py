@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
@@ -35,7 +36,10 @@ class LatestFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return excerpt(item, length=200)
+        # Atom1Feed declares the summary type="html", so the plain-text excerpt is escaped
+        # into HTML: a reader then shows `<img onerror=…>` typed in a 导语 as those
+        # characters, never as markup. (Titles, names and categories are type text.)
+        return escape(excerpt(item, length=200))
 
     def item_author_name(self, item):
         return "、".join(byline_names(item)) or None

@@ -199,6 +199,20 @@ class ZoneMention(models.Model):
         return f"{self.zone} × {self.mentions}"
 
 
+class TopicRedirect(models.Model):
+    """A slug a topic (taggit tag) had before: its old address leads to the current one."""
+
+    old_slug = models.CharField(_("旧网址别名"), max_length=100, unique=True)
+    tag = models.ForeignKey(Tag, verbose_name=_("话题"), on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("话题旧网址")
+        verbose_name_plural = _("话题旧网址")
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.tag.slug}"
+
+
 # Revisions keep an article with its bylines, zones and tags (django-reversion).
 reversion.register(Article, follow=["bylines", "zone_mentions", "tagged_items"])
 reversion.register(Byline)

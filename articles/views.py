@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from taggit.models import Tag
 
+from articles.feeds import TagFeed
 from articles.models import Article
 from articles.public import (
     article_pages,
@@ -12,6 +13,7 @@ from articles.public import (
     paginate,
     related_articles,
 )
+from articles.topics import redirect_old_slug
 from newsroom.site import SITE_NAME
 
 
@@ -62,9 +64,25 @@ def _person(request, reporter) -> dict:
 
 
 def tag_detail(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        moved = redirect_old_slug(slug, "tags:detail")
+        if moved is None:
+            raise Http404
+        return moved
     page_obj = paginate(request, latest_article_cards().filter(tags=tag))
     # A topic used only by drafts stays unpublished, like the drafts themselves.
     if not page_obj.paginator.count:
         raise Http404
     return render(request, "tags/tag_detail.html", {"tag": tag, "page_obj": page_obj})
+
+
+def tag_feed(request, slug):
+    """The topic's feed; a topic's old slug redirects to its feed's current address."""
+    try:
+        return TagFeed()(request, slug=slug)
+    except Http404:
+        moved = redirect_old_slug(slug, "tags:feed")
+        if moved is None:
+            raise
+        return moved

@@ -1,4 +1,6 @@
 """The one slug function: Han characters become pinyin, since slugify() drops them."""
+import hashlib
+
 from django.utils.text import slugify
 from pypinyin import lazy_pinyin
 
@@ -13,9 +15,14 @@ def pinyin_slug(text: str, *, max_length: int = MAX_SLUG_LENGTH) -> str:
     return slug
 
 
+def fallback_slug(text: str, *, prefix: str) -> str:
+    """For a name with nothing to spell (`🔥`, `！！！`): the same name always gives the same slug."""
+    return f"{prefix}-{hashlib.sha256((text or '').encode()).hexdigest()[:8]}"
+
+
 def unique_slug(*, model, text: str, instance_pk=None, field: str = "slug") -> str:
     """A pinyin slug not yet used by another row of `model` (suffixes -2, -3, …)."""
-    base = pinyin_slug(text) or model._meta.model_name
+    base = pinyin_slug(text) or fallback_slug(text, prefix=model._meta.model_name)
     others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager.all()
     taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
     slug, n = base, 2

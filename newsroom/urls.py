@@ -4,7 +4,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from articles import views as article_views
-from articles.feeds import LatestFeed, TagFeed
+from articles.feeds import LatestFeed
 from articles.search_views import search_view
 from articles.sitemaps import SITEMAPS
 from newsroom import views
@@ -15,10 +15,11 @@ issue_patterns = [
     path("<int:number>/", views.issue_detail, name="detail"),
 ]
 reporter_patterns = [path("<slug:slug>/", views.reporter_detail, name="detail")]
-# taggit keeps Han characters in tag slugs, which the <slug:> converter would refuse.
+# Topic slugs are pinyin now, but slugs from before (with Han characters, which the
+# <slug:> converter would refuse) still reach the views, which redirect them.
 tag_patterns = [
     path("<str:slug>/", article_views.tag_detail, name="detail"),
-    path("<str:slug>/feed/", TagFeed(), name="feed"),
+    path("<str:slug>/feed/", article_views.tag_feed, name="feed"),
 ]
 
 urlpatterns = [

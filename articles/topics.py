@@ -1,0 +1,32 @@
+"""Topics (taggit's tags): a pinyin slug whatever the name, and old slugs that still lead there.
+
+taggit slugs a name with Django's slugify, which keeps Han characters and drops
+everything else, so `🔥` or `！！！` got an empty slug and every page linking the topic
+failed. Slugs come from the one slug function instead, like every other slug here.
+"""
+from django.shortcuts import redirect
+from taggit.models import Tag
+
+from articles.models import TopicRedirect
+from newsroom.slugs import unique_slug
+
+
+def tag_slug_on_save(sender, instance: Tag, raw=False, **kwargs) -> None:
+    """pre_save: a new topic gets its slug; a changed slug leaves its old one redirecting."""
+    if raw:
+        return
+    if instance._state.adding:
+        instance.slug = unique_slug(model=Tag, text=instance.name)
+        return
+    old = Tag.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+    if old and old != instance.slug:
+        TopicRedirect.objects.filter(old_slug=instance.slug).delete()
+        TopicRedirect.objects.update_or_create(old_slug=old, defaults={"tag": instance})
+
+
+def redirect_old_slug(slug: str, view_name: str):
+    """A permanent redirect to where the topic that once had `slug` lives now, or None."""
+    moved = TopicRedirect.objects.filter(old_slug=slug).select_related("tag").first()
+    if moved is None:
+        return None
+    return redirect(view_name, slug=moved.tag.slug, permanent=True)
