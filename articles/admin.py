@@ -23,6 +23,7 @@ from articles import revisions, workflow
 from articles.forms import ArticleAdminForm, ArticleChangeListForm
 from articles.models import Article, Byline, ZoneMention
 from articles.search_admin import SearchEngineAdminMixin
+from articles.topics import topic_name_problem
 from articles.zoning import article_zones_redetect
 
 S = Article.Status
@@ -82,6 +83,13 @@ class TagChoiceForm(ArticleAdminForm):
             )
             if self.instance.pk:
                 self.initial["tags"] = list(self.instance.tags.all())
+
+    def clean_new_tags(self):
+        names = parse_tags(self.cleaned_data.get("new_tags", ""))
+        problems = [p for p in map(topic_name_problem, names) if p]
+        if problems:
+            raise forms.ValidationError(problems)
+        return self.cleaned_data["new_tags"]
 
     def clean(self):
         cleaned = super().clean()

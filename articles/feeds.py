@@ -1,4 +1,6 @@
 """Atom feeds: the latest articles, and those of one zone or one topic."""
+import re
+
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -13,10 +15,31 @@ from newsroom.site import SITE_NAME, SITE_TAGLINE
 from zones.models import Zone
 
 FEED_ITEMS = 20
+# Characters XML 1.0 cannot carry at all: C0 controls but tab and newlines, surrogates,
+# U+FFFE and U+FFFF. One stored in a headline or a topic would stop the whole feed.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value):
+    if isinstance(value, str):
+        return NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return [xml_text(v) for v in value]
+    return value
+
+
+class XmlSafeAtomFeed(Atom1Feed):
+    """Atom, with every text of the feed and its entries made writable as XML."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{k: xml_text(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*args, **{k: xml_text(v) for k, v in kwargs.items()})
 
 
 class LatestFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtomFeed
     subtitle = SITE_TAGLINE
 
     def title(self, obj=None):

@@ -5,10 +5,25 @@ everything else, so `🔥` or `！！！` got an empty slug and every page linki
 failed. Slugs come from the one slug function instead, like every other slug here.
 """
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from articles.models import TopicRedirect
 from newsroom.slugs import unique_slug
+from newsroom.textnorm import has_visible_text
+
+NAME_MAX = Tag._meta.get_field("name").max_length
+
+
+def topic_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a topic, or None."""
+    if not has_visible_text(name):
+        return _("话题名不能只有空白或不可见字符。")
+    if len(name) > NAME_MAX:
+        return _("话题“%(start)s…”太长：最多 %(max)s 个字符，现在 %(length)s 个。") % {
+            "start": name[:10], "max": NAME_MAX, "length": len(name),
+        }
+    return None
 
 
 def tag_slug_on_save(sender, instance: Tag, raw=False, **kwargs) -> None:

@@ -4,6 +4,8 @@ import hashlib
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
@@ -68,6 +70,17 @@ class IssueArticleInline(admin.TabularInline):
         return "、".join(r.name for r in obj.reporters.all())
 
 
+class IssueChangeList(ChangeList):
+    """Django turns a bad date_hierarchy value into "incorrect lookup" (?e=1), except a year
+    too large for a C long, which escaped as a 500; that one is bad input too."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
+
+
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["number", "date", "title", "status", "article_count", "source_name", "imported_at"]
@@ -96,6 +109,9 @@ class IssueAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("articles"))
+
+    def get_changelist(self, request, **kwargs):
+        return IssueChangeList
 
     @admin.display(description=gettext_lazy("文章数"), ordering="_article_count")
     def article_count(self, obj):

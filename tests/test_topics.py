@@ -128,3 +128,22 @@ class TestFeedsCarryText:
             assert as_a_feed_reader_shows(entry.find(f"{ATOM}title")) == ([], HOSTILE)
             assert entry.find(f"{ATOM}author").findtext(f"{ATOM}name") == HOSTILE[:20]
             assert [c.get("term") for c in entry.iter(f"{ATOM}category")] == [HOSTILE]
+
+
+@pytest.mark.django_db
+class TestTopicNamesInTheForm:
+    def test_a_topic_name_too_long_is_a_form_error_and_the_text_stays(self, editor_client, draft_article, article_form_data):
+        long_name = "很" * 101
+        response = editor_client.post(
+            f"/admin/articles/article/{draft_article.pk}/change/",
+            article_form_data(draft_article, new_tags=long_name, headline="编辑正在改的标题"),
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["new_tags"] == ["话题“很很很很很很很很很很…”太长：最多 100 个字符，现在 101 个。"]
+        assert "编辑正在改的标题" in response.content.decode()
+
+    def test_an_invisible_topic_name_is_a_form_error(self, editor_client, draft_article, article_form_data):
+        response = editor_client.post(
+            f"/admin/articles/article/{draft_article.pk}/change/", article_form_data(draft_article, new_tags="\u200b\u200b")
+        )
+        assert response.context["adminform"].form.errors["new_tags"] == ["话题名不能只有空白或不可见字符。"]
