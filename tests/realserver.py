@@ -147,11 +147,14 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, fields: list[tuple[str, str]] | None = None) -> Response:
+        if fields is None:
+            return self._send(method, path, None, None)
+        return self._send(method, path, urlencode(fields).encode(), "application/x-www-form-urlencoded")
+
+    def _send(self, method: str, path: str, body: bytes | None, content_type: str | None) -> Response:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if fields is not None:
-            body = urlencode(fields).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if content_type:
+            headers["Content-Type"] = content_type
         conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -164,6 +167,20 @@ class Browser:
                 name, _, rest = value.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
         return response
+
+    def request_multipart(self, path: str, fields: list[tuple[str, str]], file_field: str, filename: str, content: bytes) -> Response:
+        """A form with one file, encoded as a browser sends it (multipart/form-data)."""
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in fields
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
+            f"Content-Type: text/plain\r\n\r\n".encode() + content + b"\r\n"
+        )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        return self._send("POST", path, body, f"multipart/form-data; boundary={boundary}")
 
     def get(self, path: str) -> Response:
         return self.request("GET", path)
