@@ -287,7 +287,7 @@ def unpack(path: Path, folder: Path) -> Manifest:
 def extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, folder: Path, *, path: Path) -> dict:
     """Write one member into the staging folder, hashing it; refuse anything but plain files."""
     parts = PurePosixPath(member.name).parts
-    inside = parts and (parts == (DUMP_NAMES[SQLITE],) or parts == (DUMP_NAMES[POSTGRESQL],) or parts[0] == MEDIA_DIR)
+    inside = parts in {(DUMP_NAMES[SQLITE],), (DUMP_NAMES[POSTGRESQL],)} or (len(parts) > 1 and parts[0] == MEDIA_DIR)
     if not member.isfile() or not inside or ".." in parts or member.name.startswith("/"):
         raise BackupError(_("%(path)s 不是本网站的备份文件。") % {"path": path})
     target = folder.joinpath(*parts)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from articles.models import Article, Byline
 from newsroom.importing.loader import (
@@ -173,11 +174,11 @@ def problem_line(article: Article, lost: list[str], round_trip: list[str]) -> st
 
 # Tags the sanitizer lets into a body that the text format has no way to write.
 MARKUP_LABELS = (
-    ({"strong", "b"}, "加粗"),
-    ({"a"}, "链接"),
-    ({"ul", "ol", "li"}, "列表"),
-    ({"blockquote"}, "引用"),
-    ({"br"}, "段内换行"),
+    ({"strong", "b"}, gettext_noop("加粗")),
+    ({"a"}, gettext_noop("链接")),
+    ({"ul", "ol", "li"}, gettext_noop("列表")),
+    ({"blockquote"}, gettext_noop("引用")),
+    ({"br"}, gettext_noop("段内换行")),
 )
 TAG_RE = re.compile(r"<([a-z0-9]+)")
 SUBTITLE_RE = re.compile(r"</h2>\s*<h3")
@@ -224,7 +225,14 @@ def status_labels(article: Article, *, issue: Issue, now) -> list[str]:
 
 # --- what the parser reads back ------------------------------------------------------
 
-PART_LABELS = {"kicker": "引题", "headline": "标题", "subheadline": "副题", "dateline": "电头", "body": "正文", "credits": "署名"}
+PART_LABELS = {
+    "kicker": gettext_noop("引题"),
+    "headline": gettext_noop("标题"),
+    "subheadline": gettext_noop("副题"),
+    "dateline": gettext_noop("电头"),
+    "body": gettext_noop("正文"),
+    "credits": gettext_noop("署名"),
+}
 
 
 def round_trip_reasons(articles: list[Article], exported: IssueText) -> list[list[str]]:

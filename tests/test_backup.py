@@ -300,7 +300,6 @@ class TestRestoreReplaces:
         restore(backed_up, source, media_root=media_root, directory=backup_dir)
         assert table_rows(source) == rows
 
-    @pytest.mark.skipif(not POSTGRES, reason="pg_restore --clean leaves unknown tables; SQLite replaces the whole file")
     def test_tables_the_backup_does_not_have_are_dropped(self, backed_up, source, media_root, backup_dir):
         """A table made after the backup (a newer migration) does not survive the restore."""
         rows = table_rows(source)
