@@ -253,6 +253,15 @@ class TestTextExportRoundTrip:
         before, after = text_round_trip(3, tmp_path)
         assert before and before == after
 
+    def test_the_check_costs_the_same_queries_for_any_number_of_articles(self, tmp_path, django_assert_max_num_queries):
+        """The round-trip check reads prefetched rows: no query per article."""
+        text = "".join(f"第{n}篇\n\n► 刘琴\n\n第{n}篇的正文。\n\n" for n in range(1, 31))
+        (tmp_path / "issue.txt").write_text(text)
+        call_command("import_issue", str(tmp_path / "issue.txt"), "--number", "3", stdout=StringIO())
+        with django_assert_max_num_queries(8):
+            exported = export(3, "--format", "text")
+        assert exported == text.rstrip("\n") + "\n"
+
     def test_an_article_without_bylines_keeps_its_place(self, make_issue, make_article, tmp_path):
         """A bare ► starts an article that has no byline, so it does not join the one before."""
         issue = make_issue(1, status="draft")
