@@ -48,3 +48,14 @@ test: check lint
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Backups (README: Backups): one file in backups/ with the database, the media and a manifest.
+.PHONY: backup restore
+backup: install
+	$(MANAGE) backup
+
+# Asks before replacing anything unless YES=1; then applies migrations the backup predates.
+restore: install
+	@test -n "$(FILE)" || { echo "用法：make restore FILE=backups/newsroom-….tar.gz [YES=1]"; exit 2; }
+	$(MANAGE) restore "$(FILE)" $(if $(filter 1 yes true,$(YES)),--yes)
+	$(MANAGE) migrate --noinput

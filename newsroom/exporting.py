@@ -1,18 +1,33 @@
 """Export an issue as JSON (the stable interface other tools read) or as issue text.
 
-The text form is the import format, so exporting and importing again gives the same
-articles: the round trip is also the backup.
+The text form is the import format. It carries less than an article holds, so the text
+export checks its own round trip before it is printed: it parses what it wrote with the
+importer's parser and compares each article with the stored one, and refuses, naming
+what is lost, rather than print text that would not import back to the same articles.
 """
+import re
 from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from articles.models import Article, Byline
+from newsroom.importing.loader import (
+    content_fingerprint,
+    issue_publish_at,
+    parsed_fingerprint,
+    unsaved_article,
+)
+from newsroom.importing.parser import ParsedArticle, ParseError, is_short_line, parse_issue
 from newsroom.models import Issue
 
 
 def issue_articles(issue: Issue) -> list[Article]:
     return list(
         issue.articles.order_by("position", "id").prefetch_related(
-            "bylines__reporter", "zone_mentions__zone", "tags"
+            "bylines__reporter", "zone_mentions__zone", "tags", "excluded_zones"
         )
     )
 
@@ -35,6 +50,8 @@ def article_export_data(article: Article) -> dict:
         "publish_at": article.publish_at.isoformat() if article.publish_at else None,
         "url": article.get_absolute_url(),
         "blocks": article.blocks,
+        # The sanitized HTML too: the blocks keep the text but not bold, links or lists.
+        "body": article.body,
     }
 
 
@@ -63,25 +80,23 @@ def byline_text(bylines) -> str:
     """`► 刘琴` or `► 记者 张三 通讯员 王五 作者 李四`, in byline order.
 
     A role word applies to the names after it, so one is written wherever the role
-    changes; 作者 switches back to names without a role.
+    changes; 作者 switches back to names without a role. An article without bylines still
+    gets a bare `►`: it is what tells the parser that a new article starts there.
     """
-    parts, role = [], Byline.Role.AUTHOR
+    parts, role = ["►"], Byline.Role.AUTHOR
     for byline in bylines:
         if byline.role != role:
             parts.append(byline.role)
             role = byline.role
         parts.append(byline.reporter.name)
-    return "► " + " ".join(parts)
+    return " ".join(parts)
 
 
 def article_text(article: Article) -> str:
     head = [line for line in (article.kicker, article.headline, article.subheadline) if line]
     if article.kicker and not article.subheadline:
         head = [article.headline]  # a kicker needs a subheadline to be told apart; see README
-    chunks = ["\n".join(head)]
-    bylines = list(article.bylines.all())
-    if bylines:
-        chunks.append(byline_text(bylines))
+    chunks = ["\n".join(head), byline_text(article.bylines.all())]
     first_paragraph = True
     for block in article.blocks:
         if block["type"] == "heading":
@@ -95,5 +110,181 @@ def article_text(article: Article) -> str:
     return "\n\n".join(chunks)
 
 
+# --- the text export's own round trip ---------------------------------------------------
+
+
+class TextExportRefused(Exception):
+    """The issue cannot be exported as text without loss; one line per affected article."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class IssueText:
+    text: str
+    starts: list[int]  # the line on which each article begins, as the parser numbers lines
+
+    def article_at(self, line: int | None) -> int:
+        """The index of the article that holds `line`."""
+        return max(0, sum(1 for start in self.starts if start <= (line or 1)) - 1)
+
+
+def issue_text(articles: list[Article]) -> IssueText:
+    chunks, starts, line = [], [], 1
+    for article in articles:
+        chunk = article_text(article)
+        chunks.append(chunk)
+        starts.append(line)
+        line += chunk.count("\n") + 2  # the chunk's lines and the blank line after it
+    return IssueText("\n\n".join(chunks) + "\n", starts)
+
+
 def issue_export_text(issue: Issue) -> str:
-    return "\n\n".join(article_text(a) for a in issue_articles(issue)) + "\n"
+    """The issue in the import format, or TextExportRefused when that would lose anything."""
+    articles = issue_articles(issue)
+    if not articles:
+        raise TextExportRefused([_("%(issue)s没有文章，文本格式无法表示空的一期。") % {"issue": issue}])
+    exported = issue_text(articles)
+    reasons = round_trip_reasons(articles, exported)
+    now = timezone.now()
+    problems = []
+    for index, article in enumerate(articles):
+        if line := problem_line(article, lost_fields(article, issue=issue, now=now), reasons[index]):
+            problems.append(line)
+    if problems:
+        raise TextExportRefused(problems)
+    return exported.text
+
+
+def problem_line(article: Article, lost: list[str], round_trip: list[str]) -> str:
+    parts = [_("文本格式无法保存%(fields)s") % {"fields": "、".join(lost)}] if lost else []
+    parts += round_trip
+    if not parts:
+        return ""
+    return _("第%(position)s篇《%(headline)s》：%(problems)s") % {
+        "position": article.position,
+        "headline": article.headline,
+        "problems": "；".join(parts),
+    }
+
+
+# --- what the text format does not carry ---------------------------------------------
+
+# Tags the sanitizer lets into a body that the text format has no way to write.
+MARKUP_LABELS = (
+    ({"strong", "b"}, gettext_noop("加粗")),
+    ({"a"}, gettext_noop("链接")),
+    ({"ul", "ol", "li"}, gettext_noop("列表")),
+    ({"blockquote"}, gettext_noop("引用")),
+    ({"br"}, gettext_noop("段内换行")),
+)
+TAG_RE = re.compile(r"<([a-z0-9]+)")
+SUBTITLE_RE = re.compile(r"</h2>\s*<h3")
+
+
+def lost_fields(article: Article, *, issue: Issue, now) -> list[str]:
+    """What this article holds that its text would not, named as an editor knows it."""
+    lost = []
+    if article.standfirst.strip():
+        lost.append(_("导语"))
+    if article.kicker and not article.subheadline:
+        lost.append(_("引题（没有副题时）"))
+    if article.tags.all():
+        lost.append(_("话题"))
+    lost += markup_labels(article.body)
+    if any(m.manual for m in article.zone_mentions.all()) or article.excluded_zones.all():
+        lost.append(_("手动设置的高新区"))
+    return lost + status_labels(article, issue=issue, now=now)
+
+
+def markup_labels(body: str) -> list[str]:
+    # The body is sanitized HTML, so every "<" that starts a tag is a real tag.
+    tags = set(TAG_RE.findall(body))
+    labels = [_(label) for names, label in MARKUP_LABELS if tags & names]
+    if body.count("<h3") > len(SUBTITLE_RE.findall(body)):
+        labels.append(_("单独的三级标题"))  # re-imported as a second-level heading
+    return labels
+
+
+def status_labels(article: Article, *, issue: Issue, now) -> list[str]:
+    """Re-importing gives every article the issue's state (with --publish when published).
+
+    A status other than that, or a schedule other than the issue's date, is lost; a past
+    publication time is not compared, as the text carries the issue date instead.
+    """
+    expected = Article.Status.PUBLISHED if issue.is_published else Article.Status.DRAFT
+    if article.status != expected:
+        return [_("状态（%(status)s）") % {"status": article.get_status_display()}]
+    at = article.publish_at
+    if expected == Article.Status.PUBLISHED and at and at > now and at != issue_publish_at(issue.date):
+        return [_("排期（%(at)s）") % {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M")}]
+    return []
+
+
+# --- what the parser reads back ------------------------------------------------------
+
+PART_LABELS = {
+    "kicker": gettext_noop("引题"),
+    "headline": gettext_noop("标题"),
+    "subheadline": gettext_noop("副题"),
+    "dateline": gettext_noop("电头"),
+    "body": gettext_noop("正文"),
+    "credits": gettext_noop("署名"),
+}
+
+
+def round_trip_reasons(articles: list[Article], exported: IssueText) -> list[list[str]]:
+    """Parse the text as the importer would and compare each article with the stored one."""
+    reasons: list[list[str]] = [[] for _article in articles]
+    try:
+        parsed = parse_issue(exported.text.encode())
+    except ParseError as e:
+        error = _(e.template).format(**e.params)
+        index = exported.article_at(e.line)
+        reasons[index] += [_("重新导入失败（%(error)s）") % {"error": error}, *short_paragraph_hint(articles[index])]
+        return reasons
+    by_line = {record.line: record for record in parsed.articles}
+    for index, article in enumerate(articles):
+        record = by_line.pop(exported.starts[index], None)
+        if record is None:
+            reasons[index].append(_("重新导入后会并入上一篇"))
+        elif parts := [p for p in differing_parts(article, record) if p not in named_parts(article)]:
+            names = "、".join(_(PART_LABELS[p]) for p in parts if p in PART_LABELS) or _("内容")
+            reasons[index].append(_("重新导入后%(parts)s不同") % {"parts": names})
+    for record in by_line.values():
+        reasons[exported.article_at(record.line)].append(_("重新导入后会拆成两篇"))
+    return [r + short_paragraph_hint(a) if r else r for a, r in zip(articles, reasons, strict=True)]
+
+
+def short_paragraph_hint(article: Article) -> list[str]:
+    """The usual cause: the format reads a short line that ends no sentence as a title."""
+    for block in article.blocks:
+        if block["type"] == "paragraph" and is_short_line(block["text"]):
+            text = block["text"][:20]
+            return [_("没有句末标点的短段落“%(text)s”会被读成标题") % {"text": text}]
+    return []
+
+
+def differing_parts(article: Article, record: ParsedArticle) -> list[str]:
+    """[] when the record imports to this article's content, else the parts that differ.
+
+    Equality is the loader's own test (its content fingerprint); the parts only explain.
+    """
+    credits = [(b.reporter.name, b.role) for b in article.bylines.all()]
+    if content_fingerprint(article, credits) == parsed_fingerprint(record):
+        return []
+    draft = unsaved_article(record)
+    parts = [f for f in ("kicker", "headline", "subheadline", "dateline") if getattr(draft, f) != getattr(article, f)]
+    if draft.blocks != article.blocks:
+        parts.append("body")
+    if [(c.name, c.role) for c in record.credits] != credits:
+        parts.append("credits")
+    return parts or ["content"]
+
+
+def named_parts(article: Article) -> set[str]:
+    """Differences that lost_fields() has already named: the dropped 引题, the joined lines."""
+    named = {"kicker"} if article.kicker and not article.subheadline else set()
+    return named | ({"body"} if "<br" in article.body else set())

@@ -161,3 +161,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# Backups (`make backup`, `make restore`): one file each, in the project folder by default.
+BACKUP_DIR = Path(os.environ.get("NEWSROOM_BACKUP_DIR", BASE_DIR / "backups"))
+# The folder of pg_dump, pg_restore and psql when they are not in /usr/lib/postgresql/<version>/bin.
+POSTGRES_BIN_DIR = os.environ.get("NEWSROOM_PG_BIN", "")

@@ -2,13 +2,14 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
-from newsroom.exporting import issue_export_data, issue_export_text
+from newsroom.exporting import TextExportRefused, issue_export_data, issue_export_text
 from newsroom.models import Issue
 
 
 class Command(BaseCommand):
-    help = "导出一期：JSON（默认）或可重新导入的纯文本格式。"
+    help = "导出一期：JSON（默认）或纯文本格式（只在能原样重新导入时输出）。"
 
     def add_arguments(self, parser):
         parser.add_argument("number", type=int, help="期号")
@@ -18,7 +19,15 @@ class Command(BaseCommand):
         issue = Issue.objects.filter(number=number).first()
         if issue is None:
             raise CommandError(f"第 {number} 期不存在。")
-        if format == "text":
-            self.stdout.write(issue_export_text(issue), ending="")
-        else:
+        if format == "json":
             self.stdout.write(json.dumps(issue_export_data(issue), ensure_ascii=False, indent=2))
+            return
+        try:
+            self.stdout.write(issue_export_text(issue), ending="")
+        except TextExportRefused as refused:
+            for line in refused.problems:
+                self.stderr.write(line)
+            raise CommandError(
+                _("%(issue)s不能导出为文本：文本格式保存不了上面列出的内容。请改用 --format json 导出，或用 make backup 做完整备份。")
+                % {"issue": issue}
+            ) from None

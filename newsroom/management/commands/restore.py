@@ -1,0 +1,55 @@
+"""Replace the database and the media files with a backup's, after backing up the current state."""
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.utils.translation import gettext as _
+
+from newsroom.backups import ENGINE_LABELS, BackupError, Database, backup_restore, opened_backup
+
+
+class Command(BaseCommand):
+    help = "从备份文件恢复数据库和媒体文件（会先备份当前状态）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="备份文件（make backup 生成的 .tar.gz）")
+        parser.add_argument(
+            "--yes", "--noinput", "--no-input", action="store_false", dest="interactive",
+            help="不询问，直接恢复",
+        )
+
+    def handle(self, *args, file, interactive, **options):
+        database = Database.from_settings(connections["default"].settings_dict)
+        directory, media_root = Path(settings.BACKUP_DIR), Path(settings.MEDIA_ROOT)
+        try:
+            with opened_backup(Path(file), database=database, directory=directory) as backup:
+                self.describe(backup, database=database, media_root=media_root)
+                if interactive:
+                    self.confirm()
+                result = backup_restore(backup=backup, database=database, media_root=media_root, directory=directory)
+        except BackupError as e:
+            raise CommandError(str(e)) from None
+        self.stdout.write(self.style.SUCCESS(_("已从 %(file)s 恢复。") % {"file": file}))
+        self.stdout.write(_("恢复前的状态已备份到 %(path)s；要撤销这次恢复：make restore FILE=%(path)s")
+                          % {"path": result.safety_backup})
+        if result.pending_migrations:
+            self.stdout.write(_("备份的数据库比当前程序少 %(count)s 个迁移：请运行 make migrate（make restore 会自动运行）。")
+                              % {"count": len(result.pending_migrations)})
+
+    def describe(self, backup, *, database, media_root) -> None:
+        manifest = backup.manifest
+        self.stdout.write(_("备份：%(file)s（%(engine)s，创建于 %(at)s，%(media)s 个媒体文件）") % {
+            "file": backup.path, "engine": ENGINE_LABELS[manifest.engine],
+            "at": manifest.created_local, "media": manifest.media_count,
+        })
+        self.stdout.write(_("将替换当前数据库 %(database)s 和媒体目录 %(media)s 的全部内容。")
+                          % {"database": database.label, "media": media_root})
+
+    def confirm(self) -> None:
+        try:
+            answer = input(_("输入 yes 确认恢复："))
+        except EOFError:
+            raise CommandError(_("需要确认：请在终端中运行并输入 yes，或加 --yes。")) from None
+        if answer.strip().lower() not in {"yes", "y"}:
+            raise CommandError(_("已取消，没有改变任何内容。"))
