@@ -1,5 +1,7 @@
 """The issue text parser, one rule at a time, on inline text (no database)."""
 import codecs
+import signal
+from contextlib import contextmanager
 
 import pytest
 
@@ -343,3 +345,122 @@ class TestReviewedLayouts:
         fragments = "\n\n".join([fragment] * 20000)
         article = parse(f"标题\n\n► 张三\n\n{fragments}。\n").articles[0]
         assert len(article.blocks) == 1 and article.paragraphs[0].text == fragment * 20000 + "。"
+
+
+class TestCharacters:
+    """Valid UTF-8 or UTF-16 holding a character that has no place in text: named with where it is."""
+
+    @pytest.mark.parametrize(
+        "char, message",
+        [
+            ("\ue000", "含有私用区字符 U+E000，读者的设备无法显示。"),
+            ("\U000f0001", "含有私用区字符 U+F0001，读者的设备无法显示。"),
+            ("\x1b", "含有控制字符 U+001B，正常的文本里没有这种字符。"),
+            ("\x85", "含有控制字符 U+0085，正常的文本里没有这种字符。"),
+            ("\ufffe", "含有非字符 U+FFFE，它不能用在文本里。"),
+            ("\ufdd0", "含有非字符 U+FDD0，它不能用在文本里。"),
+        ],
+        ids=["private-use", "private-use-plane-15", "escape", "c1-control", "fffe", "fdd0"],
+    )
+    def test_refused_with_line_column_and_code_point(self, char, message):
+        with pytest.raises(ParseError) as e:
+            parse(f"标题\r\n\r\n► 张三\r\n\r\n正文{char}。\r\n")
+        assert (e.value.message, e.value.line, e.value.column) == (message, 5, 3)
+
+    def test_utf16_is_checked_the_same_way(self):
+        with pytest.raises(ParseError) as e:
+            parse("标题\n\n► 张三\n\n\ue000正文。\n", "utf-16")
+        assert (e.value.message, e.value.line, e.value.column) == ("含有私用区字符 U+E000，读者的设备无法显示。", 5, 1)
+
+    def test_characters_newer_than_pythons_tables_are_kept(self):
+        # U+1FAE8 (Unicode 15) is unassigned in Python 3.11's tables, yet it is a character.
+        issue = parse("标题\n\n► 张三\n\n园区吉祥物\U0001fae8。\n")
+        assert issue.articles[0].paragraphs[0].text == "园区吉祥物\U0001fae8。"
+
+    def test_gb18030_junk_is_still_undecodable(self):
+        # 0xFE 0xFE is valid GB18030 for a private-use character: in such a file, junk.
+        with pytest.raises(ParseError) as e:
+            parse_issue("标题\n\n".encode("gb18030") + b"\xfe\xfe\n")
+        assert (e.value.message, e.value.line, e.value.column) == (
+            "无法识别文件编码：只支持 UTF-8（可带 BOM）、带 BOM 的 UTF-16 和 GB18030/GBK。", 3, None
+        )
+
+
+class TestInvisibleText:
+    """Headlines, headings and names that would show nothing are refused with their line."""
+
+    @pytest.mark.parametrize(
+        "text, line, message",
+        [
+            ("\u202e\n\n► 张三\n\n正文。\n", 1, "标题只由看不见的字符组成（U+202E），读者看到的是空白。"),
+            ("\u200b\n主标题\n副题\n\n► 张三\n\n正文。\n", 1, "引题只由看不见的字符组成（U+200B），读者看到的是空白。"),
+            ("引题\n\ufe0f\u2060\n副题\n\n► 张三\n\n正文。\n", 2, "标题只由看不见的字符组成（U+FE0F U+2060），读者看到的是空白。"),
+            ("标题\n\n\u2060\n\n► 张三\n\n正文。\n", 3, "副题只由看不见的字符组成（U+2060），读者看到的是空白。"),
+            ("标题\n\n► 张三\n\n第一段。\n\n\u200b\u200b\n\n第二段。\n", 7, "小标题只由看不见的字符组成（U+200B），读者看到的是空白。"),
+            ("标题\n\n► 张三\n\n第一段。\n\n小标题\n\u202d\n\n第二段。\n", 8, "小标题的副题只由看不见的字符组成（U+202D），读者看到的是空白。"),
+        ],
+        ids=["headline", "kicker", "headline-of-three", "subheadline", "heading", "heading-subtitle"],
+    )
+    def test_refused(self, text, line, message):
+        with pytest.raises(ParseError) as e:
+            parse(text)
+        assert (e.value.message, e.value.line) == (message, line)
+
+    def test_headline_with_visible_text_is_kept_as_typed(self):
+        assert parse("标\u200b题\n\n► 张三\n\n正文。\n").articles[0].headline == "标\u200b题"
+
+    def test_name_of_only_invisible_characters_is_refused(self):
+        with pytest.raises(ParseError) as e:
+            parse("标题\n\n► 张三 \u200b\u202e\n\n正文。\n")
+        assert (e.value.message, e.value.line) == ("署名中有一个名字只由看不见的字符组成（U+200B U+202E）。", 3)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "标题\n\n► 张\u200b三丰\n\n正文。\n",
+            "标题\n\n本报讯（张\u200b三丰）正文。\n",
+            "标题\n\n► 李四\n\n园区将继续深化改革，努力走在前列。 张\u200b三丰\n",
+        ],
+        ids=["byline", "dateline", "trailing"],
+    )
+    def test_zero_width_characters_leave_names(self, text):
+        article = parse(text).articles[0]
+        assert "张三丰" in [c.name for c in article.credits]
+        assert "三丰" not in article.paragraphs[-1].text
+
+
+@contextmanager
+def deadline(seconds: int):
+    """Fail instead of hanging: a regular expression that backtracks exponentially never ends."""
+
+    def expire(signum, frame):
+        raise AssertionError(f"still parsing after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class TestLongCreditLists:
+    """Lists of credits that do not end as one: each used to retry every role/name split (2**n)."""
+
+    def test_in_the_last_line_of_a_block(self):
+        credits = "记者张三 " * 60
+        with deadline(30):
+            article = parse(f"标题\n\n► 李四\n\n园区发展很好。\n{credits}。\n").articles[0]
+        assert article.paragraphs[0].text == f"园区发展很好。{credits}。"
+
+    def test_in_a_dateline(self):
+        credits = "记者张三 " * 60
+        with deadline(30):
+            article = parse(f"标题\n\n► 李四\n\n本报讯（{credits}正文。\n").articles[0]
+        assert article.dateline == "本报讯"
+
+    def test_a_long_credit_list_still_reads(self):
+        names = "、".join(["张三", "李四", "王五"] * 3)
+        article = parse(f"标题\n\n本报讯（记者 {names} 通讯员 赵六）正文。\n").articles[0]
+        assert [c.name for c in article.credits] == ["张三", "李四", "王五", "赵六"]
