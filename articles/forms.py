@@ -161,3 +161,8 @@ class IssueImportForm(forms.Form):
     date = forms.DateField(label=gettext_lazy("出版日期"), required=False)
     title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=200)
     force = forms.BooleanField(label=gettext_lazy("覆盖编辑改过的文章"), required=False)
+    allow_duplicate = forms.BooleanField(
+        label=gettext_lazy("允许重复导入"),
+        required=False,
+        help_text=gettext_lazy("内容与已有的某一期相同时仍然导入为新的一期（命令行的 --allow-duplicate）。"),
+    )

@@ -4,7 +4,6 @@ import hashlib
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -70,8 +69,8 @@ class IssueAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "source_name"]
     date_hierarchy = "date"
     readonly_fields = [
-        "status", "published_at", "preview_link", "source_name", "source_sha256", "imported_at",
-        "created_at", "updated_at",
+        "status", "published_at", "preview_link", "source_name", "source_sha256", "source_text_sha256",
+        "imported_at", "created_at", "updated_at",
     ]
     inlines = [IssueArticleInline]
     actions = ["publish_issues", "withdraw_issues"]
@@ -83,7 +82,7 @@ class IssueAdmin(admin.ModelAdmin):
             gettext_lazy("导入来源"),
             {
                 "classes": ["collapse"],
-                "fields": ["source_name", "source_sha256", "source_text", "imported_at"],
+                "fields": ["source_name", "source_sha256", "source_text_sha256", "source_text", "imported_at"],
             },
         ),
         (gettext_lazy("记录"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
@@ -172,8 +171,9 @@ class IssueAdmin(admin.ModelAdmin):
         data = upload.read()
         options = self._import_options(form.cleaned_data)
         try:
-            with transaction.atomic():
-                result = import_issue(data=data, source_name=upload.name, dry_run=True, **options)
+            # No transaction: a dry run only reads, and on SQLite a transaction would take
+            # the write lock. The confirmation plans again under the import lock.
+            result = import_issue(data=data, source_name=upload.name, dry_run=True, **options)
         except ImportFailed as error:
             return {"import_error": str(error)}
         request.session[IMPORT_SESSION_KEY] = {
@@ -191,6 +191,7 @@ class IssueAdmin(admin.ModelAdmin):
             "date": cleaned.get("date"),
             "title": cleaned.get("title") or None,
             "force": cleaned.get("force", False),
+            "allow_duplicate": cleaned.get("allow_duplicate", False),
         }
 
     def _import_confirm(self, request):
@@ -204,9 +205,9 @@ class IssueAdmin(admin.ModelAdmin):
 
             options["date"] = date.fromisoformat(options["date"])
         data = base64.b64decode(pending["data"])
+        comment = _("从后台导入 %(name)s") % {"name": pending["name"]}
         try:
-            with revision_context(user=request.user, comment=_("从后台导入 %(name)s") % {"name": pending["name"]}):
-                result = import_issue(data=data, source_name=pending["name"], **options)
+            result = import_issue(data=data, source_name=pending["name"], user=request.user, comment=comment, **options)
         except ImportFailed as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:newsroom_issue_import"))

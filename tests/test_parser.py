@@ -1,7 +1,5 @@
 """The issue text parser, one rule at a time, on inline text (no database)."""
 import codecs
-import signal
-from contextlib import contextmanager
 
 import pytest
 
@@ -429,32 +427,16 @@ class TestInvisibleText:
         assert "三丰" not in article.paragraphs[-1].text
 
 
-@contextmanager
-def deadline(seconds: int):
-    """Fail instead of hanging: a regular expression that backtracks exponentially never ends."""
-
-    def expire(signum, frame):
-        raise AssertionError(f"still parsing after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 class TestLongCreditLists:
     """Lists of credits that do not end as one: each used to retry every role/name split (2**n)."""
 
-    def test_in_the_last_line_of_a_block(self):
+    def test_in_the_last_line_of_a_block(self, deadline):
         credits = "记者张三 " * 60
         with deadline(30):
             article = parse(f"标题\n\n► 李四\n\n园区发展很好。\n{credits}。\n").articles[0]
         assert article.paragraphs[0].text == f"园区发展很好。{credits}。"
 
-    def test_in_a_dateline(self):
+    def test_in_a_dateline(self, deadline):
         credits = "记者张三 " * 60
         with deadline(30):
             article = parse(f"标题\n\n► 李四\n\n本报讯（{credits}正文。\n").articles[0]

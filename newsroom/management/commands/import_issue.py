@@ -4,9 +4,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from tqdm import tqdm
 
-from newsroom.importing.loader import ImportFailed, import_issue
+from newsroom.importing.files import issue_files, read_issue_file
+from newsroom.importing.loader import ImportFailed, database_error_message, import_issue
 from newsroom.importing.report import article_lines, summary_line, warning_lines
 
 
@@ -15,6 +17,28 @@ def iso_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+class BarStream:
+    """The command's stderr as tqdm needs it: tqdm writes partial lines ("\r…") itself,
+    which Django's output wrapper would otherwise end with a newline each."""
+
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
+
+
+def as_failure(path: Path, error: Exception) -> ImportFailed:
+    if isinstance(error, ImportFailed):
+        return error
+    # A database error before the import's own transaction (which reports its own): the
+    # database is down or not migrated. One line, like any other failure.
+    return ImportFailed(path.name, database_error_message(error))
 
 
 class Command(BaseCommand):
@@ -28,49 +52,37 @@ class Command(BaseCommand):
         parser.add_argument("--publish", action="store_true", help="导入后直接发布")
         parser.add_argument("--dry-run", action="store_true", help="只检查并显示将会做什么，不写入")
         parser.add_argument("--force", action="store_true", help="覆盖编辑修改过的文章")
+        parser.add_argument("--allow-duplicate", action="store_true", help="内容与已有的某一期相同时仍然导入为新的一期")
 
     def handle(self, *args, **options):
-        files, failures = self.expand(options["paths"])
-        progress = tqdm(files, desc="导入", unit="个文件", file=self.stderr, disable=len(files) < 2)
+        files, failures = issue_files(options["paths"])
+        # With one file, its failure is the command's error: one line, not two.
+        single = len(files) + len(failures) == 1
+        for failure in failures if not single else []:
+            self.stderr.write(self.style.ERROR(str(failure)))
+        stream = BarStream(self.stderr)
+        progress = tqdm(files, desc="导入", unit="个文件", file=stream, disable=len(files) < 2)
         for k, path in enumerate(progress):
             number = options["number"] + k if options["number"] is not None else None
             try:
                 self.import_file(path, number=number, options=options)
-            except ImportFailed as e:
-                failures.append(str(e))
-                self.stderr.write(self.style.ERROR(str(e)))
+            except (ImportFailed, DatabaseError) as error:
+                failures.append(as_failure(path, error))
+                if not single:  # above the progress bar, not through it
+                    tqdm.write(self.style.ERROR(str(failures[-1])), file=stream)
         if failures:
-            raise CommandError(f"{len(failures)} 个文件导入失败。")
-
-    def expand(self, paths: list[str]) -> tuple[list[Path], list[str]]:
-        files, failures = [], []
-        for raw in paths:
-            path = Path(raw)
-            if path.is_dir():
-                found = sorted(p for p in path.glob("*.txt") if p.is_file())
-                if not found:
-                    failures.append(f"{path}：目录中没有 *.txt 文件。")
-                files.extend(found)
-            elif path.is_file():
-                files.append(path)
-            else:
-                failures.append(f"{path}：文件不存在。")
-        for message in failures:
-            self.stderr.write(self.style.ERROR(message))
-        return files, failures
+            raise CommandError(str(failures[0]) if single else f"{len(failures)} 个文件导入失败。")
 
     def import_file(self, path: Path, *, number, options) -> None:
-        size = path.stat().st_size
-        if size > settings.IMPORT_MAX_BYTES:  # refuse before reading a huge file into memory
-            raise ImportFailed(str(path), f"文件过大（{size} 字节），上限为 {settings.IMPORT_MAX_BYTES} 字节。")
         result = import_issue(
-            data=path.read_bytes(),
+            data=read_issue_file(path, max_bytes=settings.IMPORT_MAX_BYTES),
             source_name=path.name,
             number=number,
             date=options["date"],
             title=options["title"],
             publish=options["publish"],
             force=options["force"],
+            allow_duplicate=options["allow_duplicate"],
             dry_run=options["dry_run"],
         )
         self.stdout.write(self.style.SUCCESS(summary_line(result)))
