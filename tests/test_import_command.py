@@ -120,6 +120,12 @@ class TestImportCommand:
         assert error is None and "a.txt 已导入为 第2期（新建）：新建 1 篇" in out
         assert list(Issue.objects.order_by("number").values_list("number", flat=True)) == [1, 2]
 
+    def test_title_the_issue_cannot_hold_is_one_line(self, tmp_path):
+        (tmp_path / "a.txt").write_text(GOOD)
+        _, _, error = import_(tmp_path / "a.txt", "--title", "长" * 201)
+        assert str(error) == "a.txt：确保该变量包含不超过 200 字符 (目前字符数 201)。"
+        assert Issue.objects.count() == 0
+
     def test_one_failing_file_is_one_line(self, tmp_path):
         (tmp_path / "a.txt").write_text(GOOD)
         (tmp_path / "b.txt").write_text(GOOD.replace("第一段", "另一篇"))

@@ -162,10 +162,6 @@ def content_fingerprint(article: Article, credits: list[tuple[str, str]], *, blo
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def parsed_fingerprint(parsed: ParsedArticle) -> str:
-    return content_fingerprint(unsaved_article(parsed), [(c.name, c.role) for c in parsed.credits])
-
-
 def article_fingerprint(article: Article) -> str:
     bylines = article.bylines.select_related("reporter").order_by("position", "id")
     return content_fingerprint(article, [(b.reporter.name, b.role) for b in bylines])
@@ -296,7 +292,9 @@ def lock_imports() -> None:
     On PostgreSQL this is a transaction-level advisory lock, released by the commit or
     rollback. On SQLite the transaction itself is the lock: the settings begin write
     transactions IMMEDIATE, which takes the database's one write lock at BEGIN, so a
-    second import waits (up to the busy timeout) before it reads anything.
+    second import waits (up to the busy timeout) before it reads anything. (Were the
+    transactions deferred, the second import would fail at its first write with
+    "database is locked", reported as a one-line ImportFailed: refused, never duplicated.)
     """
     connection = transaction.get_connection()
     if connection.vendor == "postgresql":
