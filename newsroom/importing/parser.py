@@ -80,7 +80,7 @@ ASCII_TO_FULLWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"
 
 
 class ParseError(ValueError):
-    """Bad input, with the 1-based line where one applies."""
+    """Bad input, with the 1-based line (and column) where one applies."""
 
     def __init__(self, template: str, line: int | None = None, column: int | None = None, **params):
         self.template, self.line, self.column, self.params = template, line, column, params
