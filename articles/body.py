@@ -100,8 +100,12 @@ def html_to_blocks(value: str) -> list[dict]:
 
 def body_text(value: str) -> str:
     """The body as plain text, one block a line, for search and zone detection."""
+    return blocks_text(html_to_blocks(value))
+
+
+def blocks_text(blocks: list[dict]) -> str:
     lines = []
-    for block in html_to_blocks(value):
+    for block in blocks:
         lines.append(block["text"])
         if block.get("subtitle"):
             lines.append(block["subtitle"])

@@ -178,6 +178,7 @@ class IssueImportForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=200)
     force = forms.BooleanField(label=gettext_lazy("覆盖编辑改过的文章"), required=False)
     allow_duplicate = forms.BooleanField(
-        label=gettext_lazy("允许与已有一期内容相同"), required=False,
-        help_text=gettext_lazy("默认拒绝导入与已有一期文字相同的文件；确需另建一期时勾选，并填写新的期号。"),
+        label=gettext_lazy("允许重复导入"),
+        required=False,
+        help_text=gettext_lazy("内容与已有的某一期相同时仍然导入为新的一期（命令行的 --allow-duplicate）。"),
     )

@@ -28,9 +28,14 @@ RESTORED_FIELDS = ["kicker", "headline", "subheadline", "dateline", "standfirst"
 
 
 @contextmanager
-def revision_context(*, user=None, comment: str = ""):
-    """Every article saved inside this block is kept in one revision by `user`."""
-    with reversion.create_revision():
+def revision_context(*, user=None, comment: str = "", manage_manually: bool = False):
+    """Every article saved inside this block is kept in one revision by `user`.
+
+    With `manage_manually`, saves add nothing by themselves: the caller adds each article
+    with add_article_to_revision() once it is complete, instead of having it and each of
+    its rows serialized again at every save along the way.
+    """
+    with reversion.create_revision(manage_manually=manage_manually):
         if user is not None and user.is_authenticated:
             reversion.set_user(user)
         reversion.set_comment(comment)
@@ -54,10 +59,18 @@ def add_article_to_revision(article) -> None:
     """
     if not reversion.is_active():
         return
-    reversion.add_to_revision(article)
-    for related in (article.bylines, article.zone_mentions, article.tagged_items):
-        for obj in related.all():
+    # The related rows first, with the rows their __str__ names (each version stores it as
+    # its description); the article's own add then finds them in the revision already
+    # and does not serialize them a second time.
+    related = (
+        article.bylines.select_related("reporter"),
+        article.zone_mentions.select_related("zone"),
+        article.tagged_items.select_related("tag"),
+    )
+    for rows in related:
+        for obj in rows:
             reversion.add_to_revision(obj)
+    reversion.add_to_revision(article)
 
 
 def article_versions(*, article):

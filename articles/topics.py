@@ -10,7 +10,7 @@ from taggit.models import Tag
 
 from articles.models import TopicRedirect
 from newsroom.slugs import unique_slug
-from newsroom.textnorm import has_visible_text
+from newsroom.text import has_visible_text
 
 NAME_MAX = Tag._meta.get_field("name").max_length
 

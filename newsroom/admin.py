@@ -2,12 +2,10 @@
 import base64
 import hashlib
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -24,7 +22,6 @@ from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, imp
 from newsroom.importing.report import summary_line, warning_lines
 from newsroom.models import Issue, Reporter
 from newsroom.publishing import issue_publish, issue_withdraw
-from newsroom.textnorm import clean_name
 
 admin.site.site_header = gettext_lazy("高新区通讯 · 编辑部")
 admin.site.site_title = gettext_lazy("高新区通讯编辑部")
@@ -88,8 +85,8 @@ class IssueAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "source_name"]
     date_hierarchy = "date"
     readonly_fields = [
-        "status", "published_at", "preview_link", "source_name", "source_sha256", "imported_at",
-        "created_at", "updated_at",
+        "status", "published_at", "preview_link", "source_name", "source_sha256", "source_text_sha256",
+        "imported_at", "created_at", "updated_at",
     ]
     inlines = [IssueArticleInline]
     actions = ["publish_issues", "withdraw_issues"]
@@ -101,7 +98,7 @@ class IssueAdmin(admin.ModelAdmin):
             gettext_lazy("导入来源"),
             {
                 "classes": ["collapse"],
-                "fields": ["source_name", "source_sha256", "source_text", "imported_at"],
+                "fields": ["source_name", "source_sha256", "source_text_sha256", "source_text", "imported_at"],
             },
         ),
         (gettext_lazy("记录"), {"classes": ["collapse"], "fields": ["created_at", "updated_at"]}),
@@ -193,8 +190,9 @@ class IssueAdmin(admin.ModelAdmin):
         data = upload.read()
         options = self._import_options(form.cleaned_data)
         try:
-            with transaction.atomic():
-                result = import_issue(data=data, source_name=upload.name, dry_run=True, **options)
+            # No transaction: a dry run only reads, and on SQLite a transaction would take
+            # the write lock. The confirmation plans again under the import lock.
+            result = import_issue(data=data, source_name=upload.name, dry_run=True, **options)
         except ImportFailed as error:
             return {"import_error": str(error)}
         request.session[IMPORT_SESSION_KEY] = {
@@ -226,9 +224,9 @@ class IssueAdmin(admin.ModelAdmin):
 
             options["date"] = date.fromisoformat(options["date"])
         data = base64.b64decode(pending["data"])
+        comment = _("从后台导入 %(name)s") % {"name": pending["name"]}
         try:
-            with revision_context(user=request.user, comment=_("从后台导入 %(name)s") % {"name": pending["name"]}):
-                result = import_issue(data=data, source_name=pending["name"], **options)
+            result = import_issue(data=data, source_name=pending["name"], user=request.user, comment=comment, **options)
         except ImportFailed as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:newsroom_issue_import"))
@@ -263,22 +261,8 @@ def _plan_rows(result) -> list[dict]:
     return rows
 
 
-class ReporterForm(forms.ModelForm):
-    class Meta:
-        model = Reporter
-        fields = ["name", "slug", "bio", "photo", "user"]
-
-    def clean_name(self):
-        """Checked for uniqueness as it will be stored: without invisible characters."""
-        name = clean_name(self.cleaned_data["name"])
-        if not name:
-            raise forms.ValidationError(_("姓名不能只有空白或不可见字符。"), code="invisible")
-        return name
-
-
 @admin.register(Reporter)
 class ReporterAdmin(admin.ModelAdmin):
-    form = ReporterForm
     list_display = ["name", "slug", "user", "article_count"]
     list_filter = [("user", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug", "user__username"]

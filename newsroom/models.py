@@ -1,11 +1,12 @@
 """Issues of the newsletter and the reporters who write it."""
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from newsroom.slugs import unique_slug
-from newsroom.textnorm import clean_name
+from newsroom.text import clean_name, code_points
 
 
 class IssueQuerySet(models.QuerySet):
@@ -30,8 +31,11 @@ class Issue(models.Model):
     cover = models.ImageField(_("封面"), upload_to="covers/%Y/", blank=True)
     source_name = models.CharField(_("源文件名"), max_length=255, blank=True)
     source_sha256 = models.CharField(_("源文件 SHA-256"), max_length=64, blank=True, db_index=True)
-    # The text's hash whatever its encoding: the same issue imported twice is found by it.
-    text_sha256 = models.CharField(_("源文本 SHA-256"), max_length=64, blank=True, db_index=True, editable=False)
+    # The same issue saved in another encoding or with other line ends has other bytes but
+    # this same hash, which is how an import recognises text that is already an issue.
+    source_text_sha256 = models.CharField(
+        _("源文本 SHA-256"), max_length=64, blank=True, db_index=True, help_text=_("统一换行符后的源文本的 SHA-256。")
+    )
     source_text = models.TextField(_("源文本"), blank=True)
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -80,7 +84,7 @@ class Reporter(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        # Invisible characters would make a second reporter who looks exactly like the first.
+        # Every write path stores the one form of the name, not only forms that clean().
         self.name = clean_name(self.name)
         if not self.slug:
             self.slug = unique_slug(model=Reporter, text=self.name, instance_pk=self.pk)
@@ -88,3 +92,12 @@ class Reporter(models.Model):
 
     def get_absolute_url(self):
         return reverse("reporters:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # Before the unique check, so that 张\u200b三丰 is found to be the existing 张三丰.
+        cleaned = clean_name(self.name)
+        if self.name and not cleaned:
+            raise ValidationError(
+                {"name": _("姓名只由看不见的字符组成（%(codes)s）。") % {"codes": code_points(self.name)}}
+            )
+        self.name = cleaned

@@ -1,6 +1,8 @@
 """Shared fixtures: the seed issue and small builders for test data."""
 import os
+import signal
 import tempfile
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
@@ -20,6 +22,26 @@ os.environ["TMPDIR"] = tempfile.tempdir = str(TEMP_DIR)
 def _fast_password_hasher(settings):
     # MD5 is unsafe for real passwords but makes creating test users cheap.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def deadline():
+    """deadline(seconds): a block that fails instead of hanging (a FIFO read, a runaway regex)."""
+
+    @contextmanager
+    def guard(seconds: int):
+        def expire(signum, frame):
+            raise AssertionError(f"still running after {seconds} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.alarm(seconds)
+        try:
+            yield
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return guard
 
 
 @pytest.fixture

@@ -168,20 +168,6 @@ class Browser:
                 self.cookies[name] = rest.split(";", 1)[0]
         return response
 
-    def request_multipart(self, path: str, fields: list[tuple[str, str]], file_field: str, filename: str, content: bytes) -> Response:
-        """A form with one file, encoded as a browser sends it (multipart/form-data)."""
-        boundary = uuid.uuid4().hex
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in fields
-        ]
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
-            f"Content-Type: text/plain\r\n\r\n".encode() + content + b"\r\n"
-        )
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        return self._send("POST", path, body, f"multipart/form-data; boundary={boundary}")
-
     def get(self, path: str) -> Response:
         return self.request("GET", path)
 

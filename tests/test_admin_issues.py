@@ -152,3 +152,51 @@ class TestDashboard:
             make_article(f"待审{i}", status="review")
         with django_assert_max_num_queries(12):
             editor_client.get("/admin/")
+
+
+@pytest.mark.django_db
+class TestImportRacesFromAdmin:
+    """What the upload says when the text is already an issue, or another import got there first."""
+
+    def upload(self, client, seed_path, **fields):
+        with seed_path.open("rb") as f:
+            return client.post("/admin/newsroom/issue/import/", {"file": f, "number": 5, **fields})
+
+    def test_text_already_an_issue_is_refused_at_the_dry_run(self, editor_client, imported_seed, seed_path):
+        response = self.upload(editor_client, seed_path)
+        assert response.context["import_error"] == (
+            f"{seed_path.name}：内容与第 1 期（{seed_path.name}）相同，未导入；确实要再导入一份，请加 --allow-duplicate。"
+        )
+        assert "确认导入" not in response.content.decode()
+
+    def test_allow_duplicate_box_imports_a_second_copy(self, editor_client, imported_seed, seed_path):
+        dry = self.upload(editor_client, seed_path, allow_duplicate="on")
+        editor_client.post("/admin/newsroom/issue/import/", {"_confirm": "1", "sha256": dry.context["sha256"]})
+        assert list(Issue.objects.order_by("number").values_list("number", flat=True)) == [1, 5]
+        assert Issue.objects.get(number=5).articles.count() == 2
+
+    def test_confirm_after_another_import_took_the_text_is_one_line(self, editor_client, seed_path):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        dry = self.upload(editor_client, seed_path)
+        call_command("import_issue", str(seed_path), "--number", "1", stdout=StringIO())
+        response = editor_client.post("/admin/newsroom/issue/import/", {"_confirm": "1", "sha256": dry.context["sha256"]})
+        assert response.status_code == 302 and response["Location"] == "/admin/newsroom/issue/import/"
+        assert message_texts(response) == [
+            f"{seed_path.name}：内容与第 1 期（{seed_path.name}）相同，未导入；确实要再导入一份，请加 --allow-duplicate。"
+        ]
+        assert list(Issue.objects.values_list("number", flat=True)) == [1]
+
+    def test_confirm_after_another_import_took_the_number_is_one_line(self, editor_client, seed_path, tmp_path):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        dry = self.upload(editor_client, seed_path)
+        (tmp_path / "other.txt").write_text("别的期\n\n► 刘琴\n\n成都高新区第一段。\n")
+        call_command("import_issue", str(tmp_path / "other.txt"), "--number", "5", stdout=StringIO())
+        response = editor_client.post("/admin/newsroom/issue/import/", {"_confirm": "1", "sha256": dry.context["sha256"]})
+        assert message_texts(response) == [f"{seed_path.name}：第 5 期已由 other.txt 导入；要用这个文件替换它，请加 --force。"]
+        assert Issue.objects.get(number=5).source_name == "other.txt"

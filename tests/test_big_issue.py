@@ -71,7 +71,7 @@ class TestLargeColumnsStayInTheDatabase:
     def test_no_public_page_loads_source_text_or_search_text(self, client, big_issue):
         for url in public_urls(*big_issue):
             statements = sql_of(client, url)
-            assert [s for s in statements if "source_text" in s or '"search_text"' in s] == [], url
+            assert [s for s in statements if '"source_text"' in s or '"search_text"' in s] == [], url
 
     @pytest.mark.parametrize("page", ["/", "issue", "/feed/", "zone", "/reporters/liu-qin/"])
     def test_lists_load_only_the_opening_of_each_body(self, client, big_issue, page):

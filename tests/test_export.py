@@ -78,6 +78,7 @@ class TestExportIssue:
         exported = export(1, "--format", "text")
         assert exported == text
         (tmp_path / "b.txt").write_text(exported)
+        # The export is the very text of issue 1, so a second copy has to be asked for.
         call_command("import_issue", str(tmp_path / "b.txt"), "--number", "2", "--allow-duplicate", stdout=StringIO())
         a, b = Article.objects.order_by("issue__number")
         assert article_signature(a) == article_signature(b)

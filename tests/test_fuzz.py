@@ -14,7 +14,7 @@ from django.urls.resolvers import RoutePattern
 
 from articles.models import Article
 from articles.search_views import SearchFilterForm
-from newsroom.textnorm import clean_name
+from newsroom.text import clean_name
 
 # Each entry is sent as text; SURROGATE stands for a lone surrogate, which only exists
 # on the wire as the invalid UTF-8 bytes ED A0 80.

@@ -1,10 +1,10 @@
 """The import_issue command: options, directories, and every kind of bad input."""
 import codecs
+import json
 import os
-import pwd
-import shutil
+import socket
+import stat
 import tempfile
-from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
@@ -12,10 +12,15 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from articles.models import Article
+from newsroom.importing.files import issue_files, read_issue_file
 from newsroom.models import Issue
-from tests.conftest import TEMP_DIR
 
 GOOD = "标题一\n\n► 刘琴\n\n成都高新区第一段。\n"
+
+
+def error_lines(err: str) -> list[str]:
+    """stderr without the progress bar."""
+    return [line for line in err.splitlines() if line.strip() and not line.startswith("导入")]
 
 
 def import_(*args):
@@ -89,12 +94,13 @@ class TestImportCommand:
         path = tmp_path / "huge.txt"
         path.write_text(GOOD + "很长的段落。" * 500)
         _, err, error = import_(path)
-        assert f"{path}：文件过大（{path.stat().st_size} 字节），上限为 1000 字节。" in err
-        assert error is not None and Issue.objects.count() == 0
+        assert str(error) == f"{path}：文件过大（{path.stat().st_size} 字节），上限为 1000 字节。"
+        assert err == "" and Issue.objects.count() == 0
 
     def test_missing_path(self, tmp_path):
         _, err, error = import_(tmp_path / "nope.txt")
-        assert "nope.txt：文件不存在。" in err and error is not None
+        assert str(error) == f"{tmp_path / 'nope.txt'}：文件不存在。"
+        assert err == ""
 
     @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "gb18030"])
     def test_other_encodings_import_the_same_articles(self, tmp_path, seed_path, encoding):
@@ -105,105 +111,160 @@ class TestImportCommand:
         assert [len(a.blocks) for a in Article.objects.order_by("position")] == [28, 8]
         assert codecs.lookup(encoding)
 
+    def test_allow_duplicate(self, tmp_path):
+        (tmp_path / "a.txt").write_text(GOOD)
+        import_(tmp_path / "a.txt", "--number", 1)
+        _, _, refused = import_(tmp_path / "a.txt", "--number", 2)
+        out, _, error = import_(tmp_path / "a.txt", "--number", 2, "--allow-duplicate")
+        assert str(refused) == "a.txt：内容与第 1 期（a.txt）相同，未导入；确实要再导入一份，请加 --allow-duplicate。"
+        assert error is None and "a.txt 已导入为 第2期（新建）：新建 1 篇" in out
+        assert list(Issue.objects.order_by("number").values_list("number", flat=True)) == [1, 2]
 
-@contextmanager
-def without_root():
-    """Run the block with the permissions of `nobody` when the tests run as root (root reads everything)."""
-    if os.geteuid() != 0:
-        yield
-        return
-    os.seteuid(pwd.getpwnam("nobody").pw_uid)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
+    def test_title_the_issue_cannot_hold_is_one_line(self, tmp_path):
+        (tmp_path / "a.txt").write_text(GOOD)
+        _, _, error = import_(tmp_path / "a.txt", "--title", "长" * 201)
+        assert str(error) == "a.txt：确保该变量包含不超过 200 字符 (目前字符数 201)。"
+        assert Issue.objects.count() == 0
 
-
-@pytest.fixture
-def open_dir():
-    """A folder everyone may enter (pytest's own temporary folders are private to their owner)."""
-    path = Path(tempfile.mkdtemp(dir=TEMP_DIR))
-    path.chmod(0o755)
-    yield path
-    for child in path.iterdir():
-        child.chmod(0o700)
-    shutil.rmtree(path)
+    def test_one_failing_file_is_one_line(self, tmp_path):
+        (tmp_path / "a.txt").write_text(GOOD)
+        (tmp_path / "b.txt").write_text(GOOD.replace("第一段", "另一篇"))
+        import_(tmp_path / "a.txt", "--number", 1)
+        out, err, error = import_(tmp_path / "b.txt", "--number", 1)
+        assert (out, err) == ("", "")
+        assert str(error) == "b.txt：第 1 期已由 a.txt 导入；要用这个文件替换它，请加 --force。"
 
 
 @pytest.mark.django_db
-class TestFileProblems:
-    """Each file that cannot be read is reported with its real cause; the others still import."""
+class TestFileErrors:
+    """Each file that cannot be read is named with its real cause; the others still import."""
 
-    def test_symlink_loop(self, tmp_path):
-        (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
-        (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+    def import_with(self, tmp_path, bad: Path, deadline):
         (tmp_path / "good.txt").write_text(GOOD)
-        _, err, error = import_(tmp_path / "a.txt", tmp_path / "good.txt")
-        assert err.splitlines() == [f"{tmp_path / 'a.txt'}：符号链接循环，找不到真正的文件。"]
+        with deadline(30):
+            out, err, error = import_(bad, tmp_path / "good.txt")
+        assert "Traceback" not in err
         assert str(error) == "1 个文件导入失败。"
         assert list(Issue.objects.values_list("source_name", flat=True)) == ["good.txt"]
+        return error_lines(err)[0]
 
-    def test_dangling_symlink(self, tmp_path):
-        (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted.txt")
-        _, err, _ = import_(tmp_path / "gone.txt")
-        assert err.splitlines() == [f"{tmp_path / 'gone.txt'}：符号链接指向的文件不存在。"]
-
-    def test_a_folder_named_like_an_issue_file(self, tmp_path):
-        (tmp_path / "folder.txt").mkdir()
-        (tmp_path / "good.txt").write_text(GOOD)
-        _, err, error = import_(tmp_path)
-        assert f"{tmp_path / 'folder.txt'}：不是普通文件，而是目录。" in err.splitlines()
-        assert list(Issue.objects.values_list("source_name", flat=True)) == ["good.txt"]
-
-    def test_fifo_is_refused_without_waiting_for_a_writer(self, tmp_path):
-        """Opening a FIFO to read would block until a writer comes: it is never read."""
+    def test_fifo_is_not_read_and_does_not_block(self, tmp_path, deadline):
         os.mkfifo(tmp_path / "pipe.txt")
-        (tmp_path / "good.txt").write_text(GOOD)
-        _, err, error = import_(tmp_path)
-        assert f"{tmp_path / 'pipe.txt'}：不是普通文件，而是命名管道（FIFO）。" in err.splitlines()
-        assert list(Issue.objects.values_list("source_name", flat=True)) == ["good.txt"]
+        line = self.import_with(tmp_path, tmp_path / "pipe.txt", deadline)
+        assert line == f"{tmp_path / 'pipe.txt'}：不是普通文件（是命名管道），没有读取。"
 
-    def test_unreadable_file_and_folder_among_good_ones(self, open_dir):
-        (open_dir / "good.txt").write_text(GOOD)
-        (open_dir / "secret.txt").write_text(GOOD.replace("标题一", "机密"))
-        (open_dir / "secret.txt").chmod(0o000)
-        (open_dir / "locked").mkdir(mode=0o000)
-        with without_root():
-            _, err, error = import_(open_dir / "secret.txt", open_dir / "locked", open_dir / "good.txt")
-        assert [line for line in err.splitlines() if "：" in line] == [
-            f"{open_dir / 'locked'}：没有读取权限。",
-            f"{open_dir / 'secret.txt'}：没有读取权限。",
+    def test_symlink_loop(self, tmp_path, deadline):
+        (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
+        (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
+        line = self.import_with(tmp_path, tmp_path / "a.txt", deadline)
+        assert line == f"{tmp_path / 'a.txt'}：符号链接循环，找不到真正的文件。"
+
+    def test_dangling_symlink(self, tmp_path, deadline):
+        (tmp_path / "link.txt").symlink_to(tmp_path / "gone.txt")
+        line = self.import_with(tmp_path, tmp_path / "link.txt", deadline)
+        assert line == f"{tmp_path / 'link.txt'}：符号链接指向的文件不存在（{tmp_path / 'gone.txt'}）。"
+
+    def test_missing_file(self, tmp_path, deadline):
+        line = self.import_with(tmp_path, tmp_path / "nope.txt", deadline)
+        assert line == f"{tmp_path / 'nope.txt'}：文件不存在。"
+
+    def test_socket(self, tmp_path, deadline):
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(tmp_path / "s.txt"))
+        try:
+            line = self.import_with(tmp_path, tmp_path / "s.txt", deadline)
+        finally:
+            server.close()
+        assert line == f"{tmp_path / 's.txt'}：不是普通文件（是套接字），没有读取。"
+
+    def test_character_device(self, tmp_path, deadline):
+        line = self.import_with(tmp_path, Path("/dev/zero"), deadline)
+        assert line == "/dev/zero：不是普通文件（是字符设备），没有读取。"
+
+    def test_directory_entries_that_are_not_files_are_named(self, tmp_path, deadline):
+        folder = tmp_path / "issues"
+        folder.mkdir()
+        (folder / "a.txt").write_text(GOOD)
+        os.mkfifo(folder / "b.txt")
+        (folder / "c.txt").mkdir()
+        (folder / "d.txt").symlink_to(folder / "d.txt")
+        with deadline(30):
+            _, err, error = import_(folder)
+        assert error_lines(err) == [
+            f"{folder / 'b.txt'}：不是普通文件（是命名管道），没有读取。",
+            f"{folder / 'c.txt'}：不是普通文件（是目录），没有读取。",
+            f"{folder / 'd.txt'}：符号链接循环，找不到真正的文件。",
         ]
-        assert str(error) == "2 个文件导入失败。"
-        assert list(Issue.objects.values_list("source_name", flat=True)) == ["good.txt"]
+        assert str(error) == "3 个文件导入失败。"
+        assert list(Issue.objects.values_list("source_name", flat=True)) == ["a.txt"]
 
 
-@pytest.mark.django_db
-class TestDuplicates:
-    def test_same_text_under_another_number_is_refused_with_the_existing_number(self, tmp_path):
-        (tmp_path / "a.txt").write_text(GOOD)
-        import_(tmp_path / "a.txt", "--number", 3)
-        _, err, error = import_(tmp_path / "a.txt", "--number", 4)
-        assert err.splitlines() == ["a.txt：内容与已有的第 3 期（a.txt）相同；确实要再建一期，请加 --allow-duplicate。"]
-        assert list(Issue.objects.values_list("number", flat=True)) == [3]
+def as_ordinary_user(task):
+    """Run task() in a forked child that is not root, and return what it returns (JSON).
 
-    def test_same_text_in_another_encoding_and_line_endings_is_the_same_issue(self, tmp_path):
-        (tmp_path / "a.txt").write_text(GOOD)
-        (tmp_path / "b.txt").write_bytes(GOOD.replace("\n", "\r\n").encode("gb18030"))
-        import_(tmp_path / "a.txt", "--number", 3)
-        _, err, error = import_(tmp_path / "b.txt", "--number", 4)
-        assert "内容与已有的第 3 期（a.txt）相同" in err
-        out, _, error = import_(tmp_path / "b.txt")
-        assert error is None and "b.txt 已导入为 第3期：未变 1 篇" in out
+    Root reads any file whatever its mode, so a permission error can only be real for
+    another user. The child drops to nobody (65534) and touches no database.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            payload = json.dumps(task())
+        except BaseException as error:  # reported to the parent, which fails the test
+            payload = json.dumps({"child error": repr(error)})
+        os.write(write_end, payload.encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        payload = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(payload)
 
-    def test_allow_duplicate_makes_a_second_issue(self, tmp_path):
-        (tmp_path / "a.txt").write_text(GOOD)
-        import_(tmp_path / "a.txt", "--number", 3)
-        out, _, error = import_(tmp_path / "a.txt", "--number", 4, "--allow-duplicate")
-        assert error is None and "a.txt 已导入为 第4期（新建）：新建 1 篇" in out
-        assert list(Issue.objects.order_by("number").values_list("number", flat=True)) == [3, 4]
 
-    def test_reimporting_into_the_same_number_is_unchanged(self, seed_path):
-        import_(seed_path, "--number", 1, "--publish")
-        out, _, error = import_(seed_path, "--number", 1, "--publish")
-        assert error is None and "未变 2 篇" in out
+def messages_for(paths: list[str]) -> list[str]:
+    """What the command reports for these paths, and the names of the files it read."""
+    files, failures = issue_files(paths)
+    lines = [str(f) for f in failures]
+    for path in files:
+        try:
+            read_issue_file(path, max_bytes=10_000)
+            lines.append(f"read {path.name}")
+        except Exception as error:
+            lines.append(str(error))
+    return lines
+
+
+class TestPermissions:
+    """Unreadable files and folders, checked as an ordinary user (root ignores file modes)."""
+
+    @pytest.fixture
+    def shared_dir(self):
+        # Under /tmp rather than pytest's tmp_path, whose parents only root may enter.
+        with tempfile.TemporaryDirectory(prefix="newsroom-perm-") as name:
+            path = Path(name)
+            path.chmod(0o755)
+            yield path
+            for child in path.rglob("*"):
+                child.chmod(stat.S_IRWXU)
+
+    def test_unreadable_file_and_folder_are_named_and_the_rest_is_read(self, shared_dir):
+        for name, mode in (("readable.txt", 0o644), ("secret.txt", 0o000)):
+            (shared_dir / name).write_text(GOOD)
+            (shared_dir / name).chmod(mode)
+        for folder, mode in (("open", 0o755), ("locked", 0o000)):
+            (shared_dir / folder).mkdir()
+            (shared_dir / folder / "a.txt").write_text(GOOD)
+            (shared_dir / folder / "a.txt").chmod(0o644)
+            (shared_dir / folder).chmod(mode)
+        paths = [str(shared_dir / n) for n in ("readable.txt", "secret.txt", "open", "locked")]
+        assert as_ordinary_user(lambda: messages_for(paths)) == [
+            f"{shared_dir / 'locked'}：没有读取这个目录的权限，无法列出其中的文件。",
+            "read readable.txt",
+            f"{shared_dir / 'secret.txt'}：没有读取这个文件的权限。",
+            "read a.txt",
+        ]

@@ -1,120 +1,227 @@
-"""Two `manage.py import_issue` processes at once, against the suite's database engine.
+"""Two real import_issue processes at once, on a real database: clear messages, no duplicate.
 
-Each pair starts together and both imports overlap (a file of 300 articles takes a few
-seconds to write). Whatever the pair, the result is the one a sequential run gives:
-no traceback, the loser stops with one Chinese line, and no issue is made twice.
+Each pair runs against a fresh database: a SQLite file, and also a PostgreSQL database
+created and dropped here when the suite runs on PostgreSQL. Both processes set Django up
+and connect first, then wait at a barrier; the test releases them together, and each
+then runs manage.py import_issue exactly as a shell would.
 """
+import os
+import sqlite3
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.realserver import ROOT, fresh_database, manage, orm, site_env
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 2  # each pair is raced this many times, each time on a fresh database
+FILES = {
+    "a.txt": "成都高新区开局\n\n► 刘琴\n\n成都高新区第一段。\n\n成都新项目\n\n► 韩霄鹏\n\n成都高新区第二段。\n",
+    "b.txt": "济南高新区开局\n\n► 王芳\n\n济南高新区第一段。\n\n济南新项目\n\n► 李明\n\n济南高新区第二段。\n",
+}
+HEADLINES = {"a.txt": ["成都高新区开局", "成都新项目"], "b.txt": ["济南高新区开局", "济南新项目"]}
+# Runs manage.py after a barrier: the slow part (starting Python and Django, connecting)
+# is done by the time the parent releases both processes.
+BARRIER_RUNNER = """
+import os, runpy, sys
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+django.setup()
+from django.db import connection
+connection.ensure_connection()
+print("ready", flush=True)
+sys.stdin.readline()
+sys.argv = ["manage.py", "import_issue", *sys.argv[1:]]
+runpy.run_path("manage.py", run_name="__main__")
+"""
+POSTGRES = urlsplit(os.environ.get("DATABASE_URL", "")).scheme in {"postgres", "postgresql"}
 
-ROUNDS = 2
-ARTICLES = 300
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
 
 
-def issue_text(tag: str) -> str:
-    return "\n\n".join(
-        f"{tag}第{i}号园区报道\n\n► 记者 张三\n\n成都高新区今年第{i}个项目落地。" for i in range(1, ARTICLES + 1)
-    ) + "\n"
+def manage(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "newsroom.settings"}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
 
 
-@pytest.fixture(scope="module")
-def database(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("imports")
-    with fresh_database(workdir) as url:
-        env = site_env(url)
-        done = manage(env, "migrate", "--noinput")
-        assert done.returncode == 0, done.stderr
-        yield {"env": env, "dir": workdir}
-
-
-def import_at_once(env, *commands: list[str]) -> list[subprocess.CompletedProcess]:
+def race(database_url: str, first: list[str], second: list[str]) -> tuple[Run, Run]:
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "newsroom.settings"}
     processes = [
         subprocess.Popen(
-            [sys.executable, "manage.py", "import_issue", *args], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-c", BARRIER_RUNNER, *args], cwd=ROOT, env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
-        for args in commands
+        for args in (first, second)
     ]
-    results = []
-    for process, args in zip(processes, commands, strict=True):
-        out, err = process.communicate(timeout=600)
-        results.append(subprocess.CompletedProcess(args, process.returncode, out, err))
-    for result in results:
-        assert "Traceback" not in result.stderr, result.stderr
-    return results
+    for process in processes:
+        assert process.stdout.readline() == "ready\n", process.stderr.read()
+    for process in processes:
+        process.stdin.write("go\n")
+        process.stdin.flush()
+    runs = []
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        runs.append(Run(process.returncode, out, err))
+    return runs[0], runs[1]
 
 
-def issues(env) -> list[list]:
-    return orm(env, "from newsroom.models import Issue\nresult = [[i.number, i.source_name, i.articles.count()] for i in Issue.objects.order_by('number')]")
+# --- databases: a migrated template, copied for each pair ------------------------------
 
 
-def write(database, name: str, text: str) -> str:
-    path = database["dir"] / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+class SQLiteDatabases:
+    def __init__(self, folder: Path):
+        self.folder, self.count = folder, 0
+        self.template = folder / "template.sqlite3"
+        manage(f"sqlite:///{self.template}", "migrate", "--noinput", "-v0")
+
+    def fresh(self) -> str:
+        self.count += 1
+        path = self.folder / f"race{self.count}.sqlite3"
+        with sqlite3.connect(self.template) as source, sqlite3.connect(path) as target:
+            source.backup(target)
+        return f"sqlite:///{path}"
+
+    def rows(self, url: str, sql: str) -> list[tuple]:
+        with sqlite3.connect(urlsplit(url).path) as connection:
+            return connection.execute(sql).fetchall()
+
+    def close(self) -> None:
+        pass
 
 
-def error_lines(result) -> list[str]:
-    return [line for line in result.stderr.splitlines() if line.strip()]
+class PostgresDatabases:
+    def __init__(self):
+        import psycopg
+
+        self.psycopg, self.url, self.created = psycopg, urlsplit(os.environ["DATABASE_URL"]), []
+        self.template = f"newsroom_races_{os.getpid()}_template"
+        self.execute(f'CREATE DATABASE "{self.template}"')
+        self.created.append(self.template)
+        manage(self.url_of(self.template), "migrate", "--noinput", "-v0")
+
+    def url_of(self, name: str) -> str:
+        return urlunsplit(self.url._replace(path=f"/{name}"))
+
+    def execute(self, sql: str) -> None:
+        with self.psycopg.connect(urlunsplit(self.url), autocommit=True) as connection:
+            connection.execute(sql)
+
+    def fresh(self) -> str:
+        name = f"newsroom_races_{os.getpid()}_{len(self.created)}"
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.created.append(name)
+        return self.url_of(name)
+
+    def rows(self, url: str, sql: str) -> list[tuple]:
+        with self.psycopg.connect(url) as connection:
+            return connection.execute(sql).fetchall()
+
+    def close(self) -> None:
+        for name in reversed(self.created):
+            self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-class TestImportsAtOnce:
-    def test_two_files_without_numbers_get_two_numbers(self, database):
-        env = database["env"]
-        for n in range(ROUNDS):
-            before = issues(env)
-            first = write(database, f"a{n}.txt", issue_text(f"甲{n}"))
-            second = write(database, f"b{n}.txt", issue_text(f"乙{n}"))
-            results = import_at_once(env, [first], [second])
-            assert [r.returncode for r in results] == [0, 0]
-            top = max((i[0] for i in before), default=0)
-            added = [i for i in issues(env) if i not in before]
-            assert sorted(i[0] for i in added) == [top + 1, top + 2]
-            assert sorted((name, count) for _number, name, count in added) == [(f"a{n}.txt", ARTICLES), (f"b{n}.txt", ARTICLES)]
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"] if POSTGRES else ["sqlite"])
+def databases(request, tmp_path_factory):
+    if request.param == "sqlite":
+        dbs = SQLiteDatabases(tmp_path_factory.mktemp("races"))
+    else:
+        dbs = PostgresDatabases()
+    yield dbs
+    dbs.close()
 
-    def test_the_same_file_twice_makes_one_issue(self, database):
-        env = database["env"]
-        for n in range(ROUNDS):
-            before = issues(env)
-            path = write(database, f"same{n}.txt", issue_text(f"丙{n}"))
-            results = import_at_once(env, [path], [path])
-            assert [r.returncode for r in results] == [0, 0]
-            summaries = sorted(r.stdout.splitlines()[0].split("：")[1] for r in results)
-            assert summaries == [f"新建 {ARTICLES} 篇", f"未变 {ARTICLES} 篇"]
-            assert [i for i in issues(env) if i not in before] == [[max(i[0] for i in before) + 1, f"same{n}.txt", ARTICLES]]
 
-    def test_two_files_for_one_number_one_wins_the_other_is_told(self, database):
-        env = database["env"]
-        for n in range(ROUNDS):
-            number = 100 + n
-            first = write(database, f"c{n}.txt", issue_text(f"丁{n}"))
-            second = write(database, f"d{n}.txt", issue_text(f"戊{n}"))
-            results = import_at_once(env, [first, "--number", str(number)], [second, "--number", str(number)])
-            assert sorted(r.returncode for r in results) == [0, 1]
-            winner, loser = sorted(results, key=lambda r: r.returncode)
-            won = "c" if winner.args[0] == first else "d"
-            lost = "d" if won == "c" else "c"
-            assert error_lines(loser) == [
-                f"{lost}{n}.txt：第 {number} 期已由 {won}{n}.txt 导入；要用这个文件替换它，请加 --force。",
-                "CommandError: 1 个文件导入失败。",
-            ]
-            assert [i for i in issues(env) if i[0] == number] == [[number, f"{won}{n}.txt", ARTICLES]]
+@pytest.fixture
+def files(tmp_path) -> dict[str, str]:
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    return {name: str(tmp_path / name) for name in FILES}
 
-    def test_one_file_for_two_numbers_makes_one_issue(self, database):
-        env = database["env"]
-        for n in range(ROUNDS):
-            path = write(database, f"twice{n}.txt", issue_text(f"己{n}"))
-            numbers = (200 + 2 * n, 201 + 2 * n)
-            results = import_at_once(env, [path, "--number", str(numbers[0])], [path, "--number", str(numbers[1])])
-            assert sorted(r.returncode for r in results) == [0, 1]
-            winner, loser = sorted(results, key=lambda r: r.returncode)
-            kept = numbers[0] if winner.args[2] == str(numbers[0]) else numbers[1]
-            assert error_lines(loser) == [
-                f"twice{n}.txt：内容与已有的第 {kept} 期（twice{n}.txt）相同；确实要再建一期，请加 --allow-duplicate。",
-                "CommandError: 1 个文件导入失败。",
-            ]
-            assert [i for i in issues(env) if i[0] in numbers] == [[kept, f"twice{n}.txt", ARTICLES]]
+
+def issues(dbs, url) -> list[tuple]:
+    return dbs.rows(url, "SELECT number, source_name FROM newsroom_issue ORDER BY number")
+
+
+def articles(dbs, url) -> list[tuple]:
+    return dbs.rows(
+        url,
+        "SELECT i.number, a.position, a.headline FROM articles_article a "
+        "JOIN newsroom_issue i ON i.id = a.issue_id ORDER BY i.number, a.position",
+    )
+
+
+def articles_of(issue_rows: list[tuple]) -> list[tuple]:
+    return [(number, k, headline) for number, name in issue_rows for k, headline in enumerate(HEADLINES[name], 1)]
+
+
+def assert_clean(run: Run) -> None:
+    """Success says nothing on stderr; a refusal is one line, the command's error."""
+    assert "Traceback" not in run.err
+    if run.code == 0:
+        assert run.err == ""
+    else:
+        assert run.code == 1 and len(run.err.splitlines()) == 1, run.err
+
+
+def winner_and_loser(runs: tuple[Run, Run]) -> tuple[int, Run]:
+    codes = [r.code for r in runs]
+    assert sorted(codes) == [0, 1], [r.err for r in runs]
+    return codes.index(0), runs[codes.index(1)]
+
+
+class TestConcurrentImports:
+    def test_two_files_without_a_number_get_two_numbers(self, databases, files):
+        for _round in range(ROUNDS):
+            url = databases.fresh()
+            runs = race(url, [files["a.txt"]], [files["b.txt"]])
+            for run in runs:
+                assert_clean(run)
+                assert run.code == 0
+            rows = issues(databases, url)
+            assert [n for n, _ in rows] == [1, 2] and sorted(name for _, name in rows) == ["a.txt", "b.txt"]
+            assert articles(databases, url) == articles_of(rows)
+
+    def test_the_same_file_twice_is_one_issue(self, databases, files):
+        for _round in range(ROUNDS):
+            url = databases.fresh()
+            runs = race(url, [files["a.txt"]], [files["a.txt"]])
+            for run in runs:
+                assert_clean(run)
+                assert run.code == 0
+            assert sorted("新建 2 篇" in r.out for r in runs) == [False, True]
+            assert sorted("未变 2 篇" in r.out for r in runs) == [False, True]
+            assert issues(databases, url) == [(1, "a.txt")]
+            assert articles(databases, url) == articles_of([(1, "a.txt")])
+
+    def test_two_files_for_the_same_number(self, databases, files):
+        for _round in range(ROUNDS):
+            url = databases.fresh()
+            runs = race(url, [files["a.txt"], "--number", "7"], [files["b.txt"], "--number", "7"])
+            for run in runs:
+                assert_clean(run)
+            winner, loser = winner_and_loser(runs)
+            name, other = ("a.txt", "b.txt") if winner == 0 else ("b.txt", "a.txt")
+            assert loser.err == f"CommandError: {other}：第 7 期已由 {name} 导入；要用这个文件替换它，请加 --force。\n"
+            assert issues(databases, url) == [(7, name)]
+            assert articles(databases, url) == articles_of([(7, name)])
+
+    def test_the_same_file_under_two_numbers(self, databases, files):
+        for _round in range(ROUNDS):
+            url = databases.fresh()
+            runs = race(url, [files["a.txt"], "--number", "7"], [files["a.txt"], "--number", "8"])
+            for run in runs:
+                assert_clean(run)
+            winner, loser = winner_and_loser(runs)
+            number = 7 if winner == 0 else 8
+            assert loser.err == (
+                f"CommandError: a.txt：内容与第 {number} 期（a.txt）相同，未导入；确实要再导入一份，请加 --allow-duplicate。\n"
+            )
+            assert issues(databases, url) == [(number, "a.txt")]
+            assert articles(databases, url) == articles_of([(number, "a.txt")])

@@ -1,5 +1,6 @@
 """The loader: idempotent re-imports, conflicts with editors' changes, atomic writes."""
 import datetime as dt
+import hashlib
 
 import pytest
 
@@ -114,7 +115,7 @@ class TestImportIssue:
     def test_failure_while_writing_writes_nothing(self, monkeypatch):
         calls = []
 
-        def failing(article, parsed):
+        def failing(article, parsed, **kwargs):
             calls.append(article.headline)
             if len(calls) == 2:
                 raise RuntimeError("disk full")
@@ -181,3 +182,135 @@ class TestImportAndEditing:
         run(publish=True)
         article = Article.objects.get(position=1)
         assert article.status == "published" and article.version == before + 1
+
+
+@pytest.mark.django_db
+class TestDuplicateText:
+    """A file whose text is already an issue, whatever its number, encoding or line ends."""
+
+    def test_same_text_under_another_number_is_refused_with_the_existing_number(self):
+        run(number=1)
+        with pytest.raises(ImportFailed) as e:
+            run(number=2, source_name="copy.txt")
+        assert str(e.value) == "copy.txt：内容与第 1 期（issue.txt）相同，未导入；确实要再导入一份，请加 --allow-duplicate。"
+        assert list(Issue.objects.values_list("number", flat=True)) == [1]
+
+    def test_same_text_in_another_encoding_is_the_same_text(self):
+        run(number=1)
+        other_bytes = ISSUE.replace("\n", "\r\n").encode("gb18030")
+        with pytest.raises(ImportFailed, match="内容与第 1 期（issue.txt）相同"):
+            import_issue(data=other_bytes, source_name="gbk.txt", number=2)
+        assert Issue.objects.count() == 1
+
+    def test_dry_run_says_so_too(self):
+        run(number=1)
+        with pytest.raises(ImportFailed, match="内容与第 1 期"):
+            run(number=2, dry_run=True)
+
+    def test_allow_duplicate_imports_a_second_copy(self):
+        run(number=1)
+        result = run(number=2, source_name="copy.txt", allow_duplicate=True)
+        assert (result.issue.number, result.issue_created) == (2, True)
+        assert Article.objects.filter(issue__number=2).count() == 2
+
+    def test_same_text_without_a_number_goes_to_the_issue_that_has_it(self):
+        run(number=4)
+        result = import_issue(data=ISSUE.replace("\n", "\r\n").encode("utf-16"), source_name="other.txt")
+        assert (result.issue.number, result.issue_created, [p.action for p in result.plans]) == (4, False, [UNCHANGED, UNCHANGED])
+        assert Issue.objects.count() == 1
+
+    def test_same_file_to_the_same_number_is_unchanged(self):
+        run(number=1)
+        result = run(number=1)
+        assert [p.action for p in result.plans] == [UNCHANGED, UNCHANGED] and not result.changed
+
+    def test_changed_file_becoming_another_issues_text_is_refused(self):
+        run(number=1)
+        run(ISSUE.replace("第一段", "另一期"), number=2, source_name="two.txt")
+        with pytest.raises(ImportFailed, match="内容与第 1 期（issue.txt）相同"):
+            run(number=2, source_name="two.txt")
+        assert "另一期" in Article.objects.get(issue__number=2, position=1).body
+
+    def test_issues_keep_the_hash_of_their_text_with_lf_line_ends(self):
+        import_issue(data=ISSUE.replace("\n", "\r\n").encode(), source_name="crlf.txt")
+        issue = Issue.objects.get()
+        assert issue.source_text_sha256 == hashlib.sha256(ISSUE.encode()).hexdigest()
+        assert issue.source_sha256 == hashlib.sha256(ISSUE.replace("\n", "\r\n").encode()).hexdigest()
+
+
+@pytest.mark.django_db
+class TestWritingRaces:
+    """What is left to collide under the import lock: rows written by hand at the same moment."""
+
+    def test_number_taken_meanwhile_is_planned_again(self, monkeypatch):
+        Issue.objects.create(number=1, date=dt.date(2025, 1, 1))
+        stale = iter([1])  # the first plan read the numbers before an editor added issue 1
+        real = loader.next_issue_number
+        monkeypatch.setattr(loader, "next_issue_number", lambda: next(stale, None) or real())
+        result = run()
+        assert result.issue.number == 2
+        assert list(Issue.objects.order_by("number").values_list("number", "source_name")) == [(1, ""), (2, "issue.txt")]
+
+    def test_article_saved_after_it_was_planned_is_planned_again(self, monkeypatch):
+        """The write is conditional on the version planned from; a newer one means plan again, not overwrite."""
+        run()
+        real, plans = loader.plan_import, []
+
+        def plan_from_an_older_read(*args, **kwargs):
+            result = real(*args, **kwargs)
+            if not plans:  # as if an editor had saved each article right after this plan read it
+                for plan in result.plans:
+                    plan.article.version -= 1
+            plans.append(result)
+            return result
+
+        monkeypatch.setattr(loader, "plan_import", plan_from_an_older_read)
+        result = run(ISSUE.replace("第一段", "第一段改"))
+        assert len(plans) == 2
+        assert [p.action for p in result.plans] == [UPDATE, UNCHANGED]
+        assert [a.version for a in Article.objects.order_by("position")] == [2, 1]
+
+    def test_gives_up_with_one_line_after_repeated_collisions(self, monkeypatch):
+        Issue.objects.create(number=1, date=dt.date(2025, 1, 1))
+        monkeypatch.setattr(loader, "next_issue_number", lambda: 1)
+        with pytest.raises(ImportFailed) as e:
+            run()
+        assert str(e.value).startswith("issue.txt：写入时连续 3 次与同时进行的其他修改冲突，未导入（")
+        assert "\n" not in str(e.value)
+        assert Article.objects.count() == 0
+
+    def test_busy_database_is_one_line(self, settings):
+        from django.db import OperationalError
+
+        message = loader.database_error_message(OperationalError("database is locked"))
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            assert message == "数据库被其他写入占用，等了 60 秒仍未轮到，未导入；请稍后重试。"
+        else:
+            assert message == "数据库被其他写入占用，未导入；请稍后重试。"
+
+    def test_other_database_errors_are_one_line(self):
+        from django.db import DataError
+
+        message = loader.database_error_message(DataError("value too long for type character varying(50)\nDETAIL: x"))
+        assert message == "写入数据库失败，未导入（value too long for type character varying(50)）。"
+
+
+@pytest.mark.django_db
+class TestRecordChecks:
+    def test_too_long_reporter_name_is_refused_with_the_line(self):
+        name = "张" * 51
+        with pytest.raises(ImportFailed) as e:
+            run(f"标题一\n\n► {name}\n\n正文。\n", source_name="long.txt")
+        assert str(e.value) == "long.txt 第 1 行：《标题一》的署名“张张张张张张张张张张张张…”太长（51 字），名字最多 50 字。"
+        assert Reporter.objects.count() == 0
+
+    def test_character_errors_name_line_and_column(self):
+        with pytest.raises(ImportFailed) as e:
+            run("标题一\n\n► 张三\n\n正文\ue000。\n", source_name="pua.txt")
+        assert str(e.value) == "pua.txt 第 5 行第 3 列：含有私用区字符 U+E000，读者的设备无法显示。"
+
+    def test_zero_width_name_is_the_existing_reporter(self):
+        Reporter.objects.create(name="张三丰")
+        run("标题一\n\n► 张\u200b三丰\n\n正文。\n")
+        assert list(Reporter.objects.values_list("name", flat=True)) == ["张三丰"]
+        assert list(Article.objects.get().reporters.values_list("name", flat=True)) == ["张三丰"]

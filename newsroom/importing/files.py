@@ -1,101 +1,116 @@
-"""Finding and reading issue files, with the real reason when one cannot be read.
-
-Every problem is reported for its own file, so the other files of a run still import.
-"""
+"""Finding and reading issue files, with the real reason for each one that cannot be read."""
 import errno
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from newsroom.importing.loader import ImportFailed
 
+FILE_KINDS = {
+    stat.S_IFDIR: gettext_lazy("目录"),
+    stat.S_IFIFO: gettext_lazy("命名管道"),
+    stat.S_IFSOCK: gettext_lazy("套接字"),
+    stat.S_IFCHR: gettext_lazy("字符设备"),
+    stat.S_IFBLK: gettext_lazy("块设备"),
+    stat.S_IFLNK: gettext_lazy("符号链接"),
+}
 
-@dataclass
-class FoundFiles:
-    files: list[Path] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)  # one line each: the path and why
 
+def issue_files(paths: list[str]) -> tuple[list[Path], list[ImportFailed]]:
+    """The files to import, in order; a directory stands for the *.txt entries in it, by name.
 
-def find_issue_files(paths: list[str]) -> FoundFiles:
-    """The files to import: files as given, and each folder's *.txt in name order."""
-    found = FoundFiles()
+    Anything that is not a directory is taken as a file and checked when it is read, so
+    that a missing file, a loop or a FIFO is reported with its own reason.
+    """
+    files, failures = [], []
     for raw in paths:
         path = Path(raw)
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as error:
-            found.failures.append(f"{path}：{os_problem(path, error)}")
+        if not is_directory(path):
+            files.append(path)
             continue
-        if stat.S_ISDIR(mode):
-            _add_folder(found, path)
-        else:
-            # Named files go on even when they are not regular: reading says why not.
-            found.files.append(path)
-    return found
+        try:
+            entries = txt_entries(path)
+        except OSError as error:
+            failures.append(ImportFailed(str(path), directory_error_message(error)))
+            continue
+        if not entries:
+            failures.append(ImportFailed(str(path), _("目录中没有 *.txt 文件。")))
+        files.extend(entries)
+    return files, failures
 
 
-def _add_folder(found: FoundFiles, folder: Path) -> None:
+def is_directory(path: Path) -> bool:
     try:
-        names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".txt"))
-    except OSError as error:
-        found.failures.append(f"{folder}：{os_problem(folder, error)}")
-        return
-    if not names:
-        found.failures.append(f"{folder}：" + _("目录中没有 *.txt 文件。"))
-    found.files.extend(folder / name for name in names)
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def txt_entries(directory: Path) -> list[Path]:
+    # Every *.txt entry, not only regular files: a FIFO or a folder named x.txt is
+    # reported when read rather than skipped without a word. Hidden files are skipped.
+    with os.scandir(directory) as entries:
+        names = [e.name for e in entries if e.name.endswith(".txt") and not e.name.startswith(".")]
+    return [directory / name for name in sorted(names)]
 
 
 def read_issue_file(path: Path, *, max_bytes: int) -> bytes:
-    """The file's bytes, or ImportFailed saying exactly why not.
-
-    Opened without blocking and checked after opening, so a FIFO is refused instead of
-    waiting forever for a writer, and a file swapped after a check cannot slip through.
-    """
+    """The bytes of a regular file of at most max_bytes, or ImportFailed with the reason."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        # Non-blocking, so that opening a FIFO returns at once instead of waiting for a
+        # writer; the descriptor is then checked to be a regular file before any read.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
-        raise ImportFailed(str(path), os_problem(path, error)) from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        raise ImportFailed(str(path), not_a_file(info.st_mode))
-    with os.fdopen(fd, "rb") as f:
+        raise ImportFailed(str(path), open_error_message(path, error)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ImportFailed(str(path), not_regular_message(info.st_mode))
         if info.st_size > max_bytes:  # refused before reading a huge file into memory
-            raise ImportFailed(str(path), too_large(info.st_size, max_bytes))
-        try:
-            data = f.read(max_bytes + 1)  # never more than the limit, even if it grew meanwhile
-        except OSError as error:
-            raise ImportFailed(str(path), os_problem(path, error)) from None
-    if len(data) > max_bytes:
-        raise ImportFailed(str(path), too_large(len(data), max_bytes))
+            raise ImportFailed(str(path), too_large_message(info.st_size, max_bytes))
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            data = file.read(max_bytes + 1)
+    except OSError as error:
+        raise ImportFailed(str(path), _("读取失败（%(reason)s）。") % {"reason": error.strerror}) from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew while being read
+        raise ImportFailed(str(path), too_large_message(len(data), max_bytes))
     return data
 
 
-def too_large(size: int, limit: int) -> str:
+def too_large_message(size: int, limit: int) -> str:
     return _("文件过大（%(size)s 字节），上限为 %(limit)s 字节。") % {"size": size, "limit": limit}
 
 
-def os_problem(path: Path, error: OSError) -> str:
+def not_regular_message(mode: int) -> str:
+    kind = FILE_KINDS.get(stat.S_IFMT(mode), _("特殊文件"))
+    return _("不是普通文件（是%(kind)s），没有读取。") % {"kind": kind}
+
+
+def open_error_message(path: Path, error: OSError) -> str:
     if error.errno == errno.ENOENT:
-        return _("符号链接指向的文件不存在。") if path.is_symlink() else _("文件不存在。")
+        if os.path.islink(path):
+            return _("符号链接指向的文件不存在（%(target)s）。") % {"target": os.readlink(path)}
+        return _("文件不存在。")
     if error.errno == errno.ELOOP:
         return _("符号链接循环，找不到真正的文件。")
-    if error.errno in {errno.EACCES, errno.EPERM}:
-        return _("没有读取权限。")
-    if error.errno == errno.EISDIR:
-        return _("这是一个目录，不是文件。")
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return _("没有读取这个文件的权限。")
+    if error.errno == errno.ENXIO:  # what opening a socket gives
+        try:
+            return not_regular_message(os.stat(path).st_mode)
+        except OSError:
+            pass
     if error.errno == errno.ENOTDIR:
-        return _("路径中有一部分不是目录。")
-    return _("无法读取：%(reason)s。") % {"reason": error.strerror or error}
+        return _("路径中有一段不是目录。")
+    return _("无法打开（%(reason)s）。") % {"reason": error.strerror}
 
 
-def not_a_file(mode: int) -> str:
-    kinds = [
-        (stat.S_ISDIR, _("目录")), (stat.S_ISFIFO, _("命名管道（FIFO）")), (stat.S_ISSOCK, _("套接字")),
-        (stat.S_ISCHR, _("字符设备")), (stat.S_ISBLK, _("块设备")),
-    ]
-    kind = next((label for test, label in kinds if test(mode)), _("特殊文件"))
-    return _("不是普通文件，而是%(kind)s。") % {"kind": kind}
+def directory_error_message(error: OSError) -> str:
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return _("没有读取这个目录的权限，无法列出其中的文件。")
+    return _("无法读取目录（%(reason)s）。") % {"reason": error.strerror}

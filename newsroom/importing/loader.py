@@ -4,6 +4,12 @@ Re-imports are safe: an article whose text an editor changed since the last impo
 never overwritten (unless forced); it is reported as a conflict instead. Whether an editor
 changed it is derived, not stored: the article's current content is fingerprinted the same
 way the imported text was, and compared with the fingerprint saved at import time.
+
+Imports may run at the same time (two editors, the command and the admin). Everything
+about the file alone (parsing, fingerprints, zone detection) happens first, without any
+lock. Choosing the issue and its number, planning against the rows already there and
+writing then happen in one transaction that only one import at a time can hold, so two
+imports never take the same number or import the same text twice.
 """
 import datetime as dt
 import hashlib
@@ -12,7 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +34,8 @@ from newsroom.importing.parser import (
     ParsedArticle,
     ParsedIssue,
     ParseError,
+    normalize_newlines,
     parse_issue,
-    text_digest,
 )
 from newsroom.models import Issue, Reporter
 from zones.mentions import ZoneIndex, ZoneScan
@@ -41,15 +48,58 @@ ACTION_LABELS = {
     CONFLICT: gettext_lazy("冲突"),
     FORCED: gettext_lazy("强制覆盖"),
 }
+# The key of the PostgreSQL advisory lock that imports take; any constant does.
+IMPORT_LOCK_KEY = 0x4E57_5349  # "NWSI"
+# An import that loses a race to someone outside the importers (an editor adding an
+# issue or a reporter by hand) plans again this many times before it gives up.
+WRITE_ATTEMPTS = 3
 
 
 class ImportFailed(Exception):
     """A file that cannot be imported; nothing of it was written."""
 
-    def __init__(self, source_name: str, message: str, line: int | None = None):
-        self.source_name, self.message, self.line = source_name, message, line
-        where = _("%(source)s 第 %(line)s 行") % {"source": source_name, "line": line} if line else source_name
+    def __init__(self, source_name: str, message: str, line: int | None = None, column: int | None = None):
+        self.source_name, self.message, self.line, self.column = source_name, message, line, column
+        if line and column:
+            where = _("%(source)s 第 %(line)s 行第 %(column)s 列") % {"source": source_name, "line": line, "column": column}
+        elif line:
+            where = _("%(source)s 第 %(line)s 行") % {"source": source_name, "line": line}
+        else:
+            where = source_name
         super().__init__(f"{where}：{message}")
+
+
+@dataclass
+class Record:
+    """One parsed article with what is known about it before the database is consulted."""
+
+    position: int
+    parsed: ParsedArticle
+    draft: Article  # unsaved: the fields and body HTML the article will get
+    fingerprint: str
+    scan: ZoneScan
+
+
+@dataclass
+class PreparedFile:
+    """One file, parsed, validated, fingerprinted and scanned for zones: no lock needed."""
+
+    source_name: str
+    parsed: ParsedIssue
+    sha256: str  # of the bytes: the same file
+    text_sha256: str  # of the text: the same issue, whatever its encoding or line ends
+    records: list[Record]
+    index: ZoneIndex
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    number: int | None = None
+    date: dt.date | None = None
+    title: str | None = None
+    publish: bool = False
+    force: bool = False
+    allow_duplicate: bool = False
 
 
 @dataclass
@@ -59,9 +109,9 @@ class ArticlePlan:
     fingerprint: str
     action: str
     article: Article | None = None
-    draft: Article | None = None  # the unsaved article the record becomes
     zones: Counter = field(default_factory=Counter)
     unknown_zones: Counter = field(default_factory=Counter)
+    record: Record | None = None
 
     @property
     def writes(self) -> bool:
@@ -98,19 +148,24 @@ class ImportResult:
 CONTENT_FIELDS = ("kicker", "headline", "subheadline", "dateline")
 
 
-def content_fingerprint(article: Article, credits: list[tuple[str, str]]) -> str:
-    """A hash of what an article says: the same for a parsed record and the row made from it."""
+def content_fingerprint(article: Article, credits: list[tuple[str, str]], *, blocks: list[dict] | None = None) -> str:
+    """A hash of what an article says: the same for a parsed record and the row made from it.
+
+    `blocks` is the body already parsed, when the caller has it.
+    """
+    blocks = html_to_blocks(article.body) if blocks is None else blocks
     payload = json.dumps(
-        [*(getattr(article, f) for f in CONTENT_FIELDS), html_to_blocks(article.body), [list(c) for c in credits]],
+        [*(getattr(article, f) for f in CONTENT_FIELDS), blocks, [list(c) for c in credits]],
         ensure_ascii=False,
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def parsed_fingerprint(parsed: ParsedArticle, *, draft: Article | None = None) -> str:
-    draft = draft or unsaved_article(parsed)
-    return content_fingerprint(draft, [(c.name, c.role) for c in parsed.credits])
+def parsed_fingerprint(parsed: ParsedArticle) -> str:
+    """What a record's article will be fingerprinted as once imported (the text export checks
+    its own round trip against stored articles with it)."""
+    return content_fingerprint(unsaved_article(parsed), [(c.name, c.role) for c in parsed.credits])
 
 
 def article_fingerprint(article: Article) -> str:
@@ -122,15 +177,12 @@ def edited_since_import(article: Article) -> bool:
     return bool(article.import_fingerprint) and article_fingerprint(article) != article.import_fingerprint
 
 
-# --- planning -------------------------------------------------------------------------
+def text_fingerprint(text: str) -> str:
+    """The same for the same issue saved as UTF-8 or GB18030, with LF or CRLF line ends."""
+    return hashlib.sha256(normalize_newlines(text).encode()).hexdigest()
 
 
-# Imports are serialized: two at once would both see the same free number, or both
-# create the same issue. The key is arbitrary but fixed, and ours alone.
-IMPORT_LOCK_KEY = 0x6E6577735F696D70  # "news_imp"
-# A write that loses a race with another writer (a number taken by an issue made in the
-# admin, an article saved by an editor meanwhile) is planned again from what is now stored.
-WRITE_ATTEMPTS = 3
+# --- the file alone: parse, validate, fingerprint, find zones -------------------------
 
 
 def import_issue(
@@ -144,79 +196,142 @@ def import_issue(
     force: bool = False,
     allow_duplicate: bool = False,
     dry_run: bool = False,
+    user=None,
+    comment: str | None = None,
 ) -> ImportResult:
-    """Parse and validate one issue file, then plan and write it in one transaction.
-
-    The pure work (decoding, parsing, zone detection) happens before the transaction, so
-    the write lock is held only for reading what is stored and writing the changes.
-    """
-    parsed = _parse(data, source_name)
-    source = ImportSource(
-        name=source_name, sha=hashlib.sha256(data).hexdigest(), digest=text_digest(parsed.text), parsed=parsed
+    """Parse, validate and plan one issue file, then write it in one transaction."""
+    prepared = prepare_file(data=data, source_name=source_name)
+    options = ImportOptions(
+        number=number, date=date, title=title, publish=publish, force=force, allow_duplicate=allow_duplicate
     )
-    options = {"number": number, "force": force, "allow_duplicate": allow_duplicate}
     if dry_run:
-        return plan_import(source, dry_run=True, **options)
-    comment = _("从 %(source)s 导入") % {"source": source_name}
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            with transaction.atomic(), revision_context(comment=comment):
-                serialize_imports()
-                result = plan_import(source, dry_run=False, **options)
-                write_issue(result, source=source, date=date, title=title, publish=publish)
-            return result
-        except (IntegrityError, Article.StaleVersion):
-            if attempt == WRITE_ATTEMPTS:
-                raise ImportFailed(
-                    source_name, _("其他人同时在修改同一期或同一期号，重试 %(n)s 次仍未成功；请稍后再导入。") % {"n": attempt}
-                ) from None
-    raise AssertionError("unreachable")
+        return plan_import(prepared, options, dry_run=True)
+    comment = comment or _("从 %(source)s 导入") % {"source": source_name}
+    return commit_import(prepared, options, user=user, comment=comment)
 
 
-@dataclass
-class ImportSource:
-    """One file, parsed and scanned: everything an import knows before it reads the database."""
-
-    name: str
-    sha: str  # of the bytes: the same file
-    digest: str  # of the text: the same issue, in any encoding
-    parsed: ParsedIssue
-    drafts: list[Article] = field(init=False)
-    fingerprints: list[str] = field(init=False)
-    scans: list[ZoneScan] = field(init=False)
-
-    def __post_init__(self):
-        self.drafts = [unsaved_article(a) for a in self.parsed.articles]
-        self.fingerprints = [parsed_fingerprint(a, draft=d) for a, d in zip(self.parsed.articles, self.drafts, strict=True)]
-        index = ZoneIndex.from_db()
-        self.scans = [index.scan(detection_text(d)) for d in self.drafts]
-
-
-def _parse(data: bytes, source_name: str) -> ParsedIssue:
+def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
     try:
-        return parse_issue(data, max_bytes=settings.IMPORT_MAX_BYTES)
+        parsed = parse_issue(data, max_bytes=settings.IMPORT_MAX_BYTES)
     except ParseError as e:
-        raise ImportFailed(source_name, _(e.template).format(**e.params), e.line) from None
+        raise ImportFailed(source_name, _(e.template).format(**e.params), e.line, e.column) from None
+    check_lengths(parsed, source_name)
+    index = ZoneIndex.from_db()
+    return PreparedFile(
+        source_name=source_name,
+        parsed=parsed,
+        sha256=hashlib.sha256(data).hexdigest(),
+        text_sha256=text_fingerprint(parsed.text),
+        records=[prepare_record(position, article, index) for position, article in enumerate(parsed.articles, start=1)],
+        index=index,
+    )
 
 
-def serialize_imports() -> None:
-    """Make other imports wait until this transaction ends.
+def prepare_record(position: int, parsed: ParsedArticle, index: ZoneIndex) -> Record:
+    draft = unsaved_article(parsed)
+    blocks = html_to_blocks(draft.body)  # parsed once, for both the fingerprint and the zones
+    fingerprint = content_fingerprint(draft, [(c.name, c.role) for c in parsed.credits], blocks=blocks)
+    scan = index.scan(detection_text(draft, blocks=blocks))
+    return Record(position=position, parsed=parsed, draft=draft, fingerprint=fingerprint, scan=scan)
 
-    PostgreSQL: a transaction-level advisory lock. SQLite: nothing to do, the
-    transaction began IMMEDIATE and so already holds the database's write lock.
+
+def check_lengths(parsed: ParsedIssue, source_name: str) -> None:
+    """Refuse a name longer than its column, before PostgreSQL does it with a DataError.
+
+    Headlines and headings are bounded by the parser's own rules; a byline is not.
     """
+    name_limit = Reporter._meta.get_field("name").max_length
+    for article in parsed.articles:
+        for credit in article.credits:
+            if len(credit.name) > name_limit:
+                message = _("《%(headline)s》的署名“%(name)s…”太长（%(length)s 字），名字最多 %(limit)s 字。")
+                params = {"headline": article.headline, "name": credit.name[:12], "length": len(credit.name), "limit": name_limit}
+                raise ImportFailed(source_name, message % params, article.line)
+
+
+def unsaved_article(parsed: ParsedArticle) -> Article:
+    """The article a record would become, for the checks that read articles."""
+    return Article(
+        kicker=parsed.kicker,
+        headline=parsed.headline,
+        subheadline=parsed.subheadline,
+        dateline=parsed.dateline,
+        body=blocks_to_html([b.as_dict() for b in parsed.blocks]),
+    )
+
+
+# --- against the database: choose the issue, plan each article ------------------------
+
+
+def commit_import(prepared: PreparedFile, options: ImportOptions, *, user, comment: str) -> ImportResult:
+    """Plan and write under the import lock; plan again if someone else took a row meanwhile.
+
+    Imports wait for each other, so what can still collide is a row written by hand at
+    the same moment (an issue number, a reporter's name or slug): the unique constraint
+    refuses it, the transaction rolls back, and the import plans again. So does an article
+    an editor saved after it was planned (its save is conditional on the version planned
+    from): planned again, it is the editor's version that the import sees, and keeps.
+    """
+    for _attempt in range(WRITE_ATTEMPTS):
+        try:
+            return commit_once(prepared, options, user=user, comment=comment)
+        except IntegrityError as error:
+            collision = first_line(error)
+        except Article.StaleVersion:
+            collision = _("编辑在导入期间保存了本期的文章")
+        except DatabaseError as error:
+            raise ImportFailed(prepared.source_name, database_error_message(error)) from None
+        except ValidationError as error:  # --title or --date that the issue form would refuse
+            raise ImportFailed(prepared.source_name, "；".join(error.messages)) from None
+    message = _("写入时连续 %(attempts)s 次与同时进行的其他修改冲突，未导入（%(error)s）。")
+    raise ImportFailed(prepared.source_name, message % {"attempts": WRITE_ATTEMPTS, "error": collision})
+
+
+def commit_once(prepared: PreparedFile, options: ImportOptions, *, user, comment: str) -> ImportResult:
+    # Each written article is added to the revision once, when complete (write_article).
+    with transaction.atomic(), revision_context(user=user, comment=comment, manage_manually=True):
+        lock_imports()
+        result = plan_import(prepared, options, dry_run=False)
+        write_issue(result, prepared=prepared, options=options)
+    return result
+
+
+def lock_imports() -> None:
+    """Let one import at a time choose numbers and write; the others wait here.
+
+    On PostgreSQL this is a transaction-level advisory lock, released by the commit or
+    rollback. On SQLite the transaction itself is the lock: the settings begin write
+    transactions IMMEDIATE, which takes the database's one write lock at BEGIN, so a
+    second import waits (up to the busy timeout) before it reads anything. (Were the
+    transactions deferred, the second import would fail at its first write with
+    "database is locked", reported as a one-line ImportFailed: refused, never duplicated.)
+    """
+    connection = transaction.get_connection()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
 
 
-def plan_import(source: ImportSource, *, number, force, allow_duplicate, dry_run) -> ImportResult:
-    """What the file would do to the database as it is now."""
-    issue, created = target_issue(source=source, number=number, force=force, allow_duplicate=allow_duplicate)
-    plans = plan_articles(issue=None if created else issue, source=source, force=force)
-    parsed = source.parsed
+def first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [error.__class__.__name__])[0]
+
+
+def database_error_message(error: DatabaseError) -> str:
+    text = first_line(error)
+    if "locked" in text or "busy" in text:  # SQLite gave up waiting for the write lock
+        seconds = transaction.get_connection().settings_dict.get("OPTIONS", {}).get("timeout")
+        if seconds:
+            return _("数据库被其他写入占用，等了 %(seconds)s 秒仍未轮到，未导入；请稍后重试。") % {"seconds": seconds}
+        return _("数据库被其他写入占用，未导入；请稍后重试。")
+    return _("写入数据库失败，未导入（%(error)s）。") % {"error": text}
+
+
+def plan_import(prepared: PreparedFile, options: ImportOptions, *, dry_run: bool) -> ImportResult:
+    issue, created = target_issue(prepared, options)
+    plans = plan_articles(issue=None if created else issue, records=prepared.records, force=options.force)
+    parsed = prepared.parsed
     return ImportResult(
-        source_name=source.name,
+        source_name=prepared.source_name,
         issue=issue,
         issue_created=created,
         plans=plans,
@@ -227,53 +342,75 @@ def plan_import(source: ImportSource, *, number, force, allow_duplicate, dry_run
     )
 
 
-def target_issue(*, source: ImportSource, number: int | None, force: bool, allow_duplicate: bool) -> tuple[Issue, bool]:
-    """The issue this file updates (by number, same bytes or text, or same file name), or a new one."""
+def target_issue(prepared: PreparedFile, options: ImportOptions) -> tuple[Issue, bool]:
+    """The issue this file updates (by number, same bytes, same text or same file name), or a new one."""
+    number = options.number
     if number is not None:
         issue = Issue.objects.filter(number=number).first()
-        if issue and issue.source_name not in {"", source.name} and issue.source_sha256 != source.sha and not force:
+        if issue and not is_same_source(issue, prepared) and not options.force:
             raise ImportFailed(
-                source.name,
+                prepared.source_name,
                 _("第 %(number)s 期已由 %(other)s 导入；要用这个文件替换它，请加 --force。")
                 % {"number": number, "other": issue.source_name},
             )
     else:
         issue = (
-            Issue.objects.filter(source_sha256=source.sha).first()
-            or Issue.objects.filter(text_sha256=source.digest).first()
-            or Issue.objects.filter(source_name=source.name).order_by("-number").first()
+            Issue.objects.filter(source_sha256=prepared.sha256).order_by("number").first()
+            or Issue.objects.filter(source_text_sha256=prepared.text_sha256).order_by("number").first()
+            or Issue.objects.filter(source_name=prepared.source_name).order_by("-number").first()
         )
-    if not allow_duplicate:
-        refuse_duplicate(source, issue)
-    if issue:
-        return issue, False
-    if number is None:
-        number = (Issue.objects.aggregate(n=Max("number"))["n"] or 0) + 1
-    return Issue(number=number, source_name=source.name), True
+    created = issue is None
+    if created:
+        issue = Issue(number=number or next_issue_number(), source_name=prepared.source_name)
+    if not options.allow_duplicate:
+        refuse_duplicate(issue, prepared)
+    return issue, created
 
 
-def refuse_duplicate(source: ImportSource, issue: Issue | None) -> None:
-    """The same text as another issue is a second copy of it: refused unless asked for."""
-    twin = Issue.objects.filter(text_sha256=source.digest).exclude(pk=issue.pk if issue else None).first()
+def is_same_source(issue: Issue, prepared: PreparedFile) -> bool:
+    return (
+        issue.source_name in {"", prepared.source_name}
+        or issue.source_sha256 == prepared.sha256
+        or issue.source_text_sha256 == prepared.text_sha256
+    )
+
+
+def next_issue_number() -> int:
+    # Read under the import lock, so no other import can take the same number meanwhile.
+    return (Issue.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def refuse_duplicate(issue: Issue, prepared: PreparedFile) -> None:
+    """The text is already another issue: importing it again would make a second copy."""
+    if issue.pk is not None and issue.source_text_sha256 == prepared.text_sha256:
+        return  # the same text into the same issue: a re-import, which changes nothing
+    twin = (
+        Issue.objects.filter(source_text_sha256=prepared.text_sha256)
+        .exclude(pk=issue.pk)
+        .order_by("number")
+        .only("number", "source_name")
+        .first()
+    )
     if twin is not None:
         raise ImportFailed(
-            source.name,
-            _("内容与已有的第 %(number)s 期（%(other)s）相同；确实要再建一期，请加 --allow-duplicate。")
-            % {"number": twin.number, "other": twin.source_name or _("无源文件")},
+            prepared.source_name,
+            _("内容与第 %(number)s 期（%(other)s）相同，未导入；确实要再导入一份，请加 --allow-duplicate。")
+            % {"number": twin.number, "other": twin.source_name},
         )
 
 
-def plan_articles(*, issue: Issue | None, source: ImportSource, force: bool) -> list[ArticlePlan]:
+def plan_articles(*, issue: Issue | None, records: list[Record], force: bool) -> list[ArticlePlan]:
     existing = list(issue.articles.exclude(import_ref="").order_by("position")) if issue else []
     by_ref = {a.import_ref: a for a in existing}
     plans = []
-    for k, record in enumerate(source.parsed.articles):
-        article = by_ref.pop(record.headline, None)
-        scan = source.scans[k]
-        plans.append(ArticlePlan(
-            position=k + 1, parsed=record, fingerprint=source.fingerprints[k], action=CREATE, article=article,
-            draft=source.drafts[k], zones=scan.counts, unknown_zones=scan.unknown,
-        ))
+    for record in records:
+        article = by_ref.pop(record.parsed.headline, None)
+        plans.append(
+            ArticlePlan(
+                position=record.position, parsed=record.parsed, fingerprint=record.fingerprint, action=CREATE,
+                article=article, zones=record.scan.counts, unknown_zones=record.scan.unknown, record=record,
+            )
+        )
     # Articles whose headline changed in the file are matched by position instead.
     leftovers = {a.position: a for a in by_ref.values()}
     for plan in plans:
@@ -298,52 +435,46 @@ def stale_articles(issue: Issue, plans: list[ArticlePlan]) -> list[Article]:
     return list(issue.articles.exclude(import_ref="").exclude(pk__in=matched))
 
 
-def unsaved_article(parsed: ParsedArticle) -> Article:
-    """The article a record would become, for the checks that read articles."""
-    return Article(
-        kicker=parsed.kicker,
-        headline=parsed.headline,
-        subheadline=parsed.subheadline,
-        dateline=parsed.dateline,
-        body=blocks_to_html([b.as_dict() for b in parsed.blocks]),
-    )
-
-
 # --- writing --------------------------------------------------------------------------
 
 
-def write_issue(result: ImportResult, *, source: ImportSource, date, title, publish: bool) -> None:
+def write_issue(result: ImportResult, *, prepared: PreparedFile, options: ImportOptions) -> None:
     issue = result.issue
-    fields = issue_changes(issue, created=result.issue_created, source=source, date=date, title=title)
-    publishing_now = publish and issue.status != Issue.Status.PUBLISHED
+    fields = issue_changes(issue, created=result.issue_created, prepared=prepared, options=options)
+    publishing_now = options.publish and issue.status != Issue.Status.PUBLISHED
     if publishing_now:
         fields.update(status=Issue.Status.PUBLISHED, published_at=timezone.now())
     if fields or result.issue_created:
         for name, value in fields.items():
             setattr(issue, name, value)
-        issue.full_clean()
+        # The unique number is left to the database, which decides it at the insert.
+        issue.full_clean(validate_unique=False)
         issue.save()
-    publish_at = issue_publish_at(issue.date) if publish else None
+    publish_at = issue_publish_at(issue.date) if options.publish else None
+    reporters = ReporterCache()
     for plan in result.plans:
         if plan.writes:
-            write_article(plan, issue=issue, publish_at=publish_at)
+            write_article(plan, issue=issue, index=prepared.index, publish_at=publish_at, reporters=reporters)
     if publishing_now:
         publish_issue_articles(issue, publish_at=publish_at)
 
 
-def issue_changes(issue: Issue, *, created: bool, source: ImportSource, date, title) -> dict:
+def issue_changes(issue: Issue, *, created: bool, prepared: PreparedFile, options: ImportOptions) -> dict:
     fields = {}
     if created:
-        fields.update(date=date or timezone.localdate(), title=title or "")
+        fields.update(date=options.date or timezone.localdate(), title=options.title or "")
     else:
-        if date and date != issue.date:
-            fields["date"] = date
-        if title is not None and title != issue.title:
-            fields["title"] = title
-    if source.sha != issue.source_sha256:
+        if options.date and options.date != issue.date:
+            fields["date"] = options.date
+        if options.title is not None and options.title != issue.title:
+            fields["title"] = options.title
+    if prepared.sha256 != issue.source_sha256:
         fields.update(
-            source_name=source.name, source_sha256=source.sha, text_sha256=source.digest,
-            source_text=source.parsed.text, imported_at=timezone.now(),
+            source_name=prepared.source_name,
+            source_sha256=prepared.sha256,
+            source_text_sha256=prepared.text_sha256,
+            source_text=prepared.parsed.text,
+            imported_at=timezone.now(),
         )
     return fields
 
@@ -361,31 +492,39 @@ def publish_issue_articles(issue: Issue, *, publish_at) -> None:
         add_article_to_revision(article)
 
 
-def write_article(plan: ArticlePlan, *, issue: Issue, publish_at) -> None:
-    parsed = plan.parsed
+def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_at, reporters: "ReporterCache") -> None:
+    parsed, draft = plan.parsed, plan.record.draft
     article = plan.article or Article(issue=issue)
     if plan.article is None:
         article.status = Article.Status.PUBLISHED if publish_at and issue.is_published else Article.Status.DRAFT
         article.publish_at = publish_at if article.status == Article.Status.PUBLISHED else None
     article.position = plan.position
     for name in (*CONTENT_FIELDS, "body"):
-        setattr(article, name, getattr(plan.draft, name))
+        setattr(article, name, getattr(draft, name))
     article.import_ref = parsed.headline
     article.import_fingerprint = plan.fingerprint
-    # Saved from the version that was planned: an editor's save since then makes this
-    # raise StaleVersion, and the import is planned again rather than overwrite it.
     article.save()
-    write_bylines(article, parsed)
-    # Re-detection keeps the zones an editor added or removed by hand; the text was
-    # scanned before the transaction began.
-    article_zones_redetect(article=article, scan=ZoneScan(plan.zones, plan.unknown_zones))
+    write_bylines(article, parsed, reporters=reporters)
+    # Re-detection keeps the zones an editor added or removed by hand.
+    article_zones_redetect(article=article, index=index, scan=plan.record.scan)
     article.update_search_text()
     add_article_to_revision(article)
 
 
-def write_bylines(article: Article, parsed: ParsedArticle) -> None:
+class ReporterCache:
+    """Reporters by name for one import: each name is looked up or created once."""
+
+    def __init__(self):
+        self._by_name: dict[str, Reporter] = {}
+
+    def get(self, name: str) -> Reporter:
+        if name not in self._by_name:
+            self._by_name[name], _created = Reporter.objects.get_or_create(name=name)
+        return self._by_name[name]
+
+
+def write_bylines(article: Article, parsed: ParsedArticle, *, reporters: ReporterCache | None = None) -> None:
+    reporters = reporters or ReporterCache()
     article.bylines.all().delete()
     for position, credit in enumerate(parsed.credits, start=1):
-        reporter, _created = Reporter.objects.get_or_create(name=credit.name)
-        Byline.objects.create(article=article, reporter=reporter, role=credit.role, position=position)
-
+        Byline.objects.create(article=article, reporter=reporters.get(credit.name), role=credit.role, position=position)

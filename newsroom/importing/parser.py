@@ -1,17 +1,16 @@
 """Pure parser for the issue text format: bytes in, dataclasses out. No Django here.
 
-The format is described in docs/format.md. In short: blocks of
+The format is described in DESIGN.md ("The issue text format"). In short: blocks of
 non-blank lines separated by blank lines; an article starts with a short headline
 followed by a `►` byline or a 本报讯 paragraph; page breaks split sentences across
 blocks and are rejoined; short lines inside an article are section headings.
 """
 import codecs
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from newsroom.textnorm import clean_name, has_visible_text
+from newsroom.text import IGNORABLE_RANGES, clean_name, code_points, has_visible_text
 
 
 def gettext_noop(message: str) -> str:
@@ -26,14 +25,15 @@ MSG_BINARY = gettext_noop("这不是文本文件：含有二进制内容。")
 MSG_UNDECODABLE = gettext_noop(
     "无法识别文件编码：只支持 UTF-8（可带 BOM）、带 BOM 的 UTF-16 和 GB18030/GBK。"
 )
+MSG_CONTROL = gettext_noop("含有控制字符 {code}，正常的文本里没有这种字符。")
+MSG_PRIVATE_USE = gettext_noop("含有私用区字符 {code}，读者的设备无法显示。")
+MSG_NONCHARACTER = gettext_noop("含有非字符 {code}，它不能用在文本里。")
+MSG_INVISIBLE_TEXT = gettext_noop("{part}只由看不见的字符组成（{codes}），读者看到的是空白。")
+MSG_INVISIBLE_NAME = gettext_noop("署名中有一个名字只由看不见的字符组成（{codes}）。")
 MSG_NO_HEADLINE = gettext_noop("文件应以标题开头，但这里是：“{text}”。")
 MSG_NO_BODY = gettext_noop("标题“{headline}”后面没有正文。")
 MSG_NO_BYLINE = gettext_noop("“{headline}”没有署名。")
 MSG_STRAY_BYLINE = gettext_noop("正文中间出现署名行，已并入“{headline}”的作者。")
-MSG_PRIVATE_USE = gettext_noop("第 {column} 个字符是私用区字符 {code}，读者的设备无法显示；请换成标准字符。")
-MSG_UNASSIGNED = gettext_noop("第 {column} 个字符 {code} 不是已分配的 Unicode 字符；请删除或换成标准字符。")
-MSG_INVISIBLE_LINE = gettext_noop("这一行只有不可见字符（{codes}）；请删除它，或改成空行。")
-MSG_INVISIBLE_NAME = gettext_noop("署名中有一个只由不可见字符组成的名字（{codes}）。")
 MSG_BIDI_REMOVED = gettext_noop("删除了 {count} 个双向文字控制符（{codes}），它们会让文字倒着显示。")
 
 SENTENCE_ENDS = "。！？!?…；;：:"
@@ -47,18 +47,29 @@ BYLINE_MARKS = ("►", "▶")
 INDENT = " \t\u3000\u00a0"
 TAIL_CHARS = 120
 PAGE_SEPARATORS = re.compile("[\f\v\u2028\u2029]")
-# Embedding, override and isolate controls: they reorder what follows (see newsroom/textnorm.py).
+# Embedding, override and isolate controls reorder the text shown around them (see
+# newsroom/text.py); Chinese text has no use for them.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 ROLE_AUTHOR, ROLE_REPORTER, ROLE_CORRESPONDENT = "作者", "记者", "通讯员"
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+PART_KICKER, PART_HEADLINE, PART_SUBHEADLINE = "引题", "标题", "副题"
+PART_HEADING, PART_HEADING_SUBTITLE = "小标题", "小标题的副题"
+# Zero-width and other format characters that may sit inside a name (张\u200b三丰).
+ZERO_WIDTH = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff" + "".join(
+    f"{chr(low)}-{chr(high)}" for low, high in IGNORABLE_RANGES
+)
 
 HAN_RE = re.compile(rf"[{HAN}]")
 ROLE_RE = re.compile(r"^(?:(?:本报|特约|实习|见习)*(记者|通讯员)|(作者|实习生))")
 NAME_SEPARATORS = re.compile(r"[\s\u3000、，,]+")
-NAME = rf"[{HAN}·]{{2,6}}"
+NAME = rf"(?:[{HAN}·][{ZERO_WIDTH}]*){{2,6}}"
 ROLE_WORD = r"(?:(?:本报|特约|实习|见习)*(?:记者|通讯员)|作者|实习生)"
 CREDIT = rf"(?:{ROLE_WORD}[ \u3000]*)?{NAME}"
-CREDITS = rf"{CREDIT}(?:[ \u3000\u00a0、，,]+{CREDIT})*"
+# Atomic: 记者张三 reads as a role and a name or as one four-character name, and without
+# the atomic group a failed match would retry every split of every credit (2**n tries;
+# 20 credits took 0.4 s). The greedy reading always ends furthest, and a credit list is
+# always followed by something that no credit can start with, so nothing is lost.
+CREDITS = rf"(?>{CREDIT}(?:[ \u3000\u00a0、，,]+{CREDIT})*)"
 DATELINE_RE = re.compile(
     rf"^(?P<dateline>(?:本报|新华社|中新社)(?:[{HAN}]{{2,4}}?)?(?:[0-9０-９]{{1,2}}月[0-9０-９]{{1,2}}日)?[讯电])"
     rf"[ \u3000]*(?:[（(](?P<credit>{CREDITS})[）)])?[ \u3000：:]*"
@@ -73,10 +84,10 @@ ASCII_TO_FULLWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"
 
 
 class ParseError(ValueError):
-    """Bad input, with the 1-based line where one applies."""
+    """Bad input, with the 1-based line (and column) where one applies."""
 
-    def __init__(self, template: str, line: int | None = None, **params):
-        self.template, self.line, self.params = template, line, params
+    def __init__(self, template: str, line: int | None = None, column: int | None = None, **params):
+        self.template, self.line, self.column, self.params = template, line, column, params
         super().__init__(self.message)
 
     @property
@@ -95,7 +106,6 @@ class Block:
     type: str  # "paragraph" or "heading"
     text: str
     subtitle: str = ""
-    line: int = 0  # where it starts in the file, for errors found after joining
 
     def as_dict(self) -> dict:
         if self.type == "heading":
@@ -139,68 +149,92 @@ def decode(data: bytes) -> tuple[str, str]:
     """Strict decoding of the supported encodings; returns (text, encoding)."""
     if data.startswith(codecs.BOM_UTF8):
         # Decoded without its BOM, so that error offsets and lines stay in step.
-        return _decode_strict(data[len(codecs.BOM_UTF8) :], "utf-8"), "utf-8-sig"
+        return _check_characters(_decode_strict(data[len(codecs.BOM_UTF8) :], "utf-8")), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode_strict(data, "utf-16"), "utf-16"
+        return _check_characters(_decode_strict(data, "utf-16")), "utf-16"
     if b"\x00" in data:
         raise ParseError(MSG_BINARY, line=_line_of(data, data.index(b"\x00"), "latin-1"))
     try:
-        return _check_text(data.decode("utf-8"), sure_of_encoding=True), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError as utf8_error:
         try:
-            return _check_text(data.decode("gb18030"), sure_of_encoding=False), "gb18030"
+            return _check_gb18030_text(data.decode("gb18030")), "gb18030"
         except UnicodeDecodeError as gb_error:
             # Blame the line where the encoding that read furthest gave up.
             offset = max(utf8_error.start, gb_error.start)
             raise ParseError(MSG_UNDECODABLE, line=_line_of(data, offset, "latin-1")) from None
+    return _check_characters(text), "utf-8"
 
 
 def _decode_strict(data: bytes, encoding: str) -> str:
     try:
-        text = data.decode(encoding)
+        return data.decode(encoding)
     except UnicodeDecodeError as e:
         raise ParseError(MSG_UNDECODABLE, line=_line_of(data, e.start, encoding)) from None
-    return _check_text(text, sure_of_encoding=True)
 
 
-def _check_text(text: str, *, sure_of_encoding: bool) -> str:
-    """Refuse control characters and code points no real text has.
+def _noncharacters() -> str:
+    # U+FDD0..U+FDEF and the last two code points of every plane are never characters.
+    return "\ufdd0-\ufdef" + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(17))
+
+
+# What valid UTF-8 or UTF-16 text may still not hold: C0 and C1 controls other than tab,
+# form feed, vertical tab and the line ends; private-use characters; noncharacters.
+# Characters unassigned in Python's Unicode tables are let through: in text that decoded
+# cleanly they are most likely newer than the tables (a recent emoji), not junk.
+CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+NONCHARACTER_RE = re.compile(f"[{_noncharacters()}]")
+BAD_CHARACTER_RE = re.compile(f"{CONTROL_RE.pattern}|{PRIVATE_USE_RE.pattern}|{NONCHARACTER_RE.pattern}")
+
+
+def _check_characters(text: str) -> str:
+    """Refuse the first character that has no place in a text, naming it and where it is."""
+    match = BAD_CHARACTER_RE.search(text)
+    if match is None:
+        return text
+    ch = match.group()
+    if CONTROL_RE.match(ch):
+        template = MSG_CONTROL
+    elif PRIVATE_USE_RE.match(ch):
+        template = MSG_PRIVATE_USE
+    else:
+        template = MSG_NONCHARACTER
+    line, column = _position(text, match.start())
+    raise ParseError(template, line=line, column=column, code=f"U+{ord(ch):04X}")
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of an offset, with LF, CRLF and CR as line ends."""
+    lines = _lines(text[:offset])
+    return len(lines), len(lines[-1]) + 1
+
+
+def _check_gb18030_text(text: str) -> str:
+    """Refuse controls and code points no real text has.
 
     GB18030 maps almost every byte sequence to some code point, so a successful decode
     alone does not prove the file is text: binary data shows up as controls, private-use
-    or unassigned characters, and the file is refused as undecodable. UTF-8 and UTF-16
-    leave no such doubt, so there the exact character is named instead.
+    or unassigned characters.
     """
     for lineno, line in enumerate(_lines(text), start=1):
-        for column, ch in enumerate(line, start=1):
+        for ch in line:
             category = unicodedata.category(ch)
             if category == "Cc" and ch not in "\t\f\v":
                 raise ParseError(MSG_BINARY, line=lineno)
             if category in {"Co", "Cn", "Cs"}:
-                if not sure_of_encoding:
-                    raise ParseError(MSG_UNDECODABLE, line=lineno)
-                message = MSG_PRIVATE_USE if category == "Co" else MSG_UNASSIGNED
-                raise ParseError(message, line=lineno, column=column, code=code_point(ch))
+                raise ParseError(MSG_UNDECODABLE, line=lineno)
     return text
 
 
-def code_point(ch: str) -> str:
-    return f"U+{ord(ch):04X}"
-
-
-def code_points(text: str) -> str:
-    return "、".join(dict.fromkeys(code_point(ch) for ch in text if not ch.isspace()))
-
-
-def text_digest(text: str) -> str:
-    """A hash of what the text says, whatever its encoding, line endings or trailing spaces."""
-    lines = [line.rstrip() for line in _lines(text.replace("\ufeff", ""))]
-    return hashlib.sha256("\n".join(lines).strip("\n").encode()).hexdigest()
+def normalize_newlines(text: str) -> str:
+    """LF, CRLF and CR all become LF; nothing else ends a line."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _lines(text: str) -> list[str]:
     """Lines as the file numbers them: LF, CRLF and CR end a line, nothing else does."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return normalize_newlines(text).split("\n")
 
 
 def _line_of(data: bytes, offset: int, encoding: str) -> int:
@@ -216,9 +250,9 @@ def _line_of(data: bytes, offset: int, encoding: str) -> int:
 def split_blocks(text: str, warnings: list | None = None) -> list[RawBlock]:
     """Runs of non-blank lines; indentation and trailing spaces are stripped.
 
-    Form feeds and other page separators count as blank lines. Bidi controls are removed
-    (with a warning), and a line that only invisible characters keep from being blank
-    is refused: it would become a headline, name or paragraph nobody can see.
+    Form feeds and other page separators count as blank lines. Bidi controls next to
+    visible text are removed (with a warning); a line of nothing else is left for the
+    invisible-text checks to refuse.
     """
     blocks: list[RawBlock] = []
     current: RawBlock | None = None
@@ -229,8 +263,6 @@ def split_blocks(text: str, warnings: list | None = None) -> list[RawBlock]:
                 current = None  # a page separator inside a line breaks the block too
             if not line:
                 continue
-            if not has_visible_text(line):
-                raise ParseError(MSG_INVISIBLE_LINE, line=lineno, codes=code_points(line))
             line = _without_bidi_controls(line, lineno, warnings)
             if current is None:
                 current = RawBlock(line=lineno, lines=[])
@@ -241,11 +273,12 @@ def split_blocks(text: str, warnings: list | None = None) -> list[RawBlock]:
 
 def _without_bidi_controls(line: str, lineno: int, warnings: list | None) -> str:
     found = BIDI_CONTROLS.findall(line)
-    if not found:
+    rest = BIDI_CONTROLS.sub("", line) if found else line
+    if not found or not has_visible_text(rest):
         return line
     if warnings is not None:
         warnings.append((lineno, MSG_BIDI_REMOVED, {"count": len(found), "codes": code_points("".join(found))}))
-    return BIDI_CONTROLS.sub("", line)
+    return rest
 
 
 # --- small predicates -----------------------------------------------------------------
@@ -393,19 +426,20 @@ def _bracket_pairs(text: str) -> list[tuple[int, int]]:
 def parse_credits(text: str) -> list[Credit]:
     """`记者 张三 李四 通讯员 王五` -> credits with roles; a role applies to the names after it."""
     credits: list[Credit] = []
+    seen: set[str] = set()
     role = ROLE_AUTHOR
-    for token in _name_tokens(text):
+    for raw in _name_tokens(text):
+        token = clean_name(raw)
+        if not token:
+            raise ParseError(MSG_INVISIBLE_NAME, codes=code_points(raw))
         match = ROLE_RE.match(token)
         if match:
             # 作者 switches back to no role; 实习生 has no role of its own either.
             role = match.group(1) or ROLE_AUTHOR
             token = token[match.end() :]
-        if token and not has_visible_text(token):
-            raise ParseError(MSG_INVISIBLE_NAME, codes=code_points(token))
-        # Invisible characters inside a name would make a look-alike second reporter.
-        name = clean_name(token)
-        if name and all(c.name != name for c in credits):
-            credits.append(Credit(name=name, role=role))
+        if token and token not in seen:
+            seen.add(token)
+            credits.append(Credit(name=token, role=role))
     return credits
 
 
@@ -454,9 +488,10 @@ class _IssueBuilder:
         self.open_paragraph = False  # the last paragraph did not end a sentence (page break)
         # Fragments of the paragraph being rejoined, joined once when it closes: joining
         # as they come would copy the growing paragraph at every page break.
+        self._paragraph: Block | None = None
         self._parts: list[str] = []
         self._tail = ""
-        self._paragraph: Block | None = None  # the paragraph the fragments belong to
+        self._names: set[str] = set()  # the current article's credited names
 
     @property
     def article(self) -> ParsedArticle:
@@ -468,7 +503,12 @@ class _IssueBuilder:
             raise ParseError(MSG_NO_HEADLINE, line=first.line, text=first.lines[0][:40])
         self.start_article(first)
         for i in range(1, len(self.blocks)):
-            self.take(i)
+            try:
+                self.take(i)
+            except ParseError as error:
+                if error.line is None:  # raised by a helper that sees text, not lines
+                    error.line = self.blocks[i].line
+                raise
         self._close_paragraph()
         return self.articles
 
@@ -477,13 +517,6 @@ class _IssueBuilder:
         if not (kind == "paragraph" and self.open_paragraph):
             self._close_paragraph()
         block = self.blocks[i]
-        try:
-            self._take(kind, i, block)
-        except ParseError as error:
-            error.line = error.line or block.line  # a name's error belongs to its block's line
-            raise
-
-    def _take(self, kind: str, i: int, block: RawBlock) -> None:
         if kind == "byline":
             self.take_byline(block)
         elif kind == "dateline":
@@ -549,14 +582,15 @@ class _IssueBuilder:
         block = self.blocks[i]
         article = self.article
         if not article.blocks and not article.credits and not article.subheadline and len(block.lines) == 1:
-            article.subheadline = block.lines[0]  # the 副题 on a line of its own
+            article.subheadline = _visible(block.lines[0], PART_SUBHEADLINE, block.line)  # the 副题 on a line of its own
             return
         credits = self._credit_only(block)
         if credits and (self._block(i + 1) is None or self.starts_article(i + 1)):
             self.add_credits(credits)  # a trailing byline on a line of its own
             return
-        heading, subtitle = block.lines[0], " ".join(block.lines[1:])
-        article.blocks.append(Block("heading", heading, subtitle, line=block.line))
+        heading = _visible(block.lines[0], PART_HEADING, block.line)
+        subtitle = _visible(" ".join(block.lines[1:]), PART_HEADING_SUBTITLE, block.line + 1)
+        article.blocks.append(Block("heading", heading, subtitle))
 
     def take_byline(self, block: RawBlock) -> None:
         if self.article.blocks:
@@ -579,26 +613,33 @@ class _IssueBuilder:
                 dateline, credits, text = split_dateline(text)
                 self.article.dateline = dateline
                 self.add_credits(credits)
-            self._paragraph = Block("paragraph", text, line=block.line)
+            self._paragraph = Block("paragraph", text)
             self.article.blocks.append(self._paragraph)
             self._parts, self._tail = [text], text[-TAIL_CHARS:]
         self.open_paragraph = not ends_sentence(self._tail)
 
     def _close_paragraph(self) -> None:
-        if self._paragraph is not None:
+        if self._parts:
             self._paragraph.text = "".join(self._parts)
         self._paragraph, self._parts, self._tail, self.open_paragraph = None, [], "", False
 
     def start_article(self, block: RawBlock) -> None:
-        lines = block.lines
-        kicker = lines[0] if len(lines) >= 3 else ""
-        headline = lines[1] if len(lines) >= 3 else lines[0]
-        subheadline = " ".join(lines[2:] if len(lines) >= 3 else lines[1:])
-        self.articles.append(ParsedArticle(headline=headline, line=block.line, kicker=kicker, subheadline=subheadline))
+        lines, line = block.lines, block.line
+        if len(lines) >= 3:
+            kicker = _visible(lines[0], PART_KICKER, line)
+            headline = _visible(lines[1], PART_HEADLINE, line + 1)
+            subheadline = _visible(" ".join(lines[2:]), PART_SUBHEADLINE, line + 2)
+        else:
+            kicker, headline = "", _visible(lines[0], PART_HEADLINE, line)
+            subheadline = _visible(" ".join(lines[1:]), PART_SUBHEADLINE, line + 1)
+        self.articles.append(ParsedArticle(headline=headline, line=line, kicker=kicker, subheadline=subheadline))
+        self._names = set()
 
     def add_credits(self, credits: list[Credit]) -> None:
-        known = {c.name for c in self.article.credits}
-        self.article.credits.extend(c for c in credits if c.name not in known)
+        for credit in credits:
+            if credit.name not in self._names:
+                self._names.add(credit.name)
+                self.article.credits.append(credit)
 
     def _credit_only(self, block: RawBlock) -> list[Credit]:
         """A line holding only names, e.g. a trailing byline put on a line of its own."""
@@ -616,16 +657,26 @@ class _IssueBuilder:
     def _joined(lines: list[str]) -> str:
         """One block's wrapped lines as one text; names on the last line stay a trailing byline.
 
-        The parts are joined once at the end: a block of many lines would otherwise be
-        copied again for every line.
+        Only the tail of the text so far decides how the next line joins, so a block of
+        many lines is joined once at the end instead of copied at every line.
         """
         parts, tail = [lines[0]], lines[0][-TAIL_CHARS:]
         for k, line in enumerate(lines[1:], start=1):
             last = k == len(lines) - 1
-            sep = " " if last and ends_sentence(tail) and re.fullmatch(CREDITS, line) else separator(tail, line)
+            if last and ends_sentence(tail) and re.fullmatch(CREDITS, line):
+                sep = " "
+            else:
+                sep = separator(tail, line)
             parts += [sep, line]
             tail = (tail + sep + line)[-TAIL_CHARS:]
         return "".join(parts)
+
+
+def _visible(text: str, part: str, line: int) -> str:
+    """Headlines and headings must show something: text only of invisible characters is refused."""
+    if text and not has_visible_text(text):
+        raise ParseError(MSG_INVISIBLE_TEXT, line=line, part=part, codes=code_points(text))
+    return text
 
 
 def finish_article(article: ParsedArticle) -> None:
@@ -633,11 +684,7 @@ def finish_article(article: ParsedArticle) -> None:
     paragraphs = article.paragraphs
     if paragraphs:
         last = paragraphs[-1]
-        try:
-            last.text, credits = split_trailing_credit(last.text)
-        except ParseError as error:
-            error.line = last.line
-            raise
+        last.text, credits = split_trailing_credit(last.text)
         known = {c.name for c in article.credits}
         article.credits.extend(c for c in credits if c.name not in known)
     article.kicker = normalize_punctuation(article.kicker)

@@ -1,12 +1,14 @@
 """Import issues from the plain-text issue format."""
 import datetime as dt
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from tqdm import tqdm
 
-from newsroom.importing.files import find_issue_files, read_issue_file
-from newsroom.importing.loader import ImportFailed, import_issue
+from newsroom.importing.files import issue_files, read_issue_file
+from newsroom.importing.loader import ImportFailed, database_error_message, import_issue
 from newsroom.importing.report import article_lines, summary_line, warning_lines
 
 
@@ -15,6 +17,28 @@ def iso_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+class BarStream:
+    """The command's stderr as tqdm needs it: tqdm writes partial lines ("\r…") itself,
+    which Django's output wrapper would otherwise end with a newline each."""
+
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")
+
+    def flush(self) -> None:
+        self.wrapper.flush()
+
+
+def as_failure(path: Path, error: Exception) -> ImportFailed:
+    if isinstance(error, ImportFailed):
+        return error
+    # A database error before the import's own transaction (which reports its own): the
+    # database is down or not migrated. One line, like any other failure.
+    return ImportFailed(path.name, database_error_message(error))
 
 
 class Command(BaseCommand):
@@ -28,27 +52,28 @@ class Command(BaseCommand):
         parser.add_argument("--publish", action="store_true", help="导入后直接发布")
         parser.add_argument("--dry-run", action="store_true", help="只检查并显示将会做什么，不写入")
         parser.add_argument("--force", action="store_true", help="覆盖编辑修改过的文章")
-        parser.add_argument(
-            "--allow-duplicate", action="store_true", help="允许导入与已有一期内容相同的文件（配合 --number 另建一期）"
-        )
+        parser.add_argument("--allow-duplicate", action="store_true", help="内容与已有的某一期相同时仍然导入为新的一期")
 
     def handle(self, *args, **options):
-        found = find_issue_files(options["paths"])
-        failures = list(found.failures)
-        for message in failures:
-            self.stderr.write(self.style.ERROR(message))
-        progress = tqdm(found.files, desc="导入", unit="个文件", file=self.stderr, disable=len(found.files) < 2)
+        files, failures = issue_files(options["paths"])
+        # With one file, its failure is the command's error: one line, not two.
+        single = len(files) + len(failures) == 1
+        for failure in failures if not single else []:
+            self.stderr.write(self.style.ERROR(str(failure)))
+        stream = BarStream(self.stderr)
+        progress = tqdm(files, desc="导入", unit="个文件", file=stream, disable=len(files) < 2)
         for k, path in enumerate(progress):
             number = options["number"] + k if options["number"] is not None else None
             try:
                 self.import_file(path, number=number, options=options)
-            except ImportFailed as e:
-                failures.append(str(e))
-                self.stderr.write(self.style.ERROR(str(e)))
+            except (ImportFailed, DatabaseError) as error:
+                failures.append(as_failure(path, error))
+                if not single:  # above the progress bar, not through it
+                    tqdm.write(self.style.ERROR(str(failures[-1])), file=stream)
         if failures:
-            raise CommandError(f"{len(failures)} 个文件导入失败。")
+            raise CommandError(str(failures[0]) if single else f"{len(failures)} 个文件导入失败。")
 
-    def import_file(self, path, *, number, options) -> None:
+    def import_file(self, path: Path, *, number, options) -> None:
         result = import_issue(
             data=read_issue_file(path, max_bytes=settings.IMPORT_MAX_BYTES),
             source_name=path.name,
