@@ -148,12 +148,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Content-Security-Policy on every response (django-csp; its middleware is first so that
-# responses made by other middleware carry it too). No inline script, style or handler is
-# allowed anywhere: the site's and the admin's own CSS and JS are files under /static/.
-# NONCE only appears in the header of a response that used request.csp_nonce: the article
-# form's import map (django-prose-editor) is the one inline element that needs it.
-# data: images are the admin's and the editor's inline SVG icons in their CSS.
+# Content-Security-Policy on every response (django-csp; its middleware comes first so that
+# responses made by other middleware carry it too). No inline script, style or event handler
+# is allowed: our CSS and JS, the admin's and the editor's are files under /static/. NONCE
+# only reaches the header of a response that used request.csp_nonce, which only the article
+# form does, for the editor's import map; the same form admits Tiptap's own stylesheet by
+# hash (articles/admin.py). data: images are the baseline the issue asked for; nothing we
+# ship needs them today.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
