@@ -307,11 +307,11 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
 
     @admin.action(description=gettext_lazy("解锁所选账号（清除其失败记录）"), permissions=["delete"])
     def unlock(self, request, queryset):
-        pairs = sorted({(a.username or "", a.ip_address or "") for a in queryset})
+        pairs = sorted({(a.username, a.ip_address) for a in queryset}, key=lambda p: (p[0] or "", p[1] or ""))
         with transaction.atomic():
             for username, ip_address in pairs:
-                attempts = AccessAttempt.objects.filter(username=username, ip_address=ip_address or None)
-                self.log_deletions(request, list(attempts))
+                attempts = AccessAttempt.objects.filter(username=username, ip_address=ip_address)
+                self.log_deletions(request, attempts)
                 attempts.delete()
         names = "、".join(f"{username}（{ip_address}）" for username, ip_address in pairs)
         self.message_user(request, _("已解锁：%(names)s。现在可以重新登录。") % {"names": names}, messages.SUCCESS)

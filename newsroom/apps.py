@@ -15,3 +15,9 @@ class LoginThrottleConfig(AxesAppConfig):
     """django-axes (admin sign-in throttling) under a Chinese name; axes ships no zh_Hans."""
 
     verbose_name = _("登录保护")
+
+    def ready(self):
+        super().ready()
+        from newsroom.login_throttle import name_records_in_chinese
+
+        name_records_in_chinese()

@@ -133,15 +133,37 @@ class TestAdmin:
         csp_watch.assert_clean(page)
 
     def test_changelist_selects_rows_and_runs_an_action(self, csp_watch, browse, editor, make_article):
-        drafts = [make_article(f"草稿{n}", status="draft", position=n) for n in (1, 2)]
-        page = browse("/admin/articles/article/", user=editor)
-        page.check("#action-toggle")
-        expect(page.locator(".action-counter")).to_have_text("选中了 2 个中的 2 个")
+        drafts = [make_article(f"草稿{n}", status="draft", position=n) for n in (1, 2, 3)]
+        page = browse("/admin/articles/article/?o=3", user=editor)  # by position
+        rows = page.locator("#result_list input.action-select")
+        rows.nth(0).check()
+        rows.nth(2).check()
+        expect(page.locator(".action-counter")).to_have_text("选中了 3 个中的 2 个")
         page.select_option("select[name=action]", "submit_for_review")
         page.click("button[name=index]")
         expect(page.locator(".messagelist .success")).to_have_text("已提交待审 2 篇文章。")
-        assert {a.status for a in Article.objects.filter(pk__in=[d.pk for d in drafts])} == {"review"}
+        statuses = dict(Article.objects.filter(pk__in=[d.pk for d in drafts]).values_list("headline", "status"))
+        assert statuses == {"草稿1": "review", "草稿2": "draft", "草稿3": "review"}
         csp_watch.assert_clean(page)
+
+    def test_locked_out_user_sees_why_and_an_editor_unlocks(self, csp_watch, browse, editor):
+        User.objects.create_user("liuqin", password="liuqin-password-1", is_staff=True)
+        page = browse("/admin/login/")
+        for password in ["wrong"] * 5:
+            page.fill("#id_username", "liuqin")
+            page.fill("#id_password", password)
+            page.click("input[type=submit]")
+        expect(page.locator(".errornote")).to_contain_text("登录失败次数过多，此账号已被锁定 15 分钟")
+        desk = browse("/admin/", user=editor)
+        desk.click("a >> text=登录失败记录")
+        desk.check("#result_list input.action-select")
+        desk.select_option("select[name=action]", "unlock")
+        desk.click("button[name=index]")
+        expect(desk.locator(".messagelist .success")).to_have_text("已解锁：liuqin（127.0.0.1）。现在可以重新登录。")
+        page.fill("#id_password", "liuqin-password-1")
+        page.click("input[type=submit]")
+        expect(page.locator("#editorial-dashboard")).to_be_visible()
+        csp_watch.assert_clean(page, desk)
 
     def test_rich_text_editor_formats_links_and_saves(self, csp_watch, browse, editor):
         page = browse("/admin/articles/article/add/", user=editor)

@@ -165,7 +165,9 @@ class TestUnlock:
         attempt = AccessAttempt.objects.get(username="liuqin")
         editor_client.post(UNLOCK_URL, {"action": "unlock", "_selected_action": [attempt.pk]})
         entry = LogEntry.objects.get(object_id=str(attempt.pk))
-        assert (entry.user, entry.action_flag) == (editor_user, DELETION)
+        assert (entry.user, entry.action_flag, entry.object_repr) == (
+            editor_user, DELETION, "liuqin 从 127.0.0.1 登录失败 5 次",
+        )
 
     def test_reporter_cannot_see_or_unlock(self, reporter_user, second_editor_user):
         fail(Client(), 5, username="editor2")
@@ -205,6 +207,15 @@ class TestLockStateColumn:
         html = editor_client.get(UNLOCK_URL).content.decode()
         assert "未锁定（最近失败 2 次）" in html
 
+    def test_list_queries_do_not_grow_with_its_rows(self, editor_client, django_assert_max_num_queries):
+        AccessAttempt.objects.bulk_create(
+            AccessAttempt(username=f"user{n}", ip_address="127.0.0.1", user_agent="", get_data="", post_data="",
+                          http_accept="", path_info=LOGIN_URL, failures_since_start=n % 7)
+            for n in range(30)
+        )
+        with django_assert_max_num_queries(9):
+            assert editor_client.get(UNLOCK_URL).status_code == 200
+
     def test_failures_are_summed_over_browsers(self, reporter_user, editor_client):
         fail(Client(), 3, HTTP_USER_AGENT="Firefox")
         fail(Client(), 2, HTTP_USER_AGENT="Chrome")
@@ -215,7 +226,7 @@ class TestLockStateColumn:
 AXES_ENGLISH_LABELS = [
     "access attempt", "access log", "User Agent", "IP Address", "Username", "HTTP Accept", "Path",
     "Attempt Time", "GET Data", "POST Data", "Failed Logins", "Logout Time", "Session key hash",
-    "Form Data", "Meta Data", "Expiration", "Not set", "Axes",
+    "Form Data", "Meta Data", "Expiration", "Not set", "Axes", "Attempted Access", "Access Log for",
 ]
 
 
@@ -253,7 +264,17 @@ class TestChineseLabels:
         fail(Client(), 1)
         attempt = AccessAttempt.objects.get()
         text = visible_text(editor_client.get(f"{UNLOCK_URL}{attempt.pk}/change/"))
+        assert "liuqin 从 127.0.0.1 登录失败 1 次" in text
         assert "失败次数" in text and "表单数据" in text and "请求信息" in text and "过期时间" in text
+        assert [label for label in AXES_ENGLISH_LABELS if label in text] == []
+
+    def test_sign_in_record_page_shows_no_english_axes_label(self, reporter_user, editor_client):
+        from axes.models import AccessLog
+
+        sign_in(Client())
+        record = AccessLog.objects.get(username="liuqin")
+        text = visible_text(editor_client.get(f"/admin/axes/accesslog/{record.pk}/change/"))
+        assert "liuqin 从 127.0.0.1 登录" in text and "请求信息" in text
         assert [label for label in AXES_ENGLISH_LABELS if label in text] == []
 
     def test_compiled_catalog_matches_its_source(self):
