@@ -282,6 +282,13 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
     list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "lock_state", "user_agent"]
     list_filter = ["attempt_time"]
     actions = ["unlock"]
+    # axes' own layout also shows an expiry that is never set with our settings.
+    fieldsets = [
+        (None, {"fields": ["username", "ip_address", "failures_since_start", "attempt_time", "lock_state"]}),
+        (gettext_lazy("表单数据"), {"fields": ["get_data", "post_data"]}),
+        (gettext_lazy("请求信息"), {"fields": ["user_agent", "http_accept", "path_info"]}),
+    ]
+    readonly_fields = [field for _title, options in fieldsets for field in options["fields"]]
 
     def get_queryset(self, request):
         threshold = timezone.now() - get_cool_off()
@@ -300,10 +307,6 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
             return _("未锁定（最近失败 %(count)s 次）") % {"count": failures}
         until = timezone.localtime(obj.attempt_time + get_cool_off())
         return _("已锁定，%(time)s 自动解除") % {"time": until.strftime("%Y-%m-%d %H:%M")}
-
-    @admin.display(description=gettext_lazy("过期时间"))
-    def expiration(self, obj):
-        return super().expiration(obj)
 
     @admin.action(description=gettext_lazy("解锁所选账号（清除其失败记录）"), permissions=["delete"])
     def unlock(self, request, queryset):

@@ -265,7 +265,7 @@ class TestChineseLabels:
         attempt = AccessAttempt.objects.get()
         text = visible_text(editor_client.get(f"{UNLOCK_URL}{attempt.pk}/change/"))
         assert "liuqin 从 127.0.0.1 登录失败 1 次" in text
-        assert "失败次数" in text and "表单数据" in text and "请求信息" in text and "过期时间" in text
+        assert "失败次数" in text and "表单数据" in text and "请求信息" in text and "未锁定（最近失败 1 次）" in text
         assert [label for label in AXES_ENGLISH_LABELS if label in text] == []
 
     def test_sign_in_record_page_shows_no_english_axes_label(self, reporter_user, editor_client):
