@@ -1,9 +1,23 @@
-"""App configuration for issues and reporters."""
+"""App configuration for issues and reporters, and the Chinese name of django-axes."""
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
 class NewsroomConfig(AppConfig):
+    default = True
     default_auto_field = "django.db.models.BigAutoField"
     name = "newsroom"
     verbose_name = _("期刊与记者")
+
+
+class LoginThrottleConfig(AxesAppConfig):
+    """django-axes (admin sign-in throttling) under a Chinese name; axes ships no zh_Hans."""
+
+    verbose_name = _("登录保护")
+
+    def ready(self):
+        super().ready()
+        from newsroom.login_throttle import name_records_in_chinese
+
+        name_records_in_chinese()

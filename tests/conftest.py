@@ -302,3 +302,51 @@ def browser():
             chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             yield chromium
             chromium.close()
+
+
+# --- Content-Security-Policy in the browser (issue 8): any violation fails the test.
+
+# Runs in every page before its own scripts; the binding reports to Python even when the
+# page navigates away right after the violation.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => window.__cspViolation(
+  `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`
+  + (event.sample ? ` (${event.sample})` : "")
+), true);
+"""
+
+
+class CspWatch:
+    """The CSP violations and uncaught script errors of every page in the watched contexts.
+
+    Both the DOM's securitypolicyviolation events and Chromium's console reports are kept,
+    so a violation is caught even before any listener could run (an inline script in <head>).
+    """
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def watch(self, context):
+        context.expose_binding("__cspViolation", lambda source, text: self.problems.append(f"violation: {text}"))
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.problems.append(f"page error: {error.error}"))
+        return context
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.problems.append(f"console: {message.text}")
+
+    def assert_clean(self, *pages) -> None:
+        for page in pages:
+            # Let queued violation events reach Python before looking.
+            page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+        assert self.problems == []
+
+
+@pytest.fixture
+def csp_watch():
+    """A CspWatch; anything it caught also fails the test at teardown, asserted or not."""
+    watch = CspWatch()
+    yield watch
+    assert watch.problems == [], "CSP violations or page errors"

@@ -39,8 +39,8 @@ def writer(first_editor):
 
 
 @pytest.fixture
-def open_page(browser, live_server):
-    """Logged-in pages, closed before the test database is flushed.
+def open_page(browser, live_server, csp_watch):
+    """Logged-in pages under the CSP watch, closed before the test database is flushed.
 
     A page left open keeps talking to the live server after the test, and a request
     arriving after the flush would recreate rows and break the next test's restore.
@@ -48,7 +48,7 @@ def open_page(browser, live_server):
     contexts = []
 
     def open_as(user):
-        context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+        context = csp_watch.watch(browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN"))
         contexts.append(context)
         return logged_in_page(context, live_server.url, user)
 

@@ -29,8 +29,8 @@ def browser_test(cls):
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+def page(browser, csp_watch):
+    context = csp_watch.watch(browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN"))
     yield context.new_page()
     context.close()
 
@@ -132,13 +132,15 @@ class TestAccessibility:
 class TestResponsiveLayout:
     @pytest.mark.parametrize("device", list(WIDTHS))
     @pytest.mark.parametrize("name", ["home", "article"])
-    def test_page_fits_the_width_and_is_screenshotted(self, browser, site, imported_seed, screenshot_dir, name, device):
+    def test_page_fits_the_width_and_is_screenshotted(
+        self, browser, csp_watch, site, imported_seed, screenshot_dir, name, device
+    ):
         width, height = WIDTHS[device]
-        context = browser.new_context(
+        context = csp_watch.watch(browser.new_context(
             viewport={"width": width, "height": height},
             device_scale_factor=2 if device == "phone" else 1,
             locale="zh-CN",
-        )
+        ))
         page = context.new_page()
         page.goto(site + PAGE_TYPES[name](imported_seed))
         # Nothing may stick out sideways: a phone reader must never scroll horizontally.
