@@ -26,12 +26,14 @@ from articles.models import Article
 from articles.revisions import revision_context
 from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, import_issue
 from newsroom.importing.report import summary_line, warning_lines
+from newsroom.login_throttle import SignInForm
 from newsroom.models import Issue, Reporter
 from newsroom.publishing import issue_publish, issue_withdraw
 
 admin.site.site_header = gettext_lazy("高新区通讯 · 编辑部")
 admin.site.site_title = gettext_lazy("高新区通讯编辑部")
 admin.site.index_title = gettext_lazy("工作台")
+admin.site.login_form = SignInForm
 
 IMPORT_SESSION_KEY = "newsroom_issue_import"
 

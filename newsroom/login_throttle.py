@@ -4,8 +4,23 @@ from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.validators import MaxLengthValidator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+
+class SignInForm(AdminAuthenticationForm):
+    """The admin sign-in form, refusing a username longer than any account's before it is tried.
+
+    Django's form sets the username field's max_length after building it, so the length
+    is never validated: a 10,000-character username reached authenticate(), and axes then
+    failed to record the failure (PostgreSQL refuses it for its 255-character column): a 500.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 def attempt_name(attempt) -> str:
@@ -40,7 +55,7 @@ def lockout_response(request, original_response=None, credentials=None):
     and count one more failure.
     """
     username = get_client_username(request, credentials) or ""
-    form = AdminAuthenticationForm(request, initial={"username": username})
+    form = SignInForm(request, initial={"username": username})
     form.cleaned_data = {}  # add_error() expects a validated form; this one never is
     form.add_error(None, lockout_message())
     context = {

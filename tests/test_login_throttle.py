@@ -73,6 +73,14 @@ def clock(monkeypatch):
     return advance
 
 
+class TestUsernamesNoAccountCanHave:
+    def test_a_username_longer_than_any_account_is_a_form_error_and_not_recorded(self, db):
+        response = Client().post(LOGIN_URL, {"username": "x" * 10_000, "password": "wrong-password"})
+        assert response.status_code == 200
+        assert response.context["form"].errors["username"] == ["确保该变量包含不超过 150 字符 (目前字符数 10000)。"]
+        assert AccessAttempt.objects.count() == 0
+
+
 class TestLockout:
     def test_four_failures_leave_the_account_open(self, reporter_user):
         client = Client()
