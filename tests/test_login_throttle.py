@@ -5,25 +5,28 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
-import time
-import urllib.parse
-import urllib.request
-from http.client import HTTPConnection
-from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import ROOT
+from tests.realserver import (
+    Browser,
+    fresh_database,
+    gunicorn,
+    manage,
+    orm,
+    read_form,
+    set_field,
+    site_env,
+)
 
 LOGIN_URL = "/admin/login/?next=/admin/"
 UNLOCK_URL = "/admin/axes/accessattempt/"
@@ -353,94 +356,44 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def migrated_sqlite_url(tmp_path: Path) -> str:
-    # The in-memory test database cannot be shared with another process, so the server
-    # gets its own SQLite file, migrated as `make run` would.
-    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    return url
-
-
-def postgres_test_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}:{urllib.parse.quote(s['PASSWORD'])}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-
 @pytest.fixture
-def server(transactional_db, tmp_path):
-    """(base URL, failures(username)) for gunicorn serving the same database as the test."""
-    if connection.vendor == "sqlite":
-        url = migrated_sqlite_url(tmp_path)
+def server(tmp_path):
+    """(base URL, failures(username)) for gunicorn as `make run` starts it, on a fresh database."""
+    with fresh_database(tmp_path) as url:
+        env = site_env(url)
+        assert manage(env, "migrate", "--noinput").returncode == 0
 
         def failures(username):
-            with sqlite3.connect(tmp_path / "db.sqlite3") as db:
-                row = db.execute("SELECT SUM(failures_since_start) FROM axes_accessattempt WHERE username = ?",
-                                 [username]).fetchone()
-            return row[0]
-    else:
-        url = postgres_test_url()
+            code = f"from axes.models import AccessAttempt\nfrom django.db.models import Sum\nresult = AccessAttempt.objects.filter(username={username!r}).aggregate(n=Sum('failures_since_start'))['n']"
+            return orm(env, code)
 
-        def failures(username):
-            return pair_failures(username)
-
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": "throttle-test", "DJANGO_DEBUG": "0"}
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "newsroom.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "3", "--threads", "4", "--no-control-socket", "--worker-tmp-dir", str(tmp_path)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base, process)
-        yield base, failures
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        with gunicorn(env, workers=4, log=tmp_path / "gunicorn.log") as base:
+            yield base, failures
 
 
-def wait_until_serving(base: str, process) -> None:
-    for _ in range(300):
-        assert process.poll() is None, "gunicorn exited"
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("gunicorn did not start")
+def sign_in_form(base: str, username: str, password: str):
+    """A fresh browser that has loaded the sign-in page (for its CSRF cookie), and its filled form."""
+    browser = Browser(base)
+    form = read_form(browser.get("/admin/login/").body, form_id="login-form")
+    return browser, set_field(set_field(form, "username", username), "password", password)
 
 
-def csrf_token(base: str) -> str:
-    with urllib.request.urlopen(base + "/admin/login/") as response:
-        cookie = response.headers["Set-Cookie"]
-    return re.search(r"csrftoken=(\w+)", cookie).group(1)
-
-
-def post_login(base: str, token: str, username: str, password: str) -> int:
-    body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password})
-    host, port = base.removeprefix("http://").split(":")
-    http = HTTPConnection(host, int(port), timeout=60)
-    http.request("POST", "/admin/login/", body, {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={token}",
-    })
-    status = http.getresponse().status
-    http.close()
-    return status
+def post_login(base: str, username: str, password: str) -> int:
+    browser, form = sign_in_form(base, username, password)
+    return browser.post("/admin/login/", form).status
 
 
 class TestSimultaneousFailures:
     def test_every_failure_is_counted(self, server):
         """Twenty wrong passwords sent at once: all counted, none answered with an error."""
         base, failures = server
-        token = csrf_token(base)
         start = threading.Barrier(20)
         statuses = []
 
         def attempt():
+            browser, form = sign_in_form(base, "someone", "wrong-password")
             start.wait()
-            statuses.append(post_login(base, token, "someone", "wrong-password"))
+            statuses.append(browser.post("/admin/login/", form).status)
 
         threads = [threading.Thread(target=attempt) for _ in range(20)]
         for thread in threads:
@@ -450,4 +403,4 @@ class TestSimultaneousFailures:
         assert set(statuses) <= {200, 429}
         assert len(statuses) == 20
         assert failures("someone") == 20
-        assert post_login(base, token, "someone", "wrong-password") == 429
+        assert post_login(base, "someone", "wrong-password") == 429
