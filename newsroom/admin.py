@@ -24,6 +24,7 @@ from articles import workflow
 from articles.forms import ArticleOrderForm, IssueImportForm
 from articles.models import Article
 from articles.revisions import revision_context
+from newsroom.admin_keys import CheckedKeysAdmin
 from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, import_issue
 from newsroom.importing.report import summary_line, warning_lines
 from newsroom.login_throttle import SignInForm
@@ -38,7 +39,7 @@ admin.site.login_form = SignInForm
 IMPORT_SESSION_KEY = "newsroom_issue_import"
 
 
-class IssueArticleInline(admin.TabularInline):
+class IssueArticleInline(CheckedKeysAdmin, admin.TabularInline):
     """The issue's articles in reading order: edit the numbers to reorder them."""
 
     model = Article
@@ -87,8 +88,11 @@ class IssueChangeList(ChangeList):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["number", "date", "title", "status", "article_count", "source_name", "imported_at"]
+    # Meta.ordering does not apply to the annotated (GROUP BY) queryset, which the
+    # autocomplete would otherwise page through in no fixed order.
+    ordering = ["-number"]
     list_filter = ["status", "date"]
     search_fields = ["number", "title", "source_name"]
     date_hierarchy = "date"
@@ -270,8 +274,9 @@ def _plan_rows(result) -> list[dict]:
 
 
 @admin.register(Reporter)
-class ReporterAdmin(admin.ModelAdmin):
+class ReporterAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "user", "article_count"]
+    ordering = ["name"]  # as IssueAdmin.ordering: the queryset is annotated
     list_filter = [("user", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug", "user__username"]
     autocomplete_fields = ["user"]
@@ -299,7 +304,7 @@ def _recent_pair_failures(threshold):
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+class AccessAttemptAdmin(CheckedKeysAdmin, axes_admin.AccessAttemptAdmin):
     """Failed sign-ins per username, address and browser; 解锁 forgets a pair's failures."""
 
     list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "lock_state", "user_agent"]
@@ -344,5 +349,5 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(axes_admin.AccessLogAdmin):
+class AccessLogAdmin(CheckedKeysAdmin, axes_admin.AccessLogAdmin):
     """Successful sign-ins and sign-outs, read only."""
