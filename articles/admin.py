@@ -21,7 +21,7 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from articles import revisions, workflow
-from articles.forms import ArticleAdminForm, ArticleChangeListForm
+from articles.forms import ArticleAdminForm, ArticleChangeListForm, TagForm
 from articles.models import Article, Byline, ZoneMention
 from articles.search_admin import SearchEngineAdminMixin
 from articles.topics import topic_name_problem
@@ -425,6 +425,7 @@ admin.site.unregister(Tag)
 
 @admin.register(Tag)
 class TagAdmin(CheckedKeysAdmin, admin.ModelAdmin):
+    form = TagForm
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     ordering = ["name"]
