@@ -7,8 +7,6 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery, Sum
@@ -76,17 +74,6 @@ class IssueArticleInline(CheckedKeysAdmin, admin.TabularInline):
         return "、".join(r.name for r in obj.reporters.all())
 
 
-class IssueChangeList(ChangeList):
-    """Django turns a bad date_hierarchy value into "incorrect lookup" (?e=1), except a year
-    too large for a C long, which escaped as a 500; that one is bad input too."""
-
-    def get_filters(self, request):
-        try:
-            return super().get_filters(request)
-        except OverflowError as error:
-            raise IncorrectLookupParameters(error) from error
-
-
 @admin.register(Issue)
 class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["number", "date", "title", "status", "article_count", "source_name", "imported_at"]
@@ -118,9 +105,6 @@ class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("articles"))
-
-    def get_changelist(self, request, **kwargs):
-        return IssueChangeList
 
     @admin.display(description=gettext_lazy("文章数"), ordering="_article_count")
     def article_count(self, obj):

@@ -4,11 +4,13 @@ A tampered POST (`issue=🔥`, or a number beyond the column's range) used to re
 database as it was: Django's autocomplete widgets look the submitted values up when a form
 is shown again with its errors (ValueError), and ModelMultipleChoiceField and the
 list_editable rows send them in an IN query (OverflowError on SQLite), and a bulk action
-filters by the selected ids as they are (ValueError). Each was a 500 instead of a message.
+filters by the selected ids as they are (ValueError); a date hierarchy turns a year too
+large for a C long into OverflowError. Each was a 500 instead of an error or a message.
 """
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import helpers, widgets
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.utils.translation import gettext as _
@@ -69,6 +71,13 @@ class CheckedKeysAdmin:
             kwargs["widget"] = AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         kwargs.setdefault("form_class", CheckedModelMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_changelist_instance(self, request):
+        # Django answers other bad date_hierarchy values with its "invalid filter" page (?e=1).
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
 
     def _get_list_editable_queryset(self, request, prefix):
         # Django checks the posted row ids with to_python but not against the column's range.

@@ -25,6 +25,11 @@ class TestAdminBadInput:
         response = editor_client.get(f"/admin/newsroom/issue/?date__year={HUGE}")
         assert (response.status_code, response["Location"]) == (302, "/admin/newsroom/issue/?e=1")
 
+    @pytest.mark.parametrize("changelist", ["/admin/axes/accessattempt/", "/admin/axes/accesslog/"])
+    def test_huge_year_in_the_sign_in_records_is_the_invalid_filter_redirect(self, admin_client, changelist):
+        response = admin_client.get(f"{changelist}?attempt_time__year={HUGE}")
+        assert (response.status_code, response["Location"]) == (302, f"{changelist}?e=1")
+
     @pytest.mark.parametrize("selected", ["🔥", HUGE])
     def test_bulk_action_on_ids_that_are_not_ids_changes_nothing(self, editor_client, draft_article, selected):
         data = {"action": "publish_selected", "index": "0", "_selected_action": [str(draft_article.pk), selected]}
