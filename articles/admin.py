@@ -6,7 +6,6 @@ from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
@@ -22,11 +21,16 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from articles import revisions, workflow
-from articles.forms import ArticleAdminForm, ArticleChangeListForm
+from articles.forms import ArticleAdminForm, ArticleChangeListForm, TagForm
 from articles.models import Article, Byline, ZoneMention
 from articles.search_admin import SearchEngineAdminMixin
 from articles.topics import topic_name_problem
 from articles.zoning import article_zones_redetect
+from newsroom.admin_keys import (
+    AutocompleteSelectMultiple,
+    CheckedKeysAdmin,
+    CheckedModelMultipleChoiceField,
+)
 
 S = Article.Status
 VERSION_INPUT = "_loaded_version_%s"
@@ -37,7 +41,7 @@ VERSION_INPUT = "_loaded_version_%s"
 TIPTAP_BASE_STYLE = {"style-src": ["'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"]}
 
 
-class ArticleChildInline(admin.TabularInline):
+class ArticleChildInline(CheckedKeysAdmin, admin.TabularInline):
     """Bylines and zones follow the article's own edit rule (a reporter's own draft)."""
 
     extra = 0
@@ -82,7 +86,7 @@ class TagChoiceForm(ArticleAdminForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "tags" in self.fields:
-            self.fields["tags"] = forms.ModelMultipleChoiceField(
+            self.fields["tags"] = CheckedModelMultipleChoiceField(
                 label=gettext_lazy("话题"),
                 queryset=Tag.objects.all(),
                 required=False,
@@ -106,7 +110,7 @@ class TagChoiceForm(ArticleAdminForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(SearchEngineAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     form = TagChoiceForm
     list_display = [
         "headline", "issue", "position", "status_at_a_glance",
@@ -293,7 +297,7 @@ class ArticleAdmin(SearchEngineAdminMixin, admin.ModelAdmin):
         loaded = {
             a.pk: int(v)
             for a in queryset
-            if (v := request.POST.get(VERSION_INPUT % a.pk, "")).isdigit()
+            if (v := request.POST.get(VERSION_INPUT % a.pk, "")).isdecimal()
         }
         try:
             with transaction.atomic():
@@ -386,7 +390,7 @@ class ArticleAdmin(SearchEngineAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
 
     def _compare_pair(self, request, article):
-        ids = [v for v in (request.GET.get("a", ""), request.GET.get("b", "")) if v.isdigit()]
+        ids = [v for v in (request.GET.get("a", ""), request.GET.get("b", "")) if v.isdecimal()]
         versions = list(revisions.article_versions(article=article).filter(pk__in=ids))
         if len(versions) != 2:
             raise Http404
@@ -399,7 +403,7 @@ class ArticleAdmin(SearchEngineAdminMixin, admin.ModelAdmin):
         if not self.has_change_permission(request, article):
             raise PermissionDenied
         loaded = request.POST.get("loaded_version", "")
-        loaded_version = int(loaded) if loaded.isdigit() else article.version
+        loaded_version = int(loaded) if loaded.isdecimal() else article.version
         try:
             revisions.article_restore(article=article, version=version, user=request.user, loaded_version=loaded_version)
         except Article.StaleVersion:
@@ -420,7 +424,8 @@ admin.site.unregister(Tag)
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(CheckedKeysAdmin, admin.ModelAdmin):
+    form = TagForm
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     ordering = ["name"]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
+from taggit.models import Tag
 
 from articles import workflow
 from articles.body import sanitize_html
@@ -16,6 +17,7 @@ from articles.revisions import (
     snapshot_from_version,
     snapshot_of_article,
 )
+from articles.topics import topic_name_problem
 
 # What the editor offers, and nothing more: it matches the allowlist of our sanitizer.
 BODY_EXTENSIONS = {
@@ -182,3 +184,22 @@ class IssueImportForm(forms.Form):
         required=False,
         help_text=gettext_lazy("内容与已有的某一期相同时仍然导入为新的一期（命令行的 --allow-duplicate）。"),
     )
+
+
+class TagForm(forms.ModelForm):
+    """A topic in the topic admin: the same name rules as topics typed in the article form."""
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        if problem := topic_name_problem(name):
+            raise ValidationError(problem, code="invalid")
+        # Topics are case-insensitive (TAGGIT_CASE_INSENSITIVE): with both "AI" and "ai"
+        # stored, taggit's lookup of either finds two rows and every save that names it fails.
+        same = Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if same is not None:
+            raise ValidationError(_("已有同名话题“%(name)s”。") % {"name": same.name}, code="unique")
+        return name

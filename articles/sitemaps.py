@@ -4,6 +4,7 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from articles.models import Article
+from articles.topics import tag_url
 from newsroom.models import Issue, Reporter
 from zones.models import Zone
 
@@ -58,10 +59,11 @@ class TagSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return _with_published_articles(Tag.objects.all(), "tags")
+        # A topic whose slug no URL can carry is left out rather than failing the sitemap.
+        return [tag for tag in _with_published_articles(Tag.objects.all(), "tags") if tag_url(tag)]
 
     def location(self, item):
-        return reverse("tags:detail", kwargs={"slug": item.slug})
+        return tag_url(item)
 
 
 class SectionSitemap(Sitemap):

@@ -5,6 +5,7 @@ everything else, so `🔥` or `！！！` got an empty slug and every page linki
 failed. Slugs come from the one slug function instead, like every other slug here.
 """
 from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
@@ -37,6 +38,14 @@ def tag_slug_on_save(sender, instance: Tag, raw=False, **kwargs) -> None:
     if old and old != instance.slug:
         TopicRedirect.objects.filter(old_slug=instance.slug).delete()
         TopicRedirect.objects.update_or_create(old_slug=old, defaults={"tag": instance})
+
+
+def tag_url(tag) -> str | None:
+    """The topic's page, or None for a slug no URL can carry (empty, or with "/")."""
+    try:
+        return reverse("tags:detail", kwargs={"slug": tag.slug})
+    except NoReverseMatch:
+        return None
 
 
 def redirect_old_slug(slug: str, view_name: str):

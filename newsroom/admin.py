@@ -7,8 +7,6 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery, Sum
@@ -24,6 +22,7 @@ from articles import workflow
 from articles.forms import ArticleOrderForm, IssueImportForm
 from articles.models import Article
 from articles.revisions import revision_context
+from newsroom.admin_keys import CheckedKeysAdmin
 from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, import_issue
 from newsroom.importing.report import summary_line, warning_lines
 from newsroom.login_throttle import SignInForm
@@ -38,7 +37,7 @@ admin.site.login_form = SignInForm
 IMPORT_SESSION_KEY = "newsroom_issue_import"
 
 
-class IssueArticleInline(admin.TabularInline):
+class IssueArticleInline(CheckedKeysAdmin, admin.TabularInline):
     """The issue's articles in reading order: edit the numbers to reorder them."""
 
     model = Article
@@ -75,20 +74,12 @@ class IssueArticleInline(admin.TabularInline):
         return "、".join(r.name for r in obj.reporters.all())
 
 
-class IssueChangeList(ChangeList):
-    """Django turns a bad date_hierarchy value into "incorrect lookup" (?e=1), except a year
-    too large for a C long, which escaped as a 500; that one is bad input too."""
-
-    def get_filters(self, request):
-        try:
-            return super().get_filters(request)
-        except OverflowError as error:
-            raise IncorrectLookupParameters(error) from error
-
-
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["number", "date", "title", "status", "article_count", "source_name", "imported_at"]
+    # Meta.ordering does not apply to the annotated (GROUP BY) queryset, which the
+    # autocomplete would otherwise page through in no fixed order.
+    ordering = ["-number"]
     list_filter = ["status", "date"]
     search_fields = ["number", "title", "source_name"]
     date_hierarchy = "date"
@@ -114,9 +105,6 @@ class IssueAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_article_count=Count("articles"))
-
-    def get_changelist(self, request, **kwargs):
-        return IssueChangeList
 
     @admin.display(description=gettext_lazy("文章数"), ordering="_article_count")
     def article_count(self, obj):
@@ -270,8 +258,9 @@ def _plan_rows(result) -> list[dict]:
 
 
 @admin.register(Reporter)
-class ReporterAdmin(admin.ModelAdmin):
+class ReporterAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "user", "article_count"]
+    ordering = ["name"]  # as IssueAdmin.ordering: the queryset is annotated
     list_filter = [("user", admin.EmptyFieldListFilter)]
     search_fields = ["name", "slug", "user__username"]
     autocomplete_fields = ["user"]
@@ -299,7 +288,7 @@ def _recent_pair_failures(threshold):
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+class AccessAttemptAdmin(CheckedKeysAdmin, axes_admin.AccessAttemptAdmin):
     """Failed sign-ins per username, address and browser; 解锁 forgets a pair's failures."""
 
     list_display = ["username", "ip_address", "failures_since_start", "attempt_time", "lock_state", "user_agent"]
@@ -344,5 +333,5 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(axes_admin.AccessLogAdmin):
+class AccessLogAdmin(CheckedKeysAdmin, axes_admin.AccessLogAdmin):
     """Successful sign-ins and sign-outs, read only."""

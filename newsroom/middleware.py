@@ -4,8 +4,18 @@ PostgreSQL cannot store or compare text containing NUL, so a `%00` that reaches 
 (`/tags/%00/`, `?q=%00`, an admin autocomplete term) raised an error and answered 500.
 Refusing such requests here, before any view runs, covers every URL at once. Form
 posts are left to their forms, which refuse NUL with a message and keep what was typed.
+
+A query string that is not UTF-8 is refused too: Django would read it with replacement
+characters, so `?q=%ED%A0%80` (a lone surrogate) searched for "���" instead. (A path
+that is not UTF-8 stays percent-encoded in Django and matches no page: a 404.)
+
+Cookies are different: a browser keeps sending a bad one, so refusing it would lock the
+reader out. A cookie value with such a character (a quoted cookie can carry NUL as
+"\\000") is emptied instead, which makes the session middleware clear a bad session
+cookie rather than look it up in PostgreSQL.
 """
 import unicodedata
+from urllib.parse import unquote_to_bytes
 
 from django.http import QueryDict
 from django.shortcuts import render
@@ -29,16 +39,37 @@ def has_unacceptable(text: str) -> bool:
     return any(is_unacceptable(ch) for ch in text)
 
 
+def query_is_utf8(request) -> bool:
+    # WSGI hands the raw bytes over as latin-1 text; percent escapes are bytes too.
+    raw = request.META.get("QUERY_STRING", "").encode("latin-1", "replace")
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def clear_unacceptable_cookies(request) -> None:
+    cookies = request.COOKIES
+    if any(has_unacceptable(name + value) for name, value in cookies.items()):
+        request.COOKIES = {
+            name: "" if has_unacceptable(value) else value
+            for name, value in cookies.items()
+            if not has_unacceptable(name)
+        }
+
+
 class RejectUnacceptableCharactersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if has_unacceptable(request.path_info) or any(
+        if not query_is_utf8(request) or has_unacceptable(request.path_info) or any(
             has_unacceptable(key) or any(has_unacceptable(v) for v in values)
             for key, values in request.GET.lists()
         ):
             # The page echoes nothing of the refused query (the header's search box would).
             request.GET = QueryDict()
             return render(request, "400.html", status=400)
+        clear_unacceptable_cookies(request)
         return self.get_response(request)

@@ -21,7 +21,7 @@ BUDGETS = {
     "/feed/": 3,
     "zone_feed": 4,
     "/tags/keji/feed/": 5,
-    "/sitemap.xml": 10,
+    "/sitemap.xml": 9,
 }
 SIZES = {
     "small": {"articles": 2, "zones": 1, "reporters": 1, "tags": 1},

@@ -147,3 +147,42 @@ class TestTopicNamesInTheForm:
             f"/admin/articles/article/{draft_article.pk}/change/", article_form_data(draft_article, new_tags="\u200b\u200b")
         )
         assert response.context["adminform"].form.errors["new_tags"] == ["话题名不能只有空白或不可见字符。"]
+
+
+@pytest.mark.django_db
+class TestTopicsThatCannotBreakPages:
+    """A topic whose slug no URL can carry (left by a script or an old bug) is shown unlinked."""
+
+    @pytest.fixture
+    def article(self, make_article):
+        return make_article("话题测试", tags=["🔥", "!!!"])
+
+    @pytest.mark.parametrize("bad_slug", ["", "a/b"])
+    def test_article_page_shows_the_name_unlinked(self, client, article, bad_slug):
+        Tag.objects.filter(name="🔥").update(slug=bad_slug)
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200
+        assert "<li>🔥</li>" in response.content.decode()
+
+    @pytest.mark.parametrize("bad_slug", ["", "a/b"])
+    def test_sitemap_leaves_it_out(self, client, article, bad_slug):
+        Tag.objects.filter(name="🔥").update(slug=bad_slug)
+        response = client.get("/sitemap.xml")
+        assert response.status_code == 200
+        locations = [loc.text for loc in ET.fromstring(response.content).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+        assert [loc for loc in locations if "/tags/" in loc] == [f"http://testserver/tags/tag-{sha8('!!!')}/"]
+
+
+@pytest.mark.django_db
+class TestTopicNamesInTheTopicAdmin:
+    def test_a_name_differing_only_in_case_is_refused(self, editor_client, make_article):
+        Tag.objects.create(name="AI")
+        response = editor_client.post("/admin/taggit/tag/add/", {"name": "ai", "slug": "ai-2"})
+        assert response.context["adminform"].form.errors["name"] == ["已有同名话题“AI”。"]
+        assert Tag.objects.count() == 1
+
+    def test_an_existing_topic_keeps_its_own_name_on_save(self, editor_client):
+        tag = Tag.objects.create(name="AI")
+        response = editor_client.post(f"/admin/taggit/tag/{tag.pk}/change/", {"name": "ai", "slug": "ai"})
+        assert response.status_code == 302
+        assert Tag.objects.get().name == "ai"

@@ -3,12 +3,16 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from newsroom.admin_keys import CheckedKeysAdmin
 from zones.models import Zone
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "official_name", "province", "city", "approved_year", "verified", "article_count"]
+    # Meta.ordering does not apply to the annotated (GROUP BY) queryset, which the
+    # autocomplete would otherwise page through in no fixed order.
+    ordering = ["province", "name"]
     list_filter = ["verified", "province"]
     search_fields = ["name", "official_name", "aliases", "city", "slug"]
     readonly_fields = ["created_at", "updated_at"]

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles.public import excerpt as article_excerpt
+from articles.topics import tag_url as topic_url
 from newsroom.site import SITE_NAME, SITE_TAGLINE
 
 register = template.Library()
@@ -29,6 +30,12 @@ def site_tagline():
 @register.filter
 def excerpt(article, length=110):
     return article_excerpt(article, length=int(length))
+
+
+@register.filter
+def tag_url(tag):
+    """The topic's page; empty for a slug no URL can carry, so the name shows unlinked."""
+    return topic_url(tag) or ""
 
 
 @register.filter(is_safe=True)
