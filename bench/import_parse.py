@@ -37,8 +37,10 @@ def parse_args():
                         help="paragraph counts to parse (none: skip parsing)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per figure; the median is reported")
     parser.add_argument("--write-articles", type=int, default=0, help="also import a file of this many articles")
-    parser.add_argument("--sqlite-path", default="/tmp/newsroom-bench-import.sqlite3")
-    return parser.parse_args()
+    parser.add_argument("--sqlite-path", default=str(ROOT / "var" / "bench" / "import.sqlite3"))
+    args = parser.parse_args()
+    Path(args.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    return args
 
 
 def setup_django(args):

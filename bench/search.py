@@ -38,11 +38,13 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=40, help="times the query mix runs")
-    parser.add_argument("--sqlite-path", default="/tmp/newsroom-bench.sqlite3")
+    parser.add_argument("--sqlite-path", default=str(ROOT / "var" / "bench" / "search.sqlite3"))
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--reuse", action="store_true",
                         help="keep the articles a previous run built with the same --articles")
-    return parser.parse_args()
+    args = parser.parse_args()
+    Path(args.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    return args
 
 
 def setup_django(args):
