@@ -199,17 +199,20 @@ class TestFileErrors:
         assert list(Issue.objects.values_list("source_name", flat=True)) == ["a.txt"]
 
 
-def as_ordinary_user(task):
-    """Run task() in a forked child that is not root, and return what it returns (JSON).
+def as_ordinary_user(task, *, cwd: Path):
+    """Run task() in `cwd`, in a forked child that is not root; return what it returns (JSON).
 
     Root reads any file whatever its mode, so a permission error can only be real for
-    another user. The child drops to nobody (65534) and touches no database.
+    another user. The child drops to nobody (65534) and touches no database. It enters
+    `cwd` while still root and then uses relative paths, so the folders above (a checkout
+    in a private temporary folder, say) need not be open to nobody.
     """
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
         try:
             os.close(read_end)
+            os.chdir(cwd)
             if os.geteuid() == 0:
                 os.setgroups([])
                 os.setgid(65534)
@@ -244,7 +247,7 @@ class TestPermissions:
 
     @pytest.fixture
     def shared_dir(self):
-        # Under /tmp rather than pytest's tmp_path, whose parents only root may enter.
+        # Not pytest's tmp_path, whose own folders only their owner may enter.
         with tempfile.TemporaryDirectory(prefix="newsroom-perm-") as name:
             path = Path(name)
             path.chmod(0o755)
@@ -261,10 +264,10 @@ class TestPermissions:
             (shared_dir / folder / "a.txt").write_text(GOOD)
             (shared_dir / folder / "a.txt").chmod(0o644)
             (shared_dir / folder).chmod(mode)
-        paths = [str(shared_dir / n) for n in ("readable.txt", "secret.txt", "open", "locked")]
-        assert as_ordinary_user(lambda: messages_for(paths)) == [
-            f"{shared_dir / 'locked'}：没有读取这个目录的权限，无法列出其中的文件。",
+        paths = ["readable.txt", "secret.txt", "open", "locked"]
+        assert as_ordinary_user(lambda: messages_for(paths), cwd=shared_dir) == [
+            "locked：没有读取这个目录的权限，无法列出其中的文件。",
             "read readable.txt",
-            f"{shared_dir / 'secret.txt'}：没有读取这个文件的权限。",
+            "secret.txt：没有读取这个文件的权限。",
             "read a.txt",
         ]
