@@ -5,8 +5,9 @@ import reversion
 from csp.decorators import csp_update
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -22,6 +23,7 @@ from taggit.utils import parse_tags
 
 from articles import revisions, workflow
 from articles.forms import ArticleAdminForm, ArticleChangeListForm, TagForm
+from articles.body import sanitize_html
 from articles.models import Article, Byline, ZoneMention
 from articles.search_admin import SearchEngineAdminMixin
 from articles.topics import topic_name_problem
@@ -123,7 +125,7 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     autocomplete_fields = ["issue", "excluded_zones"]
     list_select_related = ["issue"]
     readonly_fields = [
-        "status_at_a_glance", "preview_link", "unknown_zone_links", "slug", "version",
+        "status_at_a_glance", "current_state", "body_rendered", "preview_link", "unknown_zone_links", "slug", "version",
         "import_ref", "import_fingerprint", "created_at", "updated_at",
     ]
     inlines = [BylineInline, ZoneMentionInline]
@@ -135,7 +137,7 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
         (gettext_lazy("正文"), {"fields": ["standfirst", "body"]}),
         (
             gettext_lazy("发布"),
-            {"fields": ["status", "publish_at", "status_at_a_glance", "preview_link", "tags", "new_tags"]},
+            {"fields": ["status", "publish_at", "current_state", "preview_link", "tags", "new_tags"]},
         ),
         (gettext_lazy("高新区"), {"fields": ["unknown_zone_links", "excluded_zones"]}),
         (
@@ -159,6 +161,22 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("状态"), ordering="status")
     def status_at_a_glance(self, obj):
         return workflow.status_label(obj) if obj.pk else ""
+
+    @admin.display(description=gettext_lazy("当前状态"))
+    def current_state(self, obj):
+        # The form's own 状态 is the menu of what to do next; this is what is saved now.
+        return self.status_at_a_glance(obj)
+
+    @admin.display(description=gettext_lazy("正文"))
+    def body_rendered(self, obj):
+        """A read-only body as readers see it, not as HTML source; through the one sanitizer."""
+        return mark_safe(sanitize_html(obj.body))
+
+    def view_on_site(self, obj):
+        """在站点上查看: the public page once readers can see it, the preview until then."""
+        if Article.objects.published().filter(pk=obj.pk).exists():
+            return obj.get_absolute_url()
+        return reverse("preview:article", kwargs={"pk": obj.pk})
 
     @admin.display(description=gettext_lazy("预览"))
     def preview_link(self, obj):
@@ -200,6 +218,15 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
             # Reporters may not edit other people's rows from the list.
             changelist.list_editable = ()
         return changelist
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**opts, "fields": ["body_rendered" if f == "body" else f for f in opts["fields"]]})
+            for name, opts in fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -273,11 +300,24 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["edit_conflict"] = getattr(context.get("adminform").form, "conflict", None)
+        if context["edit_conflict"] is not None:
+            self._show_conflict_once(context)
         context["can_see_history"] = obj is not None
         # The rich-text editor's modules find each other through an inline import map, the
         # one inline script the CSP lets through, by this response's nonce.
         context["media"] = Media.from_media(context["media"], nonce=str(request.csp_nonce))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _show_conflict_once(self, context) -> None:
+        """The conflict box above the form explains the refusal; the error list need not repeat it."""
+        form = context["adminform"].form
+        others = [e for e in form.errors.get(NON_FIELD_ERRORS, []) if e != context["edit_conflict"].message]
+        if others:
+            form.errors[NON_FIELD_ERRORS] = form.error_class(others, error_class="nonfield")
+        else:
+            form.errors.pop(NON_FIELD_ERRORS, None)
+        formsets = [inline.formset for inline in context["inline_admin_formsets"]]
+        context["errors"] = helpers.AdminErrorList(form, formsets)
 
     def changelist_view(self, request, extra_context=None):
         # Django validates list_editable rows before its own transaction begins; one

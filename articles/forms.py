@@ -122,6 +122,17 @@ class ArticleAdminForm(VersionGuardMixin, forms.ModelForm):
         if "body" in self.fields:
             self.fields["body"] = body_field()
         self._init_version_guard()
+        self._limit_status_choices()
+
+    def _limit_status_choices(self) -> None:
+        """Offer only the moves this user may make; a refused choice would cost a round trip."""
+        if "status" not in self.fields or self.user is None:
+            return
+        current = self.instance.status if self.instance.pk else Article.Status.DRAFT
+        allowed = workflow.allowed_statuses(user=self.user, status=current)
+        # Only the menu shrinks: a posted status outside it still reaches the workflow check,
+        # which says why it is refused rather than "not a valid choice".
+        self.fields["status"].widget.choices = [(v, label) for v, label in Article.Status.choices if v in allowed]
 
     def clean(self):
         cleaned = super().clean()

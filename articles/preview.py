@@ -1,25 +1,37 @@
 """Preview: staff see drafts, scheduled articles and unpublished issues as readers will.
 
 The pages render the public templates with the public context, plus a 预览 banner and
-`noindex`. Everyone else gets a 404, so a preview URL reveals nothing.
+`noindex`. Signed-out visitors are sent to sign in first (an editor following a link
+from a message or a chat lands on the page after signing in); a signed-in account that is
+not at the desk gets a 404, so a preview URL reveals nothing.
 """
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
+from django.urls import path, reverse
 
 from articles import workflow
 from articles.models import Article, Byline
 from articles.public import excerpt, related_articles
 from articles.views import news_article_json_ld
+from newsroom.desk import is_desk_user
 from newsroom.models import Issue
 
 app_name = "preview"
 
 
-def _require_staff(request) -> None:
-    if not (request.user.is_active and request.user.is_staff):
-        raise Http404
+def desk_only(view):
+    """Signed out: the admin sign-in, back here afterwards. Signed in but not at the desk: 404."""
+
+    def wrapper(request, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not is_desk_user(request.user):
+            raise Http404
+        return view(request, **kwargs)
+
+    return wrapper
 
 
 def _articles():
@@ -31,8 +43,8 @@ def _articles():
     )
 
 
+@desk_only
 def article_preview(request, pk: int):
-    _require_staff(request)
     article = get_object_or_404(_articles(), pk=pk)
     context = {
         "article": article,
@@ -44,8 +56,8 @@ def article_preview(request, pk: int):
     return render(request, "preview/article_detail.html", context)
 
 
+@desk_only
 def issue_preview(request, number: int):
-    _require_staff(request)
     issue = get_object_or_404(Issue, number=number)
     articles = _articles().filter(issue=issue).exclude(status=Article.Status.ARCHIVED).order_by("position", "id")
     context = {

@@ -44,10 +44,12 @@ def can_publish(user) -> bool:
 
 
 def is_own_draft(*, user, article: Article) -> bool:
+    """Judged on the stored row: a refused form has already copied its unsaved status onto
+    `article`, and must not lose its editability (and the typed text) because of it."""
     reporter = getattr(user, "reporter", None)
-    if reporter is None or article.pk is None or article.status != S.DRAFT:
+    if reporter is None or article.pk is None:
         return False
-    return article.bylines.filter(reporter=reporter).exists()
+    return Article.objects.filter(pk=article.pk, status=S.DRAFT, bylines__reporter=reporter).exists()
 
 
 def can_edit(*, user, article: Article | None) -> bool:
@@ -74,6 +76,14 @@ def transition_problem(*, user, article: Article, to_status: str) -> str | None:
     if to_status == S.PUBLISHED and (missing := missing_for_publication(article)):
         return _("%(article)s缺少%(missing)s") % {"article": label, "missing": "、".join(missing)}
     return None
+
+
+def allowed_statuses(*, user, status: str) -> list[str]:
+    """The statuses `user` may pick for an article now in `status`, itself first: the menu offers no other."""
+    targets = TRANSITIONS.get(status, set())
+    if not can_publish(user):
+        targets = {to for (from_, to) in REPORTER_TRANSITIONS if from_ == status}
+    return [status, *(value for value in S.values if value in targets)]
 
 
 def missing_for_publication(article: Article) -> list[str]:

@@ -117,6 +117,12 @@ class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
         url = reverse("preview:issue", kwargs={"number": obj.number})
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("以读者视角预览本期"))
 
+    def view_on_site(self, obj):
+        """在站点上查看: the public page of a published issue, the preview of any other."""
+        if obj.is_published:
+            return obj.get_absolute_url()
+        return reverse("preview:issue", kwargs={"number": obj.number})
+
     def has_publish_permission(self, request):
         return workflow.can_publish(request.user)
 

@@ -1,6 +1,7 @@
 """App configuration for issues and reporters, and the Chinese name of django-axes."""
 from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,3 +22,10 @@ class LoginThrottleConfig(AxesAppConfig):
         from newsroom.login_throttle import name_records_in_chinese
 
         name_records_in_chinese()
+
+
+class NewsroomAdminConfig(admin_apps.AdminConfig):
+    """The admin with the newsroom's site, which lets members of a newsroom group sign in."""
+
+    default = False
+    default_site = "newsroom.desk.NewsroomAdminSite"

@@ -4,9 +4,13 @@ from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from newsroom.desk import is_desk_user
 
 
 class SignInForm(AdminAuthenticationForm):
@@ -21,6 +25,16 @@ class SignInForm(AdminAuthenticationForm):
         super().__init__(*args, **kwargs)
         field = self.fields["username"]
         field.validators.append(MaxLengthValidator(field.max_length))
+
+    def confirm_login_allowed(self, user):
+        # The admin's own form admits staff only; the desk admits newsroom group members too.
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not is_desk_user(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
 
 
 def attempt_name(attempt) -> str:

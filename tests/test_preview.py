@@ -1,4 +1,4 @@
-"""Preview: staff see unpublished articles and issues as readers will; everyone else gets 404."""
+"""Preview: the desk sees unpublished articles and issues as readers will; signed out, sign in first; others 404."""
 import datetime
 
 import pytest
@@ -33,8 +33,18 @@ class TestArticlePreview:
     def test_public_page_of_the_draft_is_404(self, client, draft_article):
         assert client.get(draft_article.get_absolute_url()).status_code == 404
 
-    def test_anonymous_get_404(self, client, draft_article):
-        assert client.get(f"/preview/articles/{draft_article.pk}/").status_code == 404
+    def test_signed_out_are_sent_to_sign_in_and_back(self, client, draft_article):
+        """A signed-out visitor is redirected to the admin sign-in with the preview as next."""
+        response = client.get(f"/preview/articles/{draft_article.pk}/")
+        assert response.status_code == 302
+        assert response["Location"] == f"/admin/login/?next=/preview/articles/{draft_article.pk}/"
+
+    def test_group_member_without_staff_flag_sees_the_preview(self, client, reporter_user, draft_article):
+        """A reporter in the 记者 group, 职员状态 unticked, previews a draft."""
+        reporter_user.is_staff = False
+        reporter_user.save()
+        client.force_login(reporter_user)
+        assert client.get(f"/preview/articles/{draft_article.pk}/").status_code == 200
 
     def test_logged_in_non_staff_get_404(self, client, draft_article):
         client.force_login(User.objects.create_user("reader", password="reader-password-1"))
@@ -60,6 +70,9 @@ class TestIssuePreview:
         assert f'href="/preview/articles/{article.pk}/"' in html
         assert f'href="{article.get_absolute_url()}"' not in html
 
-    def test_anonymous_get_404(self, client, make_issue):
+    def test_signed_out_are_sent_to_sign_in_and_back(self, client, make_issue):
+        """A signed-out visitor is redirected to the admin sign-in with the issue preview as next."""
         make_issue(9, status="draft")
-        assert client.get("/preview/issues/9/").status_code == 404
+        response = client.get("/preview/issues/9/")
+        assert response.status_code == 302
+        assert response["Location"] == "/admin/login/?next=/preview/issues/9/"

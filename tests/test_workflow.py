@@ -55,8 +55,13 @@ class TestEditRule:
         assert workflow.can_edit(user=reporter_user, article=draft_article) is True
 
     def test_reporter_cannot_edit_own_article_once_submitted(self, reporter_user, draft_article):
-        draft_article.status = S.REVIEW
+        Article.objects.filter(pk=draft_article.pk).update(status=S.REVIEW)
         assert workflow.can_edit(user=reporter_user, article=draft_article) is False
+
+    def test_unsaved_status_does_not_change_who_may_edit(self, reporter_user, draft_article):
+        """A refused form copies its status onto the instance; the stored draft still decides."""
+        draft_article.status = S.PUBLISHED
+        assert workflow.can_edit(user=reporter_user, article=draft_article) is True
 
     def test_reporter_cannot_edit_someone_elses_draft(self, reporter_user, make_article):
         article = make_article("济南高新区", status="draft", reporters=[("韩霄鹏", "记者")])

@@ -1,0 +1,129 @@
+"""The reporter's path through the desk: sign in by group, a status menu of allowed moves, nothing typed lost."""
+import re
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.test import Client
+
+from articles.models import Article
+
+TYPED = "<p>记者新写的一段话。</p>"
+
+
+def change_url(article) -> str:
+    return f"/admin/articles/article/{article.pk}/change/"
+
+
+def status_options(html: str) -> list[str]:
+    select = re.search(r'<select name="status"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)"', select)
+
+
+@pytest.mark.django_db
+class TestDeskSignIn:
+    def _reporter_without_staff_flag(self) -> User:
+        user = User.objects.create_user("zhaolei", password="zhaolei-password-1")
+        user.groups.add(Group.objects.get(name="记者"))
+        return user
+
+    def test_group_member_without_staff_flag_signs_in(self, client):
+        """A 记者 member with 职员状态 unticked signs in at /admin/login/ and reaches the index."""
+        self._reporter_without_staff_flag()
+        response = client.post("/admin/login/?next=/admin/", {"username": "zhaolei", "password": "zhaolei-password-1"})
+        assert response.status_code == 302
+        assert response["Location"] == "/admin/"
+        assert client.get("/admin/").status_code == 200
+
+    def test_account_in_no_group_and_not_staff_is_refused(self, client):
+        """An account in no group, not staff, is refused with the admin's sign-in error."""
+        User.objects.create_user("reader", password="reader-password-1")
+        response = client.post("/admin/login/", {"username": "reader", "password": "reader-password-1"})
+        assert response.status_code == 200
+        assert response.context["form"].errors["__all__"] == [
+            "请输入一个正确的工作人员账户 用户名 和密码. 注意他们都是区分大小写的."
+        ]
+
+    def test_inactive_group_member_is_refused(self, client):
+        """Deactivating an account still locks it out, group or not."""
+        user = self._reporter_without_staff_flag()
+        user.is_active = False
+        user.save()
+        response = client.post("/admin/login/", {"username": "zhaolei", "password": "zhaolei-password-1"})
+        assert response.status_code == 200
+        assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+class TestStatusMenu:
+    def test_reporter_own_draft_offers_draft_and_review_only(self, reporter_client, draft_article):
+        """A reporter's own draft offers 草稿 and 待审, never 已发布 or 已归档."""
+        html = reporter_client.get(change_url(draft_article)).content.decode()
+        assert status_options(html) == ["draft", "review"]
+
+    def test_editor_draft_offers_every_move_from_draft(self, editor_client, draft_article):
+        """An editor sees the draft's every transition: 待审, 已发布, 已归档."""
+        html = editor_client.get(change_url(draft_article)).content.decode()
+        assert status_options(html) == ["draft", "review", "published", "archived"]
+
+    def test_editor_archived_article_offers_only_back_to_draft(self, editor_client, make_article):
+        """An archived article can only go back to 草稿."""
+        article = make_article("旧闻", status="archived")
+        html = editor_client.get(change_url(article)).content.decode()
+        assert status_options(html) == ["draft", "archived"]
+
+
+@pytest.mark.django_db
+class TestRefusedSave:
+    def test_refused_status_keeps_the_form_editable(self, reporter_client, draft_article, article_form_data):
+        """A reporter choosing 已发布 is refused, and the form is still the editable form."""
+        data = article_form_data(draft_article, status="published", body=TYPED)
+        response = reporter_client.post(change_url(draft_article), data)
+        assert response.status_code == 200
+        assert response.context["adminform"].readonly_fields == [
+            *response.context["adminform"].model_admin.get_readonly_fields(response.wsgi_request, draft_article)
+        ]
+        assert "body" in response.context["adminform"].form.fields
+        assert 'name="_save"' in response.content.decode()
+
+    def test_refused_status_keeps_the_typed_text(self, reporter_client, draft_article, article_form_data):
+        """What the reporter typed comes back in the form, and nothing is stored."""
+        data = article_form_data(draft_article, status="published", headline="记者改的标题", body=TYPED)
+        response = reporter_client.post(change_url(draft_article), data)
+        form = response.context["adminform"].form
+        assert form["headline"].value() == "记者改的标题"
+        assert form["body"].value() == TYPED
+        stored = Article.objects.get(pk=draft_article.pk)
+        assert (stored.headline, stored.body, stored.status) == (
+            "成都高新区发布新政", "<p>成都高新区今年新增企业一千家。</p>", "draft"
+        )
+
+    def test_refused_status_menu_still_offers_only_allowed_moves(
+        self, reporter_client, draft_article, article_form_data
+    ):
+        """After the refusal the menu is still 草稿 and 待审, with the stored status chosen."""
+        data = article_form_data(draft_article, status="published", body=TYPED)
+        html = reporter_client.post(change_url(draft_article), data).content.decode()
+        assert status_options(html) == ["draft", "review"]
+
+    def test_stale_save_by_reporter_keeps_the_form_editable(
+        self, reporter_client, editor_user, draft_article, article_form_data
+    ):
+        """An edit conflict on the reporter's own draft re-renders the editable form with the text."""
+        data = article_form_data(draft_article, body=TYPED)
+        draft_article.standfirst = "编辑先改了导语"
+        draft_article.save()
+        response = reporter_client.post(change_url(draft_article), data)
+        assert response.status_code == 200
+        assert response.context["adminform"].form["body"].value() == TYPED
+        assert "body" in response.context["adminform"].form.fields
+
+
+@pytest.mark.django_db
+class TestConflictMessage:
+    def test_conflict_message_appears_once(self, editor_client, second_editor_user, draft_article, article_form_data):
+        """The edit-conflict explanation is shown once, not also as the form's error list."""
+        data = article_form_data(draft_article, body=TYPED)
+        draft_article.standfirst = "别人先改了导语"
+        draft_article.save()
+        html = editor_client.post(change_url(draft_article), data).content.decode()
+        assert html.count("保存未成功：你打开本文时是第") == 1
