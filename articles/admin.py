@@ -22,8 +22,8 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from articles import revisions, workflow
-from articles.forms import ArticleAdminForm, ArticleChangeListForm, TagForm
 from articles.body import sanitize_html
+from articles.forms import ArticleAdminForm, ArticleChangeListForm, TagForm
 from articles.models import Article, Byline, ZoneMention
 from articles.search_admin import SearchEngineAdminMixin
 from articles.topics import topic_name_problem
@@ -297,6 +297,24 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
         article_zones_redetect(article=article)
         article.update_search_text()
         revisions.add_article_to_revision(article)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_continue" in request.POST and not self.has_change_permission(request, obj):
+            return self._saved_out_of_reach(request, obj, _("The {name} “{obj}” was added successfully."))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_continue" in request.POST and not self.has_change_permission(request, obj):
+            return self._saved_out_of_reach(request, obj, _("The {name} “{obj}” was changed successfully."))
+        return super().response_change(request, obj)
+
+    def _saved_out_of_reach(self, request, obj, message):
+        """保存并继续编辑 by a reporter who just submitted: the page comes back read-only, so
+        the message must not promise "你可以在下面再次编辑它"."""
+        url = reverse("admin:articles_article_change", args=[obj.pk])
+        link = format_html('<a href="{}">{}</a>', url, obj)
+        self.message_user(request, format_html(message, name=self.opts.verbose_name, obj=link), messages.SUCCESS)
+        return HttpResponseRedirect(url)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["edit_conflict"] = getattr(context.get("adminform").form, "conflict", None)

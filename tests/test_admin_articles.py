@@ -216,7 +216,9 @@ class TestEditConflict:
 
     def test_message_names_who_saved_in_between_and_when(self, stale_post, draft_article):
         when = workflow.format_local(timezone.now())
-        [error] = stale_post.context["adminform"].form.non_field_errors()
+        # Shown once, in the conflict box above the form (not repeated in the error list).
+        error = stale_post.context["edit_conflict"].message
+        assert stale_post.content.decode().count(error) == 1
         current = Article.objects.get(pk=draft_article.pk).version
         assert error == (
             f"保存未成功：你打开本文时是第{current - 1}版，之后李明于{when}保存了第{current}版。"

@@ -1,9 +1,10 @@
 """The reporter's path through the desk: sign in by group, a status menu of allowed moves, nothing typed lost."""
+import datetime
 import re
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.test import Client
+from django.utils import timezone
 
 from articles.models import Article
 
@@ -127,3 +128,80 @@ class TestConflictMessage:
         draft_article.save()
         html = editor_client.post(change_url(draft_article), data).content.decode()
         assert html.count("保存未成功：你打开本文时是第") == 1
+
+
+def saved_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+class TestSaveMessages:
+    def test_headline_quotes_are_not_nested_in_the_message(self, editor_client, make_article, article_form_data):
+        """A headline with “” is named in 「」, not inside a second pair of “”."""
+        article = make_article("国家高新区忙开局奋力“开门红”", status="draft")
+        data = article_form_data(article, standfirst="新导语")
+        response = editor_client.post(change_url(article), data, follow=True)
+        assert saved_messages(response) == [
+            f'已修改文章「<a href="{change_url(article)}">国家高新区忙开局奋力“开门红”</a>」。'
+        ]
+
+    def test_continue_after_submitting_does_not_offer_editing(
+        self, reporter_client, draft_article, article_form_data
+    ):
+        """保存并继续编辑 that submits the draft lands on a read-only page, without "再次编辑"."""
+        data = article_form_data(draft_article, status="review", _continue="1")
+        response = reporter_client.post(change_url(draft_article), data, follow=True)
+        assert response.redirect_chain == [(change_url(draft_article), 302)]
+        assert saved_messages(response) == [f'已修改文章「<a href="{change_url(draft_article)}">成都高新区发布新政</a>」。']
+        assert "body" not in response.context["adminform"].form.fields
+
+    def test_continue_on_an_editable_article_still_offers_editing(
+        self, editor_client, draft_article, article_form_data
+    ):
+        """An editor who keeps editing is told they can, as Django says it."""
+        data = article_form_data(draft_article, standfirst="新导语", _continue="1")
+        response = editor_client.post(change_url(draft_article), data, follow=True)
+        assert saved_messages(response) == [
+            f'已修改文章「<a href="{change_url(draft_article)}">成都高新区发布新政</a>」。你可以在下面再次编辑它。'
+        ]
+
+
+@pytest.mark.django_db
+class TestReadOnlyArticle:
+    def test_reporter_sees_a_published_body_rendered(self, reporter_client, make_article):
+        """A reporter viewing a published article sees paragraphs, not escaped <p> source."""
+        article = make_article("已发稿件", status="published", body="<p>第一段。</p><p>第二段<script>x()</script></p>")
+        html = reporter_client.get(change_url(article)).content.decode()
+        assert '<div class="readonly"><p>第一段。</p><p>第二段</p></div>' in html
+        assert "&lt;p&gt;" not in html
+
+
+def view_on_site_href(client, url: str) -> str:
+    return re.search(r'<a href="([^"]*)" class="viewsitelink">', client.get(url).content.decode()).group(1)
+
+
+@pytest.mark.django_db
+class TestViewOnSite:
+    def test_draft_article_links_to_its_preview(self, editor_client, draft_article):
+        """在站点上查看 on a draft goes to the preview, not the public 404."""
+        assert view_on_site_href(editor_client, change_url(draft_article)) == f"/preview/articles/{draft_article.pk}/"
+
+    def test_published_article_links_to_its_public_page(self, editor_client, make_article):
+        """在站点上查看 on a published article goes to its public page."""
+        article = make_article("已发稿件", status="published")
+        assert view_on_site_href(editor_client, change_url(article)) == article.get_absolute_url()
+
+    def test_scheduled_article_links_to_its_preview(self, editor_client, make_article):
+        """A scheduled article is not public yet, so 在站点上查看 goes to its preview."""
+        article = make_article("排期稿", status="published", publish_at=timezone.now() + datetime.timedelta(days=1))
+        assert view_on_site_href(editor_client, change_url(article)) == f"/preview/articles/{article.pk}/"
+
+    def test_draft_issue_links_to_its_preview(self, editor_client, make_issue):
+        """在站点上查看 on a draft issue goes to the issue preview."""
+        issue = make_issue(9, status="draft")
+        assert view_on_site_href(editor_client, f"/admin/newsroom/issue/{issue.pk}/change/") == "/preview/issues/9/"
+
+    def test_published_issue_links_to_its_public_page(self, editor_client, make_issue):
+        """在站点上查看 on a published issue goes to /issues/<number>/."""
+        issue = make_issue(9, status="published")
+        assert view_on_site_href(editor_client, f"/admin/newsroom/issue/{issue.pk}/change/") == "/issues/9/"
