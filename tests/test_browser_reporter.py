@@ -5,7 +5,7 @@ variable is set) a missing browser is a failure.
 """
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from articles.models import Article
