@@ -22,7 +22,7 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from articles import revisions, workflow
-from articles.body import sanitize_html
+from articles.body import body_text, sanitize_html
 from articles.forms import ArticleAdminForm, ArticleChangeListForm, TagForm
 from articles.models import Article, Byline, ZoneMention
 from articles.search_admin import SearchEngineAdminMixin
@@ -254,8 +254,46 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
 
     @csp_update(TIPTAP_BASE_STYLE)
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id and (refused := self._out_of_reach_post(request, object_id)):
+            return refused
         with revisions.revision_context(user=request.user):
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _out_of_reach_post(self, request, object_id):
+        """A save from a form the user could edit when they opened it, but no longer may (a
+        reporter's draft submitted or published by an editor meanwhile). Django's bare 403
+        drops what was typed; this 403 says why and gives the text back."""
+        article = self.get_object(request, unquote(object_id))
+        if article is None or self.has_change_permission(request, article):
+            return None
+        if not self.has_view_permission(request, article):
+            return None
+        change = revisions.last_change(article=article)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": _("保存未成功"),
+            "message": _(
+                "保存未成功：《%(headline)s》已由%(who)s于%(when)s改为“%(status)s”，你不能再修改它。"
+                "你输入的内容都在下面，请复制保存，交给编辑或在文章退回草稿后贴回。"
+            ) % {
+                "headline": article.headline, "who": change.who,
+                "when": workflow.format_local(change.when), "status": workflow.status_label(article),
+            },
+            "typed": self._typed_fields(request),
+        }
+        return TemplateResponse(request, "admin/articles/article/refused_save.html", context, status=403)
+
+    def _typed_fields(self, request) -> list[tuple[str, str]]:
+        """The text fields of the refused POST, labelled as on the form; the body as plain text."""
+        typed = []
+        for name in ["kicker", "headline", "subheadline", "dateline", "standfirst"]:
+            if value := request.POST.get(name, "").strip():
+                typed.append((Article._meta.get_field(name).verbose_name, value))
+        if body := body_text(request.POST.get("body", "")):
+            typed.append((_("正文"), body))
+        return typed
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)

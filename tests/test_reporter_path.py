@@ -6,7 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from articles import workflow
 from articles.models import Article
+from articles.revisions import revision_context
 
 TYPED = "<p>记者新写的一段话。</p>"
 
@@ -117,6 +119,40 @@ class TestRefusedSave:
         assert response.status_code == 200
         assert response.context["adminform"].form["body"].value() == TYPED
         assert "body" in response.context["adminform"].form.fields
+
+
+@pytest.mark.django_db
+class TestSaveAfterLosingEditRights:
+    def submitted_meanwhile(self, reporter_client, editor_user, draft_article, article_form_data):
+        """The reporter's form is open; an editor submits the draft; the reporter presses 保存."""
+        data = article_form_data(draft_article, headline="记者改的标题", body=TYPED)
+        with revision_context(user=editor_user):
+            draft_article.status = "review"
+            draft_article.save()
+        return reporter_client.post(change_url(draft_article), data)
+
+    def test_refused_with_who_moved_it_and_when(self, reporter_client, editor_user, draft_article, article_form_data):
+        """Still 403, but a page that says who moved the article, when, and to what."""
+        response = self.submitted_meanwhile(reporter_client, editor_user, draft_article, article_form_data)
+        when = workflow.format_local(Article.objects.get(pk=draft_article.pk).updated_at)
+        assert response.status_code == 403
+        assert response.context["message"] == (
+            f"保存未成功：《成都高新区发布新政》已由王芳于{when}改为“待审”，你不能再修改它。"
+            "你输入的内容都在下面，请复制保存，交给编辑或在文章退回草稿后贴回。"
+        )
+
+    def test_typed_text_is_given_back(self, reporter_client, editor_user, draft_article, article_form_data):
+        """Every text field the reporter typed comes back, the body as plain text; nothing is stored."""
+        response = self.submitted_meanwhile(reporter_client, editor_user, draft_article, article_form_data)
+        assert response.context["typed"] == [("标题", "记者改的标题"), ("正文", "记者新写的一段话。")]
+        assert Article.objects.get(pk=draft_article.pk).headline == "成都高新区发布新政"
+
+    def test_someone_else_draft_is_still_forbidden(self, reporter_client, make_article, article_form_data):
+        """A reporter who never could edit the article gets a refusal page too, not someone's text."""
+        article = make_article("别人的稿子", status="draft", reporters=[("韩霄鹏", "记者")])
+        response = reporter_client.post(change_url(article), article_form_data(article, headline="改"))
+        assert response.status_code == 403
+        assert Article.objects.get(pk=article.pk).headline == "别人的稿子"
 
 
 @pytest.mark.django_db
