@@ -4,14 +4,32 @@ Locally these tests skip when /usr/bin/chromium is missing; in CI (the CI enviro
 variable is set) a missing browser is a failure.
 """
 
+import importlib
+
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from playwright.sync_api import expect
 
 from articles.models import Article
 from newsroom.models import Reporter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def reporter_role(db):
+    """The 记者 group as the roles migration makes it. Rows made by data migrations do not
+    reliably survive the flush between live-server tests, so they are made again here."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    roles = importlib.import_module("newsroom.migrations.0002_roles")
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    group, _ = Group.objects.get_or_create(name=roles.REPORTER)
+    for app_label, codename in roles.REPORTER_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return group
 
 
 @pytest.fixture
@@ -62,7 +80,7 @@ def set_up_reporter_as_the_readme_says(page, base_url: str) -> None:
 
 
 class TestReporterPath:
-    def test_reporter_signs_in_writes_and_submits_losing_nothing(self, pages, live_server):
+    def test_reporter_signs_in_writes_and_submits_losing_nothing(self, pages, live_server, reporter_role):
         """Set up from the README alone, a reporter signs in, writes, is refused once, keeps the text, submits."""
         User.objects.create_superuser("editor", password="editor-password-1", first_name="王芳")
         editor = pages()
