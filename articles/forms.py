@@ -9,7 +9,7 @@ from taggit.models import Tag
 
 from articles import workflow
 from articles.body import sanitize_html
-from articles.models import Article
+from articles.models import Article, ProofWord
 from articles.revisions import (
     compare_snapshots,
     find_version,
@@ -203,3 +203,23 @@ class TagForm(forms.ModelForm):
         if same is not None:
             raise ValidationError(_("已有同名话题“%(name)s”。") % {"name": same.name}, code="unique")
         return name
+
+
+class ProofWordForm(forms.ModelForm):
+    """A word of the 校对 list: no blank words, no spaces at either end, a different replacement."""
+
+    class Meta:
+        model = ProofWord
+        fields = ["word", "severity", "replacement", "note"]
+
+    def clean_word(self):
+        word = self.cleaned_data["word"].strip()
+        if not word:
+            raise ValidationError(_("词语不能为空。"), code="blank")
+        return word
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("word") and cleaned.get("replacement", "").strip() == cleaned["word"]:
+            self.add_error("replacement", _("建议改为的词语与原词相同。"))
+        return cleaned

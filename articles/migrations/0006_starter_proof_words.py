@@ -1,5 +1,9 @@
-"""A starter 校对 word list: misspellings every Chinese copy desk catches, editors extend it."""
+"""A starter 校对 word list, which 编辑 maintain in the admin (记者 may read it)."""
+from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+EDITOR, REPORTER = "编辑", "记者"
+EDITOR_PERMISSIONS = ["view_proofword", "add_proofword", "change_proofword", "delete_proofword"]
 
 # (wrong, right): set phrases that only ever appear misspelled in these forms.
 BLOCKED = [
@@ -22,6 +26,19 @@ WARNED = [
 ]
 
 
+def grant(apps, schema_editor):
+    # Permissions are normally created after migrate; a fresh database needs them now.
+    app_config = apps.get_app_config("articles")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    perms = Permission.objects.filter(content_type__app_label="articles", codename__in=EDITOR_PERMISSIONS)
+    Group.objects.get_or_create(name=EDITOR)[0].permissions.add(*perms)
+    Group.objects.get_or_create(name=REPORTER)[0].permissions.add(*perms.filter(codename="view_proofword"))
+
+
 def add_words(apps, schema_editor):
     ProofWord = apps.get_model("articles", "ProofWord")
     existing = set(ProofWord.objects.values_list("word", flat=True))
@@ -31,6 +48,14 @@ def add_words(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0005_proof_words")]
+    dependencies = [
+        ("articles", "0005_proof_words"),
+        ("newsroom", "0004_editors_unlock_sign_ins"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
 
-    operations = [migrations.RunPython(add_words, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunPython(add_words, migrations.RunPython.noop),
+        migrations.RunPython(grant, migrations.RunPython.noop),
+    ]
