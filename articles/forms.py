@@ -134,15 +134,19 @@ class ArticleAdminForm(VersionGuardMixin, forms.ModelForm):
         if not to_status or self.user is None:
             return
         # self.instance still holds the stored values here; the form applies its own later.
-        problem = workflow.transition_problem(user=self.user, article=self._proposed(cleaned), to_status=to_status)
+        proposed = self._proposed(cleaned)
+        problem = workflow.transition_problem(user=self.user, article=proposed, to_status=to_status)
+        if not problem and to_status == proposed.status == Article.Status.PUBLISHED:
+            # An edit to a published article publishes the new text at once: it passes 校对 too.
+            problem = workflow.proof_problem(proposed)
         if problem:
             raise ValidationError(problem, code="transition")
 
     def _proposed(self, cleaned) -> Article:
-        """The stored article with this form's headline and body, for the completeness check."""
+        """The stored article with this form's text, for the completeness and 校对 checks."""
         article = Article.objects.get(pk=self.instance.pk) if self.instance.pk else Article()
-        article.headline = cleaned.get("headline", article.headline)
-        article.body = cleaned.get("body", article.body)
+        for name in ("kicker", "headline", "subheadline", "standfirst", "body"):
+            setattr(article, name, cleaned.get(name, getattr(article, name)))
         return article
 
 

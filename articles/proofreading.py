@@ -331,6 +331,13 @@ def proofread(texts: dict[str, str], *, words: WordList = EMPTY_WORDS, zones: Zo
     return Report(findings=findings, char_count=total, body_char_count=char_count(texts.get("body") or ""))
 
 
+def blocked_findings(texts: dict[str, str], words: WordList) -> list[Finding]:
+    """Only the findings that refuse publication: the 禁用 words of the editors' list."""
+    return [
+        f for field, _label in FIELDS for f in word_findings(field, texts.get(field) or "", words) if f.blocks
+    ]
+
+
 def excerpt(text: str, finding: Finding) -> tuple[str, str, str]:
     """(before, found, after): the finding in its context, for highlighting in place."""
     line_start = text.rfind("\n", 0, finding.start) + 1
