@@ -50,7 +50,8 @@ SPACE_RUN_RE = re.compile(f"[{SPACES}]+")
 STOP_RUN_RE = re.compile(f"[{STOPS}]{{2,}}")
 
 
-@dataclass(frozen=True)
+# Not frozen: an article can have thousands of findings, and frozen init costs twice as much.
+@dataclass(slots=True)
 class Finding:
     field: str
     start: int
@@ -116,18 +117,25 @@ class Report:
 
 
 def word_findings(field: str, text: str, words: WordList) -> list[Finding]:
-    findings = []
+    findings, messages = [], {}
     for start, word in words.matches(text):
-        if word.replacement:
-            message = _("“%(word)s”应改为“%(replacement)s”") % {"word": word.word, "replacement": word.replacement}
-        else:
-            message = _("“%(word)s”在用词表中") % {"word": word.word}
-        if word.note:
-            message += _("（%(note)s）") % {"note": word.note}
+        if word.word not in messages:  # a word found a hundred times is described once
+            messages[word.word] = word_message(word)
         findings.append(Finding(
-            field, start, start + len(word.word), word.word, "word", word.severity, message, word.replacement or None
+            field, start, start + len(word.word), word.word, "word", word.severity,
+            messages[word.word], word.replacement or None,
         ))
     return findings
+
+
+def word_message(word: Word) -> str:
+    if word.replacement:
+        message = _("“%(word)s”应改为“%(replacement)s”") % {"word": word.word, "replacement": word.replacement}
+    else:
+        message = _("“%(word)s”在用词表中") % {"word": word.word}
+    if word.note:
+        message += _("（%(note)s）") % {"note": word.note}
+    return message
 
 
 def half_width_findings(field: str, text: str) -> list[Finding]:
