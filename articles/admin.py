@@ -110,8 +110,10 @@ class TagChoiceForm(ArticleAdminForm):
         return cleaned
 
 
-def proof_panel_context(texts: dict[str, str]) -> dict:
-    """The 校对 panel: the report, and each finding with its field's label and its context."""
+def proof_panel_context(texts: dict[str, str], *, editable: bool = True) -> dict:
+    """The 校对 panel: the report, and each finding with its field's label and its context.
+
+    On a read-only page there is nothing to re-check or select, so no buttons."""
     report = proof.texts_proofread(texts)
     labels = dict(FIELDS)
     findings = [
@@ -120,7 +122,10 @@ def proof_panel_context(texts: dict[str, str]) -> dict:
         for f in report.findings
     ]
     blocked = len(report.blocking)
-    return {"report": report, "findings": findings, "blocked_count": blocked, "warned_count": len(findings) - blocked}
+    return {
+        "report": report, "findings": findings, "editable": editable,
+        "blocked_count": blocked, "warned_count": len(findings) - blocked,
+    }
 
 
 @admin.register(Article)
@@ -291,7 +296,8 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
         # The rich-text editor's modules find each other through an inline import map, the
         # one inline script the CSP lets through, by this response's nonce.
         context["media"] = Media.from_media(context["media"], nonce=str(request.csp_nonce))
-        context["proof"] = proof_panel_context(self._proof_texts(context["adminform"].form, obj))
+        editable = self.has_change_permission(request, obj) if obj is not None else True
+        context["proof"] = proof_panel_context(self._proof_texts(context["adminform"].form, obj), editable=editable)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _proof_texts(self, form, obj):

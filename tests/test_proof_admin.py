@@ -94,3 +94,13 @@ class TestProofWordAdmin:
         assert (word.severity, word.replacement) == ("block", "再接再厉")
         assert ProofWord.objects.filter(severity="block").count() == 28
         assert ProofWord.objects.filter(severity="warn").count() == 3
+
+
+class TestReadOnlyPanel:
+    def test_read_only_page_lists_findings_without_buttons(self, reporter_client, make_article):
+        """A reporter viewing a published article sees its findings, with nothing to re-run or select."""
+        article = make_article("已发布", body="<p>发展,创新</p>")
+        html = reporter_client.get(change_url(article)).content.decode()
+        assert '<q class="proof-excerpt">发展<mark>,</mark>创新</q>' in html
+        assert "proof-run" not in html
+        assert "proof-locate" not in html

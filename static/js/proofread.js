@@ -31,31 +31,44 @@
   // The body's text as the server counts it: one block a line, <br> a line break.
   function bodyBlocks(editor) {
     return Array.from(editor.querySelectorAll("p, h2, h3, li")).filter(
-      (el) => !el.querySelector("p, h2, h3, li") && el.textContent.trim() !== ""
+      (el) => !el.querySelector("p, h2, h3, li") && blockText(el).trim() !== ""
     );
   }
 
-  function textNodes(el) {
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  // Text nodes and line breaks in order: the server counts a <br> as one character ("\n").
+  function pieces(el) {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
     const nodes = [];
-    while (walker.nextNode()) nodes.push(walker.currentNode);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      if (node.nodeType === Node.TEXT_NODE || node.nodeName === "BR") nodes.push(node);
+    }
     return nodes;
   }
 
+  function blockText(el) {
+    return pieces(el).map((node) => (node.nodeName === "BR" ? "\n" : node.data)).join("");
+  }
+
   function pointAt(el, offset) {
-    for (const node of textNodes(el)) {
-      if (offset <= node.length) return [node, offset];
-      offset -= node.length;
+    for (const node of pieces(el)) {
+      const length = node.nodeName === "BR" ? 1 : node.length;
+      if (offset <= length && node.nodeType === Node.TEXT_NODE) return [node, offset];
+      if (offset === 0) {
+        const index = Array.prototype.indexOf.call(node.parentNode.childNodes, node);
+        return [node.parentNode, index];
+      }
+      offset -= length;
     }
     return null;
   }
 
   function selectInBody(start, end) {
-    const editor = form.querySelector(".ProseMirror");
+    const editor = form.querySelector(".ProseMirror[contenteditable=true]");
     if (!editor) return false;
     let lineStart = 0;
     for (const block of bodyBlocks(editor)) {
-      const text = block.textContent;
+      const text = blockText(block);
       const lead = text.length - text.trimStart().length; // the server strips each block
       const length = text.trim().length;
       if (start <= lineStart + length) {
@@ -65,11 +78,15 @@
         const range = document.createRange();
         range.setStart(a[0], a[1]);
         range.setEnd(b[0], b[1]);
-        editor.focus();
-        const selection = window.getSelection();
-        selection.removeAllRanges();
-        selection.addRange(range);
         block.scrollIntoView({ block: "center" });
+        editor.focus();
+        // ProseMirror puts back its own selection when it takes focus; select after that,
+        // and it adopts the DOM selection as its own.
+        requestAnimationFrame(() => {
+          const selection = window.getSelection();
+          selection.removeAllRanges();
+          selection.addRange(range);
+        });
         return true;
       }
       lineStart += length + 1;
@@ -89,7 +106,7 @@
     return true;
   }
 
-  run.addEventListener("click", proofread);
+  if (run) run.addEventListener("click", proofread);
   body.addEventListener("click", (event) => {
     const button = event.target.closest(".proof-locate");
     if (button) locate(button.closest(".proof-finding"));
