@@ -9,7 +9,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,10 +21,11 @@ from js_asset import Media
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
-from articles import revisions, workflow
+from articles import proof, revisions, workflow
 from articles.body import body_text, sanitize_html
-from articles.forms import ArticleAdminForm, ArticleChangeListForm, TagForm
-from articles.models import Article, Byline, ZoneMention
+from articles.forms import ArticleAdminForm, ArticleChangeListForm, ProofWordForm, TagForm
+from articles.models import Article, Byline, ProofWord, ZoneMention
+from articles.proofreading import FIELDS, excerpt
 from articles.search_admin import SearchEngineAdminMixin
 from articles.topics import topic_name_problem
 from articles.zoning import article_zones_redetect
@@ -109,6 +110,24 @@ class TagChoiceForm(ArticleAdminForm):
         if "tags" in cleaned:
             cleaned["tags"] = [*cleaned["tags"], *parse_tags(cleaned.get("new_tags", ""))]
         return cleaned
+
+
+def proof_panel_context(texts: dict[str, str], *, editable: bool = True) -> dict:
+    """The 校对 panel: the report, and each finding with its field's label and its context.
+
+    On a read-only page there is nothing to re-check or select, so no buttons."""
+    report = proof.texts_proofread(texts)
+    labels = dict(FIELDS)
+    findings = [
+        dict(zip(("before", "found", "after"), excerpt(texts[f.field], f), strict=True),
+             finding=f, field_label=labels[f.field])
+        for f in report.findings
+    ]
+    blocked = len(report.blocking)
+    return {
+        "report": report, "findings": findings, "editable": editable,
+        "blocked_count": blocked, "warned_count": len(findings) - blocked,
+    }
 
 
 @admin.register(Article)
@@ -337,11 +356,13 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
         revisions.add_article_to_revision(article)
 
     def response_add(self, request, obj, post_url_continue=None):
+        self._proof_message(request, obj)
         if "_continue" in request.POST and not self.has_change_permission(request, obj):
             return self._saved_out_of_reach(request, obj, _("The {name} “{obj}” was added successfully."))
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
+        self._proof_message(request, obj)
         if "_continue" in request.POST and not self.has_change_permission(request, obj):
             return self._saved_out_of_reach(request, obj, _("The {name} “{obj}” was changed successfully."))
         return super().response_change(request, obj)
@@ -362,6 +383,8 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
         # The rich-text editor's modules find each other through an inline import map, the
         # one inline script the CSP lets through, by this response's nonce.
         context["media"] = Media.from_media(context["media"], nonce=str(request.csp_nonce))
+        editable = self.has_change_permission(request, obj) if obj is not None else True
+        context["proof"] = proof_panel_context(self._proof_texts(context["adminform"].form, obj), editable=editable)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _show_conflict_once(self, context) -> None:
@@ -374,6 +397,34 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
             form.errors.pop(NON_FIELD_ERRORS, None)
         formsets = [inline.formset for inline in context["inline_admin_formsets"]]
         context["errors"] = helpers.AdminErrorList(form, formsets)
+
+    def _proof_texts(self, form, obj):
+        """What the editor sees: the typed text on a refused save, else the stored article."""
+        if form.is_bound:
+            return proof.texts_from_data(form.data)
+        return proof.article_texts(obj) if obj is not None else proof.texts_from_data({})
+
+    def proofread_view(self, request):
+        """校对 on demand: the panel for the form's current, unsaved text."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        context = {"proof": proof_panel_context(proof.texts_from_data(request.POST))}
+        return TemplateResponse(request, "admin/articles/article/includes/proof_panel.html", context)
+
+    def _proof_message(self, request, obj):
+        """校对 on save: what the saved text still has, named in the message after saving."""
+        report = proof.article_proofread(article=obj)
+        if not report.findings:
+            return
+        blocked = len(report.blocking)
+        url = reverse("admin:articles_article_change", args=[obj.pk]) + "#proofread"
+        text = _("校对：《%(headline)s》有禁用 %(blocked)s 处、提示 %(warned)s 处，") % {
+            "headline": obj.headline, "blocked": blocked, "warned": len(report.findings) - blocked,
+        }
+        self.message_user(request, format_html('{}<a href="{}">{}</a>', text, url, _("查看校对结果")),
+                          messages.ERROR if blocked else messages.WARNING)
 
     def changelist_view(self, request, extra_context=None):
         # Django validates list_editable rows before its own transaction begins; one
@@ -422,6 +473,7 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("proofread/", view(self.proofread_view), name="articles_article_proofread"),
             path("<path:object_id>/revisions/compare/", view(self.compare_view), name="articles_article_compare"),
             path("<path:object_id>/revisions/<int:version_id>/", view(self.revision_view), name="articles_article_revision"),
             path(
@@ -526,3 +578,14 @@ class TagAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     search_fields = ["name", "slug"]
     ordering = ["name"]
     list_filter = []
+
+
+@admin.register(ProofWord)
+class ProofWordAdmin(CheckedKeysAdmin, admin.ModelAdmin):
+    """The editors' 校对 word list: 禁用 words block publication, 提示 words only warn."""
+
+    form = ProofWordForm
+    list_display = ["word", "severity", "replacement", "note", "updated_at"]
+    list_filter = ["severity"]
+    search_fields = ["word", "replacement", "note"]
+    fields = ["word", "severity", "replacement", "note"]

@@ -9,7 +9,7 @@ from taggit.models import Tag
 
 from articles import workflow
 from articles.body import sanitize_html
-from articles.models import Article
+from articles.models import Article, ProofWord
 from articles.revisions import (
     compare_snapshots,
     find_version,
@@ -145,15 +145,19 @@ class ArticleAdminForm(VersionGuardMixin, forms.ModelForm):
         if not to_status or self.user is None:
             return
         # self.instance still holds the stored values here; the form applies its own later.
-        problem = workflow.transition_problem(user=self.user, article=self._proposed(cleaned), to_status=to_status)
+        proposed = self._proposed(cleaned)
+        problem = workflow.transition_problem(user=self.user, article=proposed, to_status=to_status)
+        if not problem and to_status == proposed.status == Article.Status.PUBLISHED:
+            # An edit to a published article publishes the new text at once: it passes 校对 too.
+            problem = workflow.proof_problem(proposed)
         if problem:
             raise ValidationError(problem, code="transition")
 
     def _proposed(self, cleaned) -> Article:
-        """The stored article with this form's headline and body, for the completeness check."""
+        """The stored article with this form's text, for the completeness and 校对 checks."""
         article = Article.objects.get(pk=self.instance.pk) if self.instance.pk else Article()
-        article.headline = cleaned.get("headline", article.headline)
-        article.body = cleaned.get("body", article.body)
+        for name in ("kicker", "headline", "subheadline", "standfirst", "body"):
+            setattr(article, name, cleaned.get(name, getattr(article, name)))
         return article
 
 
@@ -214,3 +218,23 @@ class TagForm(forms.ModelForm):
         if same is not None:
             raise ValidationError(_("已有同名话题“%(name)s”。") % {"name": same.name}, code="unique")
         return name
+
+
+class ProofWordForm(forms.ModelForm):
+    """A word of the 校对 list: no blank words, no spaces at either end, a different replacement."""
+
+    class Meta:
+        model = ProofWord
+        fields = ["word", "severity", "replacement", "note"]
+
+    def clean_word(self):
+        word = self.cleaned_data["word"].strip()
+        if not word:
+            raise ValidationError(_("词语不能为空。"), code="blank")
+        return word
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("word") and cleaned.get("replacement", "").strip() == cleaned["word"]:
+            self.add_error("replacement", _("建议改为的词语与原词相同。"))
+        return cleaned

@@ -220,3 +220,37 @@ reversion.register(ZoneMention)
 reversion.register(TaggedItem, follow=["tag"])
 reversion.register(Tag)
 post_save.connect(save_unmanaged_revision, sender=Article, dispatch_uid="article_unmanaged_revision")
+
+
+class ProofWordQuerySet(models.QuerySet):
+    def word_list(self):
+        """The whole list as one Aho-Corasick automaton, for articles.proofreading."""
+        from articles.proofreading import Word, WordList
+
+        rows = self.values_list("word", "severity", "replacement", "note")
+        return WordList(Word(*row) for row in rows)
+
+
+class ProofWord(models.Model):
+    """A word the 校对 check looks for: a misspelling, a banned or a discouraged expression."""
+
+    class Severity(models.TextChoices):
+        BLOCK = "block", _("禁用")
+        WARN = "warn", _("提示")
+
+    word = models.CharField(_("词语"), max_length=100, unique=True)
+    severity = models.CharField(_("级别"), max_length=10, choices=Severity.choices, default=Severity.WARN)
+    replacement = models.CharField(_("建议改为"), max_length=100, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ProofWordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("校对用词")
+        verbose_name_plural = _("校对用词表")
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.word

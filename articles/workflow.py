@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Article
+from articles.proof import article_blocked_lines
 from articles.revisions import last_change, revision_context
 
 S = Article.Status
@@ -75,6 +76,8 @@ def transition_problem(*, user, article: Article, to_status: str) -> str | None:
         return _("%(article)s：你没有权限把文章改为“%(to)s”") % {"article": label, "to": S(to_status).label}
     if to_status == S.PUBLISHED and (missing := missing_for_publication(article)):
         return _("%(article)s缺少%(missing)s") % {"article": label, "missing": "、".join(missing)}
+    if to_status == S.PUBLISHED:
+        return proof_problem(article)
     return None
 
 
@@ -84,6 +87,12 @@ def allowed_statuses(*, user, status: str) -> list[str]:
     if not can_publish(user):
         targets = {to for (from_, to) in REPORTER_TRANSITIONS if from_ == status}
     return [status, *(value for value in S.values if value in targets)]
+
+
+def proof_problem(article: Article) -> str | None:
+    """The unresolved 禁用 findings that refuse publication, all in one line; 提示 never blocks."""
+    blocked = article_blocked_lines(article)
+    return "；".join(blocked) if blocked else None
 
 
 def missing_for_publication(article: Article) -> list[str]:

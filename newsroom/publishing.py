@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles import workflow
-from articles.models import Article
+from articles.models import Article, ProofWord
+from articles.proof import article_blocked_lines
 from articles.revisions import revision_context
 from newsroom.models import Issue
 
@@ -32,6 +33,13 @@ def incomplete_articles(*, issue: Issue) -> list[str]:
     return problems
 
 
+def blocked_articles(*, issue: Issue) -> list[str]:
+    """One line per unresolved 禁用 finding in the issue's articles, in issue order."""
+    words = ProofWord.objects.word_list()
+    articles = issue.articles.exclude(status=Article.Status.ARCHIVED).order_by("position", "pk")
+    return [line for article in articles for line in article_blocked_lines(article, words=words)]
+
+
 def issue_publish(*, issue: Issue, user) -> IssuePublication:
     """Publish the issue and every article in it that is not archived.
 
@@ -42,7 +50,7 @@ def issue_publish(*, issue: Issue, user) -> IssuePublication:
         raise workflow.WorkflowError([_("你没有发布权限")])
     with transaction.atomic():
         issue = Issue.objects.select_for_update().get(pk=issue.pk)
-        if problems := incomplete_articles(issue=issue):
+        if problems := incomplete_articles(issue=issue) + blocked_articles(issue=issue):
             raise workflow.WorkflowError(problems)
         now = timezone.now()
         published = []
