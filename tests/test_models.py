@@ -34,7 +34,7 @@ class TestPublishedRule:
         assert Article.objects.published().count() == 0
 
     def test_scheduled_article_is_hidden_until_due(self):
-        article(None, publish_at=NOW + dt.timedelta(minutes=5))
+        article(None, publish_at=timezone.now() + dt.timedelta(minutes=5))
         assert Article.objects.published().count() == 0
 
     def test_missing_publish_at_is_hidden(self):
