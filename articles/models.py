@@ -11,6 +11,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from articles.body import html_to_blocks, sanitize_html
+from articles.proofreading import Word, WordList
 from articles.revisions import save_unmanaged_revision
 from articles.search import article_search_text
 from newsroom.slugs import pinyin_slug
@@ -225,8 +226,6 @@ post_save.connect(save_unmanaged_revision, sender=Article, dispatch_uid="article
 class ProofWordQuerySet(models.QuerySet):
     def word_list(self):
         """The whole list as one Aho-Corasick automaton, for articles.proofreading."""
-        from articles.proofreading import Word, WordList
-
         rows = self.values_list("word", "severity", "replacement", "note")
         return WordList(Word(*row) for row in rows)
 

@@ -45,7 +45,7 @@ CJK_PUNCTUATION = "，。、；：？！“”‘’《》〈〉（）【】「�
 SPACES = " \u3000\u00a0\t"
 CONTEXT = 12  # characters of context each side of a finding
 
-HALF_WIDTH_RE = re.compile(r"[,;:!?.]|[(](?=[^\s])|[)]")
+HALF_WIDTH_RE = re.compile(r"[,;:!?.()]")
 SPACE_RUN_RE = re.compile(f"[{SPACES}]+")
 STOP_RUN_RE = re.compile(f"[{STOPS}]{{2,}}")
 
