@@ -32,6 +32,14 @@ BODY_EXTENSIONS = {
 }
 
 
+class ChineseProseEditorWidget(AdminProseEditorWidget):
+    """prose-editor's admin widget, with a module that puts its hard-coded English labels into Chinese."""
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["js/prose-editor-zh.js"])
+
+
 def body_field() -> ProseEditorFormField:
     # prose-editor's sanitize hook runs our one sanitizer (articles.body), so the editor
     # and every other write path agree on what HTML survives.
@@ -40,7 +48,7 @@ def body_field() -> ProseEditorFormField:
         required=False,
         config={"extensions": BODY_EXTENSIONS},
         sanitize=sanitize_html,
-        widget=AdminProseEditorWidget,
+        widget=ChineseProseEditorWidget,
     )
 
 

@@ -1,0 +1,54 @@
+"""The admin a Chinese editor sees in a real browser: the rich-text editor's labels and the import page.
+
+Locally these tests skip when /usr/bin/chromium is missing; in CI a missing browser is a failure.
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_browser_admin import first_editor, open_page  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+class TestChineseEditor:
+    def test_block_menu_names_the_blocks_as_the_format_does(self, open_page, live_server, first_editor):  # noqa: F811
+        """The block menu offers 小标题, 副标题 and 正文段落."""
+        page = open_page(first_editor)
+        page.goto(live_server.url + "/admin/articles/article/add/")
+        page.locator(".ProseMirror[contenteditable=true]").click()
+        page.locator(".prose-menubar__selected").click()
+        options = page.locator(".prose-menubar__option")
+        expect(options).to_have_text(["小标题", "副标题", "正文段落"])
+
+    def test_tooltips_are_chinese(self, open_page, live_server, first_editor):  # noqa: F811
+        """Every menu button's tooltip and spoken name is Chinese."""
+        page = open_page(first_editor)
+        page.goto(live_server.url + "/admin/articles/article/add/")
+        page.locator(".ProseMirror[contenteditable=true]").click()
+        titles = page.locator(".prose-menubar__button").evaluate_all("els => els.map(e => [e.title, e.ariaLabel])")
+        assert titles == [
+            ["正文段落", "正文段落"], ["无序列表", "无序列表"], ["有序列表", "有序列表"], ["列表设置", "列表设置"],
+            ["引文", "引文"], ["加粗", "加粗"], ["插入链接", "插入链接"], ["移除链接", "移除链接"],
+            ["撤销", "撤销"], ["重做", "重做"],
+        ]
+
+    def test_selected_block_follows_the_cursor_in_chinese(self, open_page, live_server, first_editor):  # noqa: F811
+        """When the cursor moves into a heading, the redrawn menu names it 小标题."""
+        page = open_page(first_editor)
+        page.goto(live_server.url + "/admin/articles/article/add/")
+        page.locator(".ProseMirror[contenteditable=true]").click()
+        page.keyboard.type("开局")
+        page.locator(".prose-menubar__selected").click()
+        page.locator(".prose-menubar__option", has_text="小标题").click()
+        expect(page.locator(".ProseMirror[contenteditable=true] h2")).to_have_text("开局")
+        expect(page.locator(".prose-menubar__selected button")).to_have_attribute("title", "小标题")
+
+    def test_menu_arrow_is_drawn_without_a_missing_glyph(self, open_page, live_server, first_editor):  # noqa: F811
+        """The block menu's arrow is a drawn triangle, not a character no font has."""
+        page = open_page(first_editor)
+        page.goto(live_server.url + "/admin/articles/article/add/")
+        arrow = page.locator(".prose-menubar__selected").evaluate(
+            "el => { const s = getComputedStyle(el, '::after'); return [s.content, s.borderTopWidth, s.width, s.height]; }"
+        )
+        assert arrow == ['""', "5px", "8px", "5px"]
