@@ -207,6 +207,14 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
             fields.append("publish_at")
         return fields
 
+    def get_fieldsets(self, request, obj=None):
+        # 新话题 is an input only: on a read-only page the admin would show it as the
+        # raw "New tags: None".
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [(name, {**opts, "fields": [f for f in opts["fields"] if f != "new_tags"]}) for name, opts in fieldsets]
+
     # --- permissions: the workflow module decides
 
     def has_change_permission(self, request, obj=None):
