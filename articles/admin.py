@@ -31,6 +31,7 @@ from newsroom.admin_keys import (
     CheckedKeysAdmin,
     CheckedModelMultipleChoiceField,
 )
+from zones.views import in_pinyin_order
 
 S = Article.Status
 VERSION_INPUT = "_loaded_version_%s"
@@ -109,6 +110,22 @@ class TagChoiceForm(ArticleAdminForm):
         return cleaned
 
 
+class ProvinceFilter(admin.AllValuesFieldListFilter):
+    """Provinces in pinyin order, as the public zone directory lists them."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = in_pinyin_order(self.lookup_choices)
+
+
+class IssueFilter(admin.RelatedFieldListFilter):
+    """The issues, and articles in no issue named in words rather than the admin's bare "-"."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.empty_value_display = _("未编入任何一期")
+
+
 @admin.register(Article)
 class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     form = TagChoiceForm
@@ -118,7 +135,9 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     ]
     list_display_links = ["headline"]
     list_editable = ["position", "publish_at"]
-    list_filter = ["status", "issue", "zones__province", ("publish_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "status", ("issue", IssueFilter), ("zones__province", ProvinceFilter), ("publish_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["headline", "subheadline", "kicker", "body", "reporters__name", "zones__name"]
     autocomplete_fields = ["issue", "excluded_zones"]
     list_select_related = ["issue"]

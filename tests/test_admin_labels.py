@@ -27,3 +27,30 @@ class TestAdminLabels:
         article = make_article("济南高新区", status="draft")
         html = editor_client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
         assert 'name="new_tags"' in html and "新话题" in html
+
+
+def filter_choices(response, title: str) -> list[str]:
+    spec = next(s for s in response.context["cl"].filter_specs if str(s.title) == title)
+    return [str(choice["display"]) for choice in spec.choices(response.context["cl"])]
+
+
+@pytest.mark.django_db
+class TestArticleListFilters:
+    def test_province_filter_is_in_pinyin_order(self, editor_client):
+        """The province filter lists 安徽, 北京, 重庆, 福建… as the public directory does, not by code point."""
+        choices = filter_choices(editor_client.get("/admin/articles/article/"), "省份")
+        assert choices[:5] == ["全部", "安徽省", "北京市", "重庆市", "福建省"]
+        assert choices[-1] == "浙江省"
+
+    def test_issue_filter_names_articles_in_no_issue(self, editor_client, make_issue, make_article):
+        """The 期 filter's empty choice says 未编入任何一期 instead of a bare "-"."""
+        make_article("济南高新区", issue=make_issue(3))
+        choices = filter_choices(editor_client.get("/admin/articles/article/"), "期")
+        assert choices == ["全部", "第3期", "未编入任何一期"]
+
+    def test_issue_filter_empty_choice_lists_articles_without_issue(self, editor_client, make_issue, make_article):
+        """Choosing 未编入任何一期 lists exactly the articles that belong to no issue."""
+        make_article("济南高新区", issue=make_issue(3))
+        make_article("孤稿", issue=None)
+        response = editor_client.get("/admin/articles/article/?issue__isnull=True")
+        assert [a.headline for a in response.context["cl"].result_list] == ["孤稿"]

@@ -52,3 +52,18 @@ class TestChineseEditor:
             "el => { const s = getComputedStyle(el, '::after'); return [s.content, s.borderTopWidth, s.width, s.height]; }"
         )
         assert arrow == ['""', "5px", "8px", "5px"]
+
+
+class TestArticleList:
+    def test_editable_publish_time_leaves_room_for_the_headline(self, open_page, live_server, first_editor, make_article):  # noqa: F811
+        """With 发布时间 editable in the list, 标题 still gets at least 14 characters a line."""
+        make_article("国家高新区忙开局奋力开门红再创新高")
+        page = open_page(first_editor)
+        page.goto(live_server.url + "/admin/articles/article/")
+        cell = page.locator("#result_list tbody .field-headline").first
+        expect(page.locator("#result_list td.field-publish_at input").first).to_be_visible()
+        width, font_size = cell.evaluate(
+            "el => [el.getBoundingClientRect().width - parseFloat(getComputedStyle(el).paddingLeft)"
+            " - parseFloat(getComputedStyle(el).paddingRight), parseFloat(getComputedStyle(el).fontSize)]"
+        )
+        assert width / font_size >= 14
