@@ -67,3 +67,44 @@ class TestArticleList:
             " - parseFloat(getComputedStyle(el).paddingRight), parseFloat(getComputedStyle(el).fontSize)]"
         )
         assert width / font_size >= 14
+
+
+class TestImportPage:
+    def test_date_picker_fills_the_publication_date(self, open_page, live_server, first_editor):  # noqa: F811
+        """The calendar beside 出版日期 opens and fills the field with the day picked."""
+        page = open_page(first_editor)
+        page.goto(live_server.url + "/admin/newsroom/issue/import/")
+        page.locator(".field-date .date-icon").click()
+        calendar = page.locator(".calendarbox").first
+        expect(calendar).to_be_visible()
+        calendar.locator("td a", has_text="15").first.click()
+        assert page.locator("#id_date").input_value().endswith("/15")
+
+    def test_dry_run_and_import_keep_the_file_names_case(self, open_page, live_server, first_editor, seed_bytes):  # noqa: F811
+        """What a person reads in the dry run and after importing names the file exactly as uploaded."""
+        page = open_page(first_editor)
+        page.goto(live_server.url + "/admin/newsroom/issue/import/")
+        page.set_input_files("#id_file", files=[{"name": "GaoXinQu-2025-01.TXT", "mimeType": "text/plain", "buffer": seed_bytes}])
+        page.fill("#id_number", "5")
+        page.fill("#id_date", "2025-03-10")
+        page.click("input[type=submit]")
+        assert page.locator(".import-summary").inner_text().startswith("GaoXinQu-2025-01.TXT 将导入为 第5期")
+        expect(page.locator(".import-date")).to_have_text("出版日期：2025年3月10日")
+        page.click("input[name=_confirm]")
+        assert page.locator(".messagelist li").first.inner_text().startswith("GaoXinQu-2025-01.TXT 已导入为 第5期")
+
+    def test_dry_run_warns_of_an_article_already_in_another_issue(self, open_page, live_server, first_editor, seed_bytes):  # noqa: F811
+        """A second copy of an issue's text shows, before anything is written, which articles would repeat."""
+        page = open_page(first_editor)
+        for number in ("1", "2"):
+            page.goto(live_server.url + "/admin/newsroom/issue/import/")
+            page.set_input_files("#id_file", files=[{"name": f"第{number}期.txt", "mimeType": "text/plain", "buffer": seed_bytes}])
+            page.fill("#id_number", number)
+            page.check("#id_allow_duplicate")
+            page.click("input[type=submit]")
+            if number == "1":
+                page.click("input[name=_confirm]")
+        warning = page.locator(".import-duplicates")
+        expect(warning).to_be_visible()
+        expect(warning.locator("li")).to_have_count(2)
+        expect(warning.locator("li").first).to_contain_text("与第1期的《国家高新区忙开局奋力“开门红”》内容相同")
