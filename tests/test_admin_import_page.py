@@ -1,8 +1,10 @@
 """The admin's import page: an admin form with a date picker, the date and duplicates in the dry run."""
 import datetime
+from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from newsroom.models import Issue
 
@@ -81,3 +83,15 @@ class TestDuplicateArticleWarning:
         response = upload(editor_client, seed_bytes, number=1)
         assert response.context["duplicates"] == []
         assert "下列文章已经在别的期里" not in response.content.decode()
+
+    def test_command_dry_run_warns_too(self, seed_path):
+        """import_issue --dry-run prints the same warning for each repeated article."""
+        call_command("import_issue", str(seed_path), "--number", "1", stdout=StringIO())
+        out = StringIO()
+        call_command("import_issue", str(seed_path), "--number", "2", "--allow-duplicate", "--dry-run", stdout=out)
+        lines = [line.strip() for line in out.getvalue().splitlines() if "内容相同" in line]
+        assert lines == [
+            "《国家高新区忙开局奋力“开门红”》与第1期的《国家高新区忙开局奋力“开门红”》内容相同，导入后读者会看到两篇同样的文章。",
+            "《济南高新区探索对外开放新格局》与第1期的《济南高新区探索对外开放新格局》内容相同，导入后读者会看到两篇同样的文章。",
+        ]
+        assert Issue.objects.filter(number=2).exists() is False
