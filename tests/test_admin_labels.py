@@ -1,7 +1,9 @@
 """The Chinese admin shows no English or raw labels, visible or spoken by screen readers."""
-import pytest
+import gettext
+import re
+from pathlib import Path
 
-S_PUBLISHED = "published"
+import pytest
 
 
 @pytest.mark.django_db
@@ -16,7 +18,7 @@ class TestAdminLabels:
 
     def test_read_only_article_has_no_new_tags_row(self, reporter_client, make_article):
         """A read-only article page shows no raw "New tags: None" row."""
-        article = make_article("济南高新区", status=S_PUBLISHED, reporters=[("韩霄鹏", "记者")])
+        article = make_article("济南高新区", status="published", reporters=[("韩霄鹏", "记者")])
         response = reporter_client.get(f"/admin/articles/article/{article.pk}/change/")
         html = response.content.decode()
         assert response.context["has_change_permission"] is False
@@ -54,3 +56,20 @@ class TestArticleListFilters:
         make_article("孤稿", issue=None)
         response = editor_client.get("/admin/articles/article/?issue__isnull=True")
         assert [a.headline for a in response.context["cl"].result_list] == ["孤稿"]
+
+
+class TestJavaScriptCatalog:
+    def test_compiled_catalog_matches_its_source(self):
+        """The committed djangojs.mo is the compiled djangojs.po: every entry translates to the same text."""
+        po_path = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "djangojs.po"
+        entries = dict(re.findall(r'^msgid "(.+)"\nmsgstr "(.*)"$', po_path.read_text(), re.M))
+        with open(po_path.with_suffix(".mo"), "rb") as mo:
+            catalog = gettext.GNUTranslations(mo)
+        assert len(entries) == 16
+        assert {msgid: catalog.gettext(msgid) for msgid in entries} == entries
+
+    @pytest.mark.django_db
+    def test_admin_catalogue_serves_the_editor_labels(self, editor_client):
+        """The admin's JavaScript catalogue, which the article form loads, carries the editor's labels."""
+        body = editor_client.get("/admin/jsi18n/").content.decode()
+        assert '"Edit Link": "\\u7f16\\u8f91\\u94fe\\u63a5"' in body

@@ -53,6 +53,20 @@ class TestChineseEditor:
         )
         assert arrow == ['""', "5px", "8px", "5px"]
 
+    def test_link_dialog_is_chinese(self, open_page, live_server, first_editor):  # noqa: F811
+        """The link dialog's title, fields and buttons come from the Chinese JavaScript catalogue."""
+        page = open_page(first_editor)
+        page.goto(live_server.url + "/admin/articles/article/add/")
+        page.locator(".ProseMirror[contenteditable=true]").click()
+        page.keyboard.type("高新区")
+        page.keyboard.press("Shift+Home")
+        page.locator(".prose-menubar__button[data-name=link]").click()
+        dialog = page.locator("dialog[open]")
+        expect(dialog).to_be_visible()
+        expect(dialog.locator(".prose-editor-dialog-title")).to_have_text("编辑链接")
+        expect(dialog.locator("label")).to_have_text(["链接地址", "标题"])
+        expect(dialog.locator("button")).to_have_text(["确定", "取消"])
+
 
 class TestArticleList:
     def test_editable_publish_time_leaves_room_for_the_headline(self, open_page, live_server, first_editor, make_article):  # noqa: F811
