@@ -34,6 +34,7 @@ from newsroom.admin_keys import (
     CheckedKeysAdmin,
     CheckedModelMultipleChoiceField,
 )
+from zones.views import in_pinyin_order
 
 S = Article.Status
 VERSION_INPUT = "_loaded_version_%s"
@@ -130,6 +131,22 @@ def proof_panel_context(texts: dict[str, str], *, editable: bool = True) -> dict
     }
 
 
+class ProvinceFilter(admin.AllValuesFieldListFilter):
+    """Provinces in pinyin order, as the public zone directory lists them."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = in_pinyin_order(self.lookup_choices)
+
+
+class IssueFilter(admin.RelatedFieldListFilter):
+    """The issues, and articles in no issue named in words rather than the admin's bare "-"."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.empty_value_display = _("未编入任何一期")
+
+
 @admin.register(Article)
 class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     form = TagChoiceForm
@@ -139,7 +156,9 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     ]
     list_display_links = ["headline"]
     list_editable = ["position", "publish_at"]
-    list_filter = ["status", "issue", "zones__province", ("publish_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "status", ("issue", IssueFilter), ("zones__province", ProvinceFilter), ("publish_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["headline", "subheadline", "kicker", "body", "reporters__name", "zones__name"]
     autocomplete_fields = ["issue", "excluded_zones"]
     list_select_related = ["issue"]
@@ -238,20 +257,23 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
             changelist.list_editable = ()
         return changelist
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or self.has_change_permission(request, obj):
-            return fieldsets
-        return [
-            (name, {**opts, "fields": ["body_rendered" if f == "body" else f for f in opts["fields"]]})
-            for name, opts in fieldsets
-        ]
-
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not workflow.can_publish(request.user):
             fields.append("publish_at")
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        """A read-only page shows the body rendered, and drops 新话题, an input only (the
+        admin would show it as the raw "New tags: None")."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        shown = {"body": "body_rendered", "new_tags": None}
+        return [
+            (name, {**opts, "fields": [shown.get(f, f) for f in opts["fields"] if shown.get(f, f)]})
+            for name, opts in fieldsets
+        ]
 
     # --- permissions: the workflow module decides
 

@@ -1,5 +1,6 @@
 """Admin forms for articles: the rich-text body, the workflow check and edit-conflict guard."""
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,6 +33,14 @@ BODY_EXTENSIONS = {
 }
 
 
+class ChineseProseEditorWidget(AdminProseEditorWidget):
+    """prose-editor's admin widget, with a module that puts its hard-coded English labels into Chinese."""
+
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["js/prose-editor-zh.js"])
+
+
 def body_field() -> ProseEditorFormField:
     # prose-editor's sanitize hook runs our one sanitizer (articles.body), so the editor
     # and every other write path agree on what HTML survives.
@@ -40,7 +49,7 @@ def body_field() -> ProseEditorFormField:
         required=False,
         config={"extensions": BODY_EXTENSIONS},
         sanitize=sanitize_html,
-        widget=AdminProseEditorWidget,
+        widget=ChineseProseEditorWidget,
     )
 
 
@@ -191,7 +200,12 @@ class ArticleOrderForm(ArticleChangeListForm):
 class IssueImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("期刊文本文件"), help_text=gettext_lazy("UTF-8、GB18030 或 UTF-16 编码的 .txt 文件。"))
     number = forms.IntegerField(label=gettext_lazy("期号"), required=False, min_value=1)
-    date = forms.DateField(label=gettext_lazy("出版日期"), required=False)
+    date = forms.DateField(
+        label=gettext_lazy("出版日期"),
+        required=False,
+        widget=AdminDateWidget,
+        help_text=gettext_lazy("留空时新的一期用今天的日期，已有的一期保留原来的日期。"),
+    )
     title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=200)
     force = forms.BooleanField(label=gettext_lazy("覆盖编辑改过的文章"), required=False)
     allow_duplicate = forms.BooleanField(
@@ -199,6 +213,12 @@ class IssueImportForm(forms.Form):
         required=False,
         help_text=gettext_lazy("内容与已有的某一期相同时仍然导入为新的一期（命令行的 --allow-duplicate）。"),
     )
+
+    def __init__(self, *args, next_number: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].help_text = _(
+            "留空时：再次导入同一文件会更新原来那一期，否则取下一个空闲期号（现在是第 %(number)s 期）。"
+        ) % {"number": next_number}
 
 
 class TagForm(forms.ModelForm):

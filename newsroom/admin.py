@@ -23,8 +23,14 @@ from articles.forms import ArticleOrderForm, IssueImportForm
 from articles.models import Article
 from articles.revisions import revision_context
 from newsroom.admin_keys import CheckedKeysAdmin
-from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportFailed, import_issue
-from newsroom.importing.report import summary_line, warning_lines
+from newsroom.importing.loader import (
+    ACTION_LABELS,
+    CONFLICT,
+    ImportFailed,
+    import_issue,
+    next_issue_number,
+)
+from newsroom.importing.report import duplicate_lines, planned_date, summary_line, warning_lines
 from newsroom.login_throttle import SignInForm
 from newsroom.models import Issue, Reporter
 from newsroom.publishing import issue_publish, issue_withdraw
@@ -181,8 +187,8 @@ class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST" and "_confirm" in request.POST:
             return self._import_confirm(request)
-        form = IssueImportForm(request.POST or None, request.FILES or None)
-        context = {"form": form}
+        form = IssueImportForm(request.POST or None, request.FILES or None, next_number=next_issue_number())
+        context = {"form": form, "media": self.media + form.media}
         if request.method == "POST" and form.is_valid():
             context.update(self._import_dry_run(request, form))
         return self._import_response(request, context)
@@ -204,7 +210,8 @@ class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
             "options": {**options, "date": options["date"].isoformat() if options["date"] else None},
         }
         return {"result": result, "rows": _plan_rows(result), "summary": summary_line(result),
-                "warnings": warning_lines(result), "sha256": hashlib.sha256(data).hexdigest()}
+                "warnings": warning_lines(result), "sha256": hashlib.sha256(data).hexdigest(),
+                "issue_date": planned_date(result, date=options["date"]), "duplicates": duplicate_lines(result)}
 
     def _import_options(self, cleaned) -> dict:
         return {

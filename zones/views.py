@@ -8,10 +8,13 @@ from zones.models import Zone
 PROVINCES_PER_PAGE = 8
 
 
-def _provinces() -> list[str]:
+def in_pinyin_order(names) -> list[str]:
     # Readers look provinces up alphabetically by pinyin (安徽, 北京, 重庆…), not by code point.
-    names = Zone.objects.order_by().values_list("province", flat=True).distinct()
     return sorted(names, key=lambda name: (pinyin_slug(name), name))
+
+
+def _provinces() -> list[str]:
+    return in_pinyin_order(Zone.objects.order_by().values_list("province", flat=True).distinct())
 
 
 def _group_by_province(zones, provinces) -> list[tuple[str, list[Zone]]]:

@@ -1,6 +1,10 @@
 """Human-readable lines describing an import, for the command and the admin."""
+import datetime as dt
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from articles.models import Article
 from newsroom.importing.loader import ACTION_LABELS, CONFLICT, ImportResult
 
 
@@ -39,4 +43,28 @@ def warning_lines(result: ImportResult) -> list[str]:
             )
     for article in result.stale:
         lines.append("  " + _("新文件中已没有《%(headline)s》，已保留原文章。") % {"headline": article.headline})
+    return lines
+
+
+def planned_date(result: ImportResult, *, date: dt.date | None) -> dt.date:
+    """The date the issue will carry, as the import sets it: the one given, else a new issue's today."""
+    if date:
+        return date
+    return timezone.localdate() if result.issue_created else result.issue.date
+
+
+def duplicate_lines(result: ImportResult) -> list[str]:
+    """Articles of this file whose imported text is already an article of another issue.
+
+    Imported twice, the same article is shown twice on the home page; the fingerprint saved
+    at import time finds it even after editors changed the earlier copy.
+    """
+    plans = {plan.fingerprint: plan for plan in result.plans}
+    twins = Article.objects.filter(import_fingerprint__in=plans, issue__isnull=False).select_related("issue")
+    if result.issue.pk is not None:
+        twins = twins.exclude(issue_id=result.issue.pk)
+    lines = []
+    for twin in twins.order_by("issue__number", "position", "pk"):
+        message = _("《%(headline)s》与%(issue)s的《%(other)s》内容相同，导入后读者会看到两篇同样的文章。")
+        lines.append(message % {"headline": plans[twin.import_fingerprint].parsed.headline, "issue": twin.issue, "other": twin.headline})
     return lines
