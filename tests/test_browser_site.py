@@ -246,6 +246,26 @@ class TestChinesePunctuation:
         assert (widths["latinKept"], widths["first"].startswith("CJK Punctuation")) == (True, True)
 
 
+@browser_test
+class TestSearchOnAPhone:
+    """Issue 9: on a phone the search filters fold away so the results come first."""
+
+    def test_first_result_is_in_the_first_screen(self, browser, csp_watch, site):
+        """At 390 px wide the first result starts within the top 450 px (it was ~800 px)."""
+        context = csp_watch.watch(browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN"))
+        page = context.new_page()
+        page.goto(site + "/search/?q=高新区")
+        top = page.locator(".card__headline").first.bounding_box()["y"]
+        filters_shown = page.locator("#id_zone").is_visible()
+        context.close()
+        assert (top < 450, filters_shown) == (True, False), top
+
+    def test_a_set_filter_keeps_the_filters_open(self, page, site):
+        """When a filter is set, the filters are shown so it can be changed."""
+        page.goto(site + "/search/?q=高新区&zone=ji-nan-gao-xin-qu")
+        assert page.locator("#id_zone").is_visible() is True
+
+
 class TestBrowserRequirement:
     """Without Chromium the browser tests skip locally, but fail in CI."""
 
