@@ -18,7 +18,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The Nu Html Checker (vnu.jar, pinned) for the browser tests, from the npm registry's
+# vnu-jar package; it runs with the machine's Java. Its install script, which would fetch
+# a Java runtime, is skipped.
+VNU_VERSION := 26.9.27
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU_JAR): Makefile | $(BIN)/python
+	npm install --silent --no-audit --no-fund --ignore-scripts --cache $(VENV)/vnu/npm-cache --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
+	touch $(VNU_JAR)
+
+install: $(STAMP) $(VNU_JAR)
 
 migrate: install
 	$(MANAGE) migrate --noinput

@@ -109,8 +109,16 @@ class VersionGuardMixin:
         raise ValidationError(self.conflict.message, code="stale")
 
 
+class UnlabelledHiddenInput(forms.HiddenInput):
+    """A hidden input no <label for> may point at: the admin's fieldset gives every field
+    a label, and a label for a hidden input is invalid HTML."""
+
+    def id_for_label(self, id_):
+        return ""
+
+
 def loaded_version_field() -> forms.IntegerField:
-    return forms.IntegerField(widget=forms.HiddenInput, required=False)
+    return forms.IntegerField(widget=UnlabelledHiddenInput, required=False)
 
 
 class ArticleAdminForm(VersionGuardMixin, forms.ModelForm):

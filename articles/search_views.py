@@ -37,6 +37,8 @@ class SearchFilterForm(forms.Form):
                "date_from": "publish_at__date__gte", "date_to": "publish_at__date__lte"}
 
     def __init__(self, *args, **kwargs):
+        # Chinese labels take the full-width colon; Django's default suffix is ":".
+        kwargs.setdefault("label_suffix", "：")
         super().__init__(*args, **kwargs)
         # Only choices that lead somewhere: what published articles use.
         published = Article.objects.published()

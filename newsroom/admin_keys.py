@@ -40,7 +40,12 @@ class CheckedAutocompleteMixin:
 
 
 class AutocompleteSelect(CheckedAutocompleteMixin, widgets.AutocompleteSelect):
-    pass
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        # An <option> with no text is invalid HTML; Select2 hides this empty choice from its
+        # list and shows its own (empty) placeholder instead, so the dash is never seen.
+        if value == "" and not label:
+            label = "—"
+        return super().create_option(name, value, label, selected, index, subindex, attrs)
 
 
 class AutocompleteSelectMultiple(CheckedAutocompleteMixin, widgets.AutocompleteSelectMultiple):

@@ -323,10 +323,14 @@ class CspWatch:
     so a violation is caught even before any listener could run (an inline script in <head>).
     """
 
-    def __init__(self):
+    def __init__(self, html_check=None):
         self.problems: list[str] = []
+        self.html_check = html_check
 
     def watch(self, context):
+        # Every context watched for CSP also has its pages checked by the Nu Html Checker.
+        if self.html_check is not None:
+            self.html_check.watch(context)
         context.expose_binding("__cspViolation", lambda source, text: self.problems.append(f"violation: {text}"))
         context.add_init_script(CSP_LISTENER)
         context.on("console", self._console)
@@ -345,8 +349,80 @@ class CspWatch:
 
 
 @pytest.fixture
-def csp_watch():
-    """A CspWatch; anything it caught also fails the test at teardown, asserted or not."""
-    watch = CspWatch()
+def csp_watch(html_check):
+    """A CspWatch; anything it caught also fails the test at teardown, asserted or not.
+
+    It brings html_check, so every page a browser test visits is also validated."""
+    watch = CspWatch(html_check)
     yield watch
     assert watch.problems == [], "CSP violations or page errors"
+
+
+# --- The Nu Html Checker (issue 9): every HTML document a watched browser context loads
+# is validated with vnu.jar at teardown; any error fails the test.
+
+VNU_JAR = ROOT / ".venv" / "vnu" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def require_vnu() -> None:
+    """Skip locally without the checker or Java; in CI either missing is a failure."""
+    import shutil
+
+    missing = [] if VNU_JAR.exists() else [f"{VNU_JAR} (make install)"]
+    missing += [] if shutil.which("java") else ["java (Debian's default-jre-headless)"]
+    if not missing:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but the Nu Html Checker cannot run: missing {', '.join(missing)}")
+    pytest.skip(f"Nu Html Checker not available: missing {', '.join(missing)}")
+
+
+class HtmlCheck:
+    """The HTML documents (pages and frames) served to the watched contexts, for vnu.jar."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.documents: dict[str, str] = {}
+
+    def watch(self, context):
+        context.on("response", self._keep)
+        return context
+
+    def _keep(self, response) -> None:
+        is_html = response.headers.get("content-type", "").startswith("text/html")
+        if response.request.resource_type == "document" and is_html and response.status < 300:
+            # Keyed by the body so a page seen twice in the same state is checked once.
+            body = response.text()
+            self.documents.setdefault(body, response.url)
+
+    def errors(self) -> list[str]:
+        """Every error vnu.jar reports, as 'URL line N: message'."""
+        import json
+        import subprocess
+
+        if not self.documents:
+            return []
+        urls = {}
+        for index, (body, url) in enumerate(self.documents.items()):
+            path = self.folder / f"page-{index}.html"
+            path.write_text(body, encoding="utf-8")
+            urls[path.name] = url
+        run = subprocess.run(
+            ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", "--exit-zero-always",
+             *(str(self.folder / f"page-{i}.html") for i in range(len(urls)))],
+            capture_output=True, text=True, timeout=300, check=True,
+        )
+        messages = json.loads(run.stderr)["messages"]
+        return [f"{urls.get(m.get('url', '').rsplit('/', 1)[-1])} line {m.get('lastLine')}: {m['message']}"
+                for m in messages if m["type"] == "error" or m.get("subType") == "fatal"]
+
+
+@pytest.fixture
+def html_check(tmp_path):
+    """An HtmlCheck; at teardown, every document it kept must pass the Nu Html Checker."""
+    require_vnu()
+    folder = tmp_path / "nu"
+    folder.mkdir()
+    check = HtmlCheck(folder)
+    yield check
+    assert check.errors() == [], "the Nu Html Checker reports errors"

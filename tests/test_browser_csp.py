@@ -113,6 +113,7 @@ class TestPublicPages:
     def test_search_results_and_filters_work(self, csp_watch, browse, seed):
         page = browse("/search/?q=高新")
         expect(page.locator("#results-heading")).to_have_text("找到 2 篇")
+        page.click(".search-form__more summary")  # folded while no filter is set
         page.select_option("#id_zone", "cheng-du-gao-xin-qu")
         page.click(".search-form button[type=submit]")
         expect(page.locator("#results-heading")).to_have_text("找到 1 篇")

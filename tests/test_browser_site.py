@@ -195,6 +195,77 @@ class TestTypography:
         expect(page.locator(".story__headline")).to_be_visible()
 
 
+# The advance of a few characters in the element's own font, in em of its font size.
+GLYPH_WIDTHS = """(selector) => {
+    const host = document.querySelector(selector);
+    const size = parseFloat(getComputedStyle(host).fontSize);
+    const width = (text) => {
+        const span = document.createElement('span');
+        span.textContent = text;
+        host.append(span);
+        const em = span.getBoundingClientRect().width / size;
+        span.remove();
+        return Math.round(em * 100) / 100;
+    };
+    const latin = width('Zone 2025');
+    // The same Latin text without the punctuation face must be exactly as wide.
+    const stack = getComputedStyle(host).fontFamily;
+    host.style.fontFamily = stack.split(',').slice(1).join(',');
+    const latinWithout = width('Zone 2025');
+    host.style.fontFamily = '';
+    return {quote: width('“'), ellipsis: width('……'), dash: width('——'), comma: width('、'),
+            latinKept: latin === latinWithout, first: stack.split(',')[0].replace(/"/g, '')};
+}"""
+FULL_WIDTH = {"quote": 1.0, "ellipsis": 2.0, "comma": 1.0}
+
+
+@browser_test
+class TestChinesePunctuation:
+    """Issue 9: Chinese punctuation is full-width from a CJK face; Latin keeps Latin faces."""
+
+    def test_article_body_sets_quotes_and_ellipsis_full_width(self, page, site, imported_seed):
+        """In the serif article body, “ is 1 em and …… 2 em wide; a Latin a is narrower."""
+        page.goto(site + feature_path(imported_seed))
+        widths = page.evaluate(GLYPH_WIDTHS, ".story__body p")
+        assert {k: widths[k] for k in FULL_WIDTH} == FULL_WIDTH
+        assert widths["dash"] == 2.0
+        assert (widths["latinKept"], widths["first"].startswith("CJK Punctuation")) == (True, True)
+
+    def test_sans_text_sets_punctuation_full_width(self, page, site, imported_seed):
+        """The sans-serif navigation sets the same punctuation full-width."""
+        page.goto(site + "/")
+        widths = page.evaluate(GLYPH_WIDTHS, ".site-nav")
+        assert {k: widths[k] for k in FULL_WIDTH} == FULL_WIDTH
+        assert (widths["latinKept"], widths["first"].startswith("CJK Punctuation")) == (True, True)
+
+    def test_admin_sets_punctuation_full_width(self, page, site):
+        """The admin (its sign-in page) sets the same punctuation full-width."""
+        page.goto(site + "/admin/login/")
+        widths = page.evaluate(GLYPH_WIDTHS, "#content")
+        assert {k: widths[k] for k in FULL_WIDTH} == FULL_WIDTH
+        assert (widths["latinKept"], widths["first"].startswith("CJK Punctuation")) == (True, True)
+
+
+@browser_test
+class TestSearchOnAPhone:
+    """Issue 9: on a phone the search filters fold away so the results come first."""
+
+    def test_first_result_is_in_the_first_screen(self, browser, csp_watch, site):
+        """At 390 px wide the first result starts within the top 450 px (it was ~800 px)."""
+        context = csp_watch.watch(browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN"))
+        page = context.new_page()
+        page.goto(site + "/search/?q=高新区")
+        top = page.locator(".card__headline").first.bounding_box()["y"]
+        filters_shown = page.locator("#id_zone").is_visible()
+        context.close()
+        assert (top < 450, filters_shown) == (True, False), top
+
+    def test_a_set_filter_keeps_the_filters_open(self, page, site):
+        """When a filter is set, the filters are shown so it can be changed."""
+        page.goto(site + "/search/?q=高新区&zone=ji-nan-gao-xin-qu")
+        assert page.locator("#id_zone").is_visible() is True
+
+
 class TestBrowserRequirement:
     """Without Chromium the browser tests skip locally, but fail in CI."""
 

@@ -169,7 +169,7 @@ class TestArticlePage:
         response = client.get(report.get_absolute_url())
         assertContains(response, '<span class="dateline">本报讯</span>', html=True)
         assertContains(
-            response, '<time datetime="2025-01-06T09:00:00+08:00">2025年1月6日</time>', html=True
+            response, '<time datetime="2025-01-06T09:00:00+0800">2025年1月6日</time>', html=True
         )
 
     def test_section_headings_are_h2_with_their_subtitles(self, client, feature):
@@ -488,3 +488,33 @@ class TestSeedIssue:
         response = zone_index_page_with(client, "山东省")
         counts = {z.name: z.article_count for _, zones in response.context["groups"] for z in zones}
         assert counts["济南高新区"] == 1
+
+
+class TestFavicon:
+    """Issue 9: the site has an icon, named in every page and served at /favicon.ico."""
+
+    def test_pages_name_the_icon(self, client, db):
+        """The home page links the SVG icon."""
+        response = client.get("/")
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in response.content.decode()
+
+    def test_favicon_ico_redirects_to_the_icon(self, client, db):
+        """/favicon.ico is a permanent redirect to the static icon, not a 404."""
+        response = client.get("/favicon.ico")
+        assert (response.status_code, response["Location"]) == (301, "/static/favicon.svg")
+
+    def test_the_icon_is_served(self, client, db):
+        """The static icon itself is found."""
+        from django.contrib.staticfiles import finders
+
+        assert finders.find("favicon.svg") is not None
+
+
+class TestErrorPageMarkup:
+    """Issue 9: markup the Nu Html Checker rejected."""
+
+    def test_404_has_no_canonical_link(self, client, db):
+        """A 404 names no canonical address (it had an empty one)."""
+        response = client.get("/no-such-page/")
+        assert response.status_code == 404
+        assert 'rel="canonical"' not in response.content.decode()

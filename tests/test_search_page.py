@@ -86,6 +86,12 @@ class TestVisibility:
 
 
 class TestFilters:
+    def test_filter_labels_use_full_width_colons(self, client, seed_articles):
+        """Issue 9: every filter label ends in the full-width colon, none in ':'."""
+        html = page(client, q="高新区")
+        assert ('<label for="id_zone">高新区：</label>' in html, 'for="id_zone">高新区:</label>' in html) == (True, False)
+        assert html.count("：</label>") == 6
+
     def test_zone_filter(self, client, seed_articles):
         html = page(client, q="高新区", zone="kun-ming-gao-xin-qu")
         assert result_headlines(html) == [seed_articles[0].headline]
