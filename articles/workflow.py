@@ -73,6 +73,10 @@ def transition_problem(*, user, article: Article, to_status: str) -> str | None:
         return _("%(article)s：你没有权限把文章改为“%(to)s”") % {"article": label, "to": S(to_status).label}
     if to_status == S.PUBLISHED and (missing := missing_for_publication(article)):
         return _("%(article)s缺少%(missing)s") % {"article": label, "missing": "、".join(missing)}
+    if to_status == S.PUBLISHED:
+        from articles.review import review_problem  # review imports this module's models only
+
+        return review_problem(article)
     return None
 
 
