@@ -209,3 +209,50 @@ class TestImportPublish:
 
         call_command("import_issue", str(seed_path), "--number", "1", stdout=StringIO())
         assert set(Article.objects.values_list("status", flat=True)) == {S.DRAFT}
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.mark.django_db
+class TestReviewAdmin:
+    def test_the_form_shows_the_stages_and_the_sign_button(self, three_stages, reviewers, client, in_review):
+        """A 初审 reviewer sees the three stages and a 签发初审 button."""
+        client.force_login(reviewers["初审"])
+        page = client.get(f"/admin/articles/article/{in_review.pk}/change/").content.decode()
+        assert ("初审（责任编辑）" in page, "复审（编辑部主任）" in page, "签发初审" in page) == (True, True, True)
+
+    def test_sign_from_the_admin_records_the_comment(self, three_stages, reviewers, client, in_review):
+        """The panel's POST signs 初审 with the typed comment and says so."""
+        client.force_login(reviewers["初审"])
+        response = client.post(
+            f"/admin/articles/article/{in_review.pk}/review/",
+            {"decision": "sign", "review_comment": "可以", "loaded_version": in_review.version},
+            follow=True,
+        )
+        assert messages_of(response) == ["文章「成都高新区发布新政」已通过初审。"]
+        assert list(SignOff.objects.values_list("stage__name", "comment")) == [("初审", "可以")]
+
+    def test_a_refused_return_keeps_the_typed_comment(self, three_stages, reviewers, client, in_review):
+        """初审's reviewer cannot return at 复审; the comment comes back in the panel."""
+        review.sign(article=in_review, user=reviewers["初审"])
+        client.force_login(reviewers["初审"])
+        response = client.post(
+            f"/admin/articles/article/{in_review.pk}/review/",
+            {"decision": "return", "review_comment": "第二段数字有误", "loaded_version": in_review.version},
+            follow=True,
+        )
+        assert messages_of(response) == ["只有当前审次的审稿人可以退回这篇文章"]
+        assert ">第二段数字有误</textarea>" in response.content.decode()
+
+    def test_the_author_sees_the_return_comment(self, three_stages, reviewers, reporter_client, in_review):
+        """After 退回修改 the reporter's draft shows who returned it and why."""
+        review.send_back(article=in_review, user=reviewers["初审"], comment="导语太长")
+        page = reporter_client.get(f"/admin/articles/article/{in_review.pk}/change/").content.decode()
+        assert "初审退回修改（chushen）：</strong>导语太长" in page
+
+    def test_get_redirects_to_the_form(self, three_stages, editor_client, in_review):
+        """The review URL only acts on POST."""
+        response = editor_client.get(f"/admin/articles/article/{in_review.pk}/review/")
+        assert (response.status_code, response["Location"]) == (302, f"/admin/articles/article/{in_review.pk}/change/")
