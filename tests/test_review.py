@@ -1,4 +1,6 @@
 """三审 (articles.review): stage-by-stage sign-offs, 退回修改, and the publication rule."""
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 
@@ -256,3 +258,39 @@ class TestReviewAdmin:
         """The review URL only acts on POST."""
         response = editor_client.get(f"/admin/articles/article/{in_review.pk}/review/")
         assert (response.status_code, response["Location"]) == (302, f"/admin/articles/article/{in_review.pk}/change/")
+
+
+@pytest.mark.django_db
+class TestIssuePages:
+    def test_the_issue_page_shows_each_article_stage(self, three_stages, reviewers, editor_client, make_issue, in_review):
+        """The issue form's article rows say 待复审 once 初审 has signed."""
+        issue = make_issue(5, status="draft")
+        Article.objects.filter(pk=in_review.pk).update(issue=issue)
+        review.sign(article=in_review, user=reviewers["初审"])
+        page = editor_client.get(f"/admin/newsroom/issue/{issue.pk}/change/").content.decode()
+        assert re.findall(r'<td class="field-review_stage">\s*<p>(.*?)</p>', page) == ["待复审"]
+
+    def test_the_signoff_sheet_lists_every_stage_with_names_and_comments(
+        self, three_stages, reviewers, editor_client, make_issue, in_review
+    ):
+        """审签单 has one row per sign-off, with the signer's name and comment."""
+        issue = make_issue(5, status="draft")
+        Article.objects.filter(pk=in_review.pk).update(issue=issue)
+        in_review.refresh_from_db()
+        for name in ("初审", "复审", "终审"):
+            review.sign(article=in_review, user=reviewers[name], comment=f"{name}同意")
+        response = editor_client.get(f"/admin/newsroom/issue/{issue.pk}/signoff-sheet/")
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert [page.count(f"<td>{name}同意</td>") for name in ("初审", "复审", "终审")] == [1, 1, 1]
+        assert "css/signoff_sheet.css" in page
+
+    def test_the_dashboard_shows_my_queue(self, three_stages, reviewers, client, in_review):
+        """初审's reviewer sees the article under 我的审稿队列; 复审's does not yet."""
+        client.force_login(reviewers["初审"])
+        mine = client.get("/admin/").content.decode()
+        client.force_login(reviewers["复审"])
+        theirs = client.get("/admin/").content.decode()
+        link = f'<a href="/admin/articles/article/{in_review.pk}/change/">成都高新区发布新政</a>'
+        queue = '<div class="module" id="dashboard-my-queue">'
+        assert (link in mine.split(queue)[1].split("</div>")[0], "没有等你审签的稿件。" in theirs) == (True, True)
