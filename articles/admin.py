@@ -21,10 +21,10 @@ from js_asset import Media
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
-from articles import proof, revisions, workflow
+from articles import proof, review, revisions, workflow
 from articles.body import body_text, sanitize_html
 from articles.forms import ArticleAdminForm, ArticleChangeListForm, ProofWordForm, TagForm
-from articles.models import Article, Byline, ProofWord, ZoneMention
+from articles.models import Article, Byline, ProofWord, ReviewStage, ZoneMention
 from articles.proofreading import FIELDS, excerpt
 from articles.search_admin import SearchEngineAdminMixin
 from articles.topics import topic_name_problem
@@ -38,6 +38,7 @@ from zones.views import in_pinyin_order
 
 S = Article.Status
 VERSION_INPUT = "_loaded_version_%s"
+REVIEW_COMMENT_KEY = "review_comment_%s"
 # Tiptap, inside django-prose-editor 0.28, adds its base stylesheet (ProseMirror's white-space
 # rules and gap cursor) as a <style> element when the editor starts, with no way to pass it a
 # nonce. The article form's CSP admits that one stylesheet by its SHA-256 and no other inline
@@ -402,6 +403,8 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
         if context["edit_conflict"] is not None:
             self._show_conflict_once(context)
         context["can_see_history"] = obj is not None
+        if obj is not None:
+            context.update(self._review_context(request, obj))
         # The rich-text editor's modules find each other through an inline import map, the
         # one inline script the CSP lets through, by this response's nonce.
         context["media"] = Media.from_media(context["media"], nonce=str(request.csp_nonce))
@@ -503,8 +506,50 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
                 view(self.restore_view),
                 name="articles_article_restore",
             ),
+            path("<path:object_id>/review/", view(self.review_view), name="articles_article_review"),
             *super().get_urls(),
         ]
+
+    # --- 三审
+
+    def review_view(self, request, object_id):
+        """POST only: sign the article's next stage, or send it back with a comment."""
+        article = self.get_object(request, unquote(object_id))
+        if article is None or not self.has_view_or_change_permission(request, article):
+            raise Http404
+        change_url = reverse("admin:articles_article_change", args=[article.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        comment = request.POST.get("review_comment", "")[:2000]
+        loaded = request.POST.get("loaded_version", "")
+        try:
+            self._review_decision(request, article, comment, int(loaded) if loaded.isdecimal() else None)
+        except review.ReviewError as error:
+            # The typed comment comes back in the panel, not lost with the refusal.
+            request.session[REVIEW_COMMENT_KEY % article.pk] = comment
+            self.message_user(request, str(error), messages.ERROR)
+        return HttpResponseRedirect(change_url)
+
+    def _review_decision(self, request, article, comment: str, loaded_version: int | None) -> None:
+        label = {"headline": article.headline}
+        if request.POST.get("decision") == "return":
+            signoff = review.send_back(article=article, user=request.user, comment=comment, loaded_version=loaded_version)
+            done = _("文章「%(headline)s」已在%(stage)s退回修改。")
+        else:
+            signoff = review.sign(article=article, user=request.user, comment=comment, loaded_version=loaded_version)
+            done = _("文章「%(headline)s」已通过%(stage)s。")
+        self.message_user(request, done % {**label, "stage": signoff.stage.name}, messages.SUCCESS)
+
+    def _review_context(self, request, article) -> dict:
+        stages = review.active_stages()
+        signoffs = article.signoffs.select_related("stage", "user")
+        return {
+            "review_states": review.stage_states(article, stages),
+            "review_next": review.next_stage(article, stages) if article.status == S.REVIEW else None,
+            "review_history": list(signoffs),
+            "review_return": review.last_return(article) if article.status == S.DRAFT else None,
+            "review_comment": request.session.pop(REVIEW_COMMENT_KEY % article.pk, ""),
+        }
 
     def _article_and_version(self, request, object_id, version_id):
         article = self.get_object(request, unquote(object_id))
@@ -611,3 +656,12 @@ class ProofWordAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     list_filter = ["severity"]
     search_fields = ["word", "replacement", "note"]
     fields = ["word", "severity", "replacement", "note"]
+
+
+@admin.register(ReviewStage)
+class ReviewStageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
+    """三审's stages: a small team switches off what it does not use."""
+
+    list_display = ["name", "role", "group", "order", "active"]
+    list_editable = ["active"]
+    ordering = ["order"]

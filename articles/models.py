@@ -1,5 +1,6 @@
 """Articles, with ordered bylines and counted zone mentions."""
 import reversion
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models, transaction
 from django.db.models import Q
@@ -253,3 +254,50 @@ class ProofWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class ReviewStage(models.Model):
+    """One named step of 三审 (初审, 复审, 终审), held by a group. Stages are data, so a small
+    team can switch one off in the admin instead of changing code."""
+
+    name = models.CharField(_("审次"), max_length=20, unique=True)
+    role = models.CharField(_("职责"), max_length=40, blank=True)
+    group = models.ForeignKey(
+        "auth.Group", verbose_name=_("负责组"), on_delete=models.PROTECT, related_name="review_stages"
+    )
+    order = models.PositiveSmallIntegerField(_("顺序"), unique=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("审次")
+        verbose_name_plural = _("审次")
+        ordering = ["order"]
+
+    def __str__(self):
+        return self.name
+
+
+class SignOff(models.Model):
+    """A reviewer's sign-off on one version of an article at one stage, or a 退回修改."""
+
+    class Kind(models.TextChoices):
+        APPROVED = "approved", _("签发")
+        RETURNED = "returned", _("退回修改")
+
+    article = models.ForeignKey(Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="signoffs")
+    stage = models.ForeignKey(ReviewStage, verbose_name=_("审次"), on_delete=models.PROTECT, related_name="signoffs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审稿人"), on_delete=models.PROTECT, related_name="signoffs"
+    )
+    kind = models.CharField(_("结果"), max_length=10, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("文章版本"))
+    comment = models.TextField(_("意见"), blank=True)
+    signed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("审签")
+        verbose_name_plural = _("审签")
+        ordering = ["signed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.stage} · {self.get_kind_display()}"

@@ -77,7 +77,9 @@ def transition_problem(*, user, article: Article, to_status: str) -> str | None:
     if to_status == S.PUBLISHED and (missing := missing_for_publication(article)):
         return _("%(article)s缺少%(missing)s") % {"article": label, "missing": "、".join(missing)}
     if to_status == S.PUBLISHED:
-        return proof_problem(article)
+        from articles.review import review_problem  # review imports this module's models only
+
+        return review_problem(article) or proof_problem(article)
     return None
 
 

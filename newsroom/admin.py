@@ -7,18 +7,20 @@ from axes.helpers import get_cool_off
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery, Sum
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from articles import workflow
+from articles import review, workflow
 from articles.forms import ArticleOrderForm, IssueImportForm
 from articles.models import Article
 from articles.revisions import revision_context
@@ -50,15 +52,15 @@ class IssueArticleInline(CheckedKeysAdmin, admin.TabularInline):
     # The version travels with each row, so a renumbering never overwrites an article
     # that someone saved after this page was loaded.
     form = ArticleOrderForm
-    fields = ["position", "loaded_version", "headline_link", "status_at_a_glance", "byline_names"]
-    readonly_fields = ["headline_link", "status_at_a_glance", "byline_names"]
+    fields = ["position", "loaded_version", "headline_link", "status_at_a_glance", "review_stage", "byline_names"]
+    readonly_fields = ["headline_link", "status_at_a_glance", "review_stage", "byline_names"]
     ordering = ["position", "id"]
     extra = 0
     can_delete = False
     verbose_name_plural = gettext_lazy("本期文章（改顺序号即可调整顺序）")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("issue").prefetch_related("reporters")
+        return super().get_queryset(request).select_related("issue").prefetch_related("reporters", "signoffs")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -74,6 +76,14 @@ class IssueArticleInline(CheckedKeysAdmin, admin.TabularInline):
     @admin.display(description=gettext_lazy("状态"))
     def status_at_a_glance(self, obj):
         return workflow.status_label(obj)
+
+    @admin.display(description=gettext_lazy("三审"))
+    def review_stage(self, obj):
+        return review.stage_label(obj, self._stages) or "—"
+
+    @cached_property
+    def _stages(self):
+        return review.active_stages()
 
     @admin.display(description=gettext_lazy("记者"))
     def byline_names(self, obj):
@@ -180,7 +190,29 @@ class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [path("import/", view(self.import_view), name="newsroom_issue_import"), *super().get_urls()]
+        return [
+            path("import/", view(self.import_view), name="newsroom_issue_import"),
+            path("<path:object_id>/signoff-sheet/", view(self.signoff_sheet_view), name="newsroom_issue_signoff_sheet"),
+            *super().get_urls(),
+        ]
+
+    def signoff_sheet_view(self, request, object_id):
+        """审签单: every article of the issue with each stage's signer, time and comment, to print."""
+        issue = self.get_object(request, unquote(object_id))
+        if issue is None or not self.has_view_or_change_permission(request, issue):
+            raise Http404
+        articles = issue.articles.exclude(status=Article.Status.ARCHIVED).order_by("position", "pk").prefetch_related(
+            "reporters", "signoffs__stage", "signoffs__user"
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": issue,
+            "title": _("%(issue)s审签单") % {"issue": issue},
+            "stages": review.active_stages(),
+            "articles": articles,
+        }
+        return TemplateResponse(request, "admin/newsroom/issue/signoff_sheet.html", context)
 
     def import_view(self, request):
         if not (self.has_add_permission(request) and workflow.can_publish(request.user)):

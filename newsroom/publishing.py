@@ -1,11 +1,13 @@
 """Publishing an issue: the issue and all its ready articles, in one transaction or not at all."""
+from contextlib import nullcontext
 from dataclasses import dataclass
 
+import reversion
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from articles import workflow
+from articles import review, workflow
 from articles.models import Article, ProofWord
 from articles.proof import article_blocked_lines
 from articles.revisions import revision_context
@@ -40,6 +42,17 @@ def blocked_articles(*, issue: Issue) -> list[str]:
     return [line for article in articles for line in article_blocked_lines(article, words=words)]
 
 
+def unreviewed_articles(*, issue: Issue) -> list[str]:
+    """One line per article still to be published that lacks a stage's sign-off (三审)."""
+    pending = issue.articles.exclude(status__in=[Article.Status.ARCHIVED, Article.Status.PUBLISHED])
+    return [p for a in pending.order_by("position", "pk") if (p := review.review_problem(a))]
+
+
+def publication_problems(*, issue: Issue) -> list[str]:
+    """Everything that stops the issue's publication: the one rule every publishing path uses."""
+    return incomplete_articles(issue=issue) + unreviewed_articles(issue=issue) + blocked_articles(issue=issue)
+
+
 def issue_publish(*, issue: Issue, user) -> IssuePublication:
     """Publish the issue and every article in it that is not archived.
 
@@ -48,16 +61,30 @@ def issue_publish(*, issue: Issue, user) -> IssuePublication:
     """
     if not workflow.can_publish(user):
         raise workflow.WorkflowError([_("你没有发布权限")])
+    return _publish(issue=issue, user=user, publish_at=None)
+
+
+def publish_imported(*, issue: Issue, publish_at) -> IssuePublication:
+    """`import_issue --publish`: the same rules as the publish action; the operator at the
+    command line stands in for a user with the publish permission."""
+    return _publish(issue=issue, user=None, publish_at=publish_at)
+
+
+def _publish(*, issue: Issue, user, publish_at) -> IssuePublication:
     with transaction.atomic():
         issue = Issue.objects.select_for_update().get(pk=issue.pk)
-        if problems := incomplete_articles(issue=issue) + blocked_articles(issue=issue):
+        if problems := publication_problems(issue=issue):
             raise workflow.WorkflowError(problems)
         now = timezone.now()
         published = []
-        with revision_context(user=user, comment=_("随%(issue)s发布") % {"issue": issue}):
+        # An import publishes inside its own revision ("从 … 导入"); keep it one revision.
+        context = nullcontext() if reversion.is_active() else revision_context(
+            user=user, comment=_("随%(issue)s发布") % {"issue": issue}
+        )
+        with context:
             for article in issue.articles.select_for_update(of=("self",)).exclude(status=Article.Status.ARCHIVED):
                 if article.status != Article.Status.PUBLISHED:
-                    workflow.apply_status(article, Article.Status.PUBLISHED, now=now)
+                    workflow.apply_status(article, Article.Status.PUBLISHED, now=publish_at or now)
                     article.save()
                     published.append(article)
         issue.status = Issue.Status.PUBLISHED

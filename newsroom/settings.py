@@ -218,3 +218,11 @@ LOGGING = {
 BACKUP_DIR = Path(os.environ.get("NEWSROOM_BACKUP_DIR", BASE_DIR / "backups"))
 # The folder of pg_dump, pg_restore and psql when they are not in /usr/lib/postgresql/<version>/bin.
 POSTGRES_BIN_DIR = os.environ.get("NEWSROOM_PG_BIN", "")
+
+# 三审: may one person sign two stages of the same article? Only ever when the team in the
+# stage groups has fewer people than there are active stages (see articles.review).
+NEWSROOM_REVIEW_ALLOW_SAME_SIGNER = env_flag("NEWSROOM_REVIEW_ALLOW_SAME_SIGNER")
+# How many of the active stages (in order) a publication needs: unset means all of them,
+# 1 or 2 suits a small team, 0 switches review off (e.g. importing an archive of issues
+# that were reviewed in print). Stages are also switched on and off in the admin.
+NEWSROOM_REVIEW_STAGES = int(os.environ["NEWSROOM_REVIEW_STAGES"]) if os.environ.get("NEWSROOM_REVIEW_STAGES") else None

@@ -18,6 +18,26 @@ TEMP_DIR.mkdir(parents=True, exist_ok=True)
 os.environ["TMPDIR"] = tempfile.tempdir = str(TEMP_DIR)
 
 
+# 三审 is off unless a test asks for it (the `three_stages` fixture): the suite's other tests
+# publish freshly made articles, as a team without review stages does. The servers and
+# commands the tests start inherit this through the environment.
+os.environ.setdefault("NEWSROOM_REVIEW_STAGES", "0")
+
+
+@pytest.fixture(autouse=True)
+def _review_off_by_default(settings):
+    settings.NEWSROOM_REVIEW_STAGES = int(os.environ["NEWSROOM_REVIEW_STAGES"])
+
+
+@pytest.fixture
+def three_stages(settings):
+    """The default 初审, 复审 and 终审 from the data migration, all required."""
+    from articles.models import ReviewStage
+
+    settings.NEWSROOM_REVIEW_STAGES = None
+    return list(ReviewStage.objects.order_by("order"))
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # MD5 is unsafe for real passwords but makes creating test users cheap.

@@ -26,8 +26,8 @@ def message_texts(response) -> list[str]:
 
 @pytest.mark.django_db
 class TestRoles:
-    def test_migration_creates_the_two_groups(self):
-        assert sorted(Group.objects.values_list("name", flat=True)) == ["编辑", "记者"]
+    def test_migrations_create_the_roles_and_review_groups(self):
+        assert sorted(Group.objects.values_list("name", flat=True)) == sorted(["编辑", "记者", "责任编辑", "编辑部主任", "总编辑"])
 
     def test_editors_may_publish_and_reporters_may_not(self, editor_user, reporter_user):
         assert editor_user.has_perm("articles.publish_article") is True

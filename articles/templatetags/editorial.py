@@ -3,6 +3,7 @@ from django import template
 from django.utils import timezone
 from reversion.models import Version
 
+from articles import review
 from articles.models import Article
 
 register = template.Library()
@@ -27,3 +28,9 @@ def editorial_dashboard() -> dict:
             .order_by("-revision__date_created", "-pk")[:DASHBOARD_ROWS]
         ),
     }
+
+
+@register.simple_tag
+def my_review_queue(user) -> list[Article]:
+    """The articles waiting for this user's stage of 三审, oldest first."""
+    return review.queue_for(user)[:DASHBOARD_ROWS]

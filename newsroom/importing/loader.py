@@ -283,6 +283,9 @@ def commit_import(prepared: PreparedFile, options: ImportOptions, *, user, comme
             raise ImportFailed(prepared.source_name, database_error_message(error)) from None
         except ValidationError as error:  # --title or --date that the issue form would refuse
             raise ImportFailed(prepared.source_name, "；".join(error.messages)) from None
+        except workflow.WorkflowError as error:
+            message = _("不能发布，未导入任何内容：%(problems)s") % {"problems": "；".join(error.problems)}
+            raise ImportFailed(prepared.source_name, message) from None
     message = _("写入时连续 %(attempts)s 次与同时进行的其他修改冲突，未导入（%(error)s）。")
     raise ImportFailed(prepared.source_name, message % {"attempts": WRITE_ATTEMPTS, "error": collision})
 
@@ -441,9 +444,6 @@ def stale_articles(issue: Issue, plans: list[ArticlePlan]) -> list[Article]:
 def write_issue(result: ImportResult, *, prepared: PreparedFile, options: ImportOptions) -> None:
     issue = result.issue
     fields = issue_changes(issue, created=result.issue_created, prepared=prepared, options=options)
-    publishing_now = options.publish and issue.status != Issue.Status.PUBLISHED
-    if publishing_now:
-        fields.update(status=Issue.Status.PUBLISHED, published_at=timezone.now())
     if fields or result.issue_created:
         for name, value in fields.items():
             setattr(issue, name, value)
@@ -455,7 +455,7 @@ def write_issue(result: ImportResult, *, prepared: PreparedFile, options: Import
     for plan in result.plans:
         if plan.writes:
             write_article(plan, issue=issue, index=prepared.index, publish_at=publish_at, reporters=reporters)
-    if publishing_now:
+    if options.publish:
         publish_issue_articles(issue, publish_at=publish_at)
 
 
@@ -485,10 +485,11 @@ def issue_publish_at(date: dt.date) -> dt.datetime:
 
 
 def publish_issue_articles(issue: Issue, *, publish_at) -> None:
-    # One save per article, not a bulk update, so that versions and revisions see it.
-    for article in issue.articles.filter(status__in=[Article.Status.DRAFT, Article.Status.REVIEW]):
-        workflow.apply_status(article, Article.Status.PUBLISHED, now=publish_at)
-        article.save()
+    """Through the one publishing function, so --publish obeys the publish action's rules;
+    a refusal (WorkflowError) rolls the whole import back."""
+    from newsroom.publishing import publish_imported  # publishing imports the article models
+
+    for article in publish_imported(issue=issue, publish_at=publish_at).published:
         add_article_to_revision(article)
 
 
@@ -496,8 +497,9 @@ def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_
     parsed, draft = plan.parsed, plan.record.draft
     article = plan.article or Article(issue=issue)
     if plan.article is None:
-        article.status = Article.Status.PUBLISHED if publish_at and issue.is_published else Article.Status.DRAFT
-        article.publish_at = publish_at if article.status == Article.Status.PUBLISHED else None
+        # New articles start as drafts; only publish_issue_articles publishes, after its checks.
+        article.status = Article.Status.DRAFT
+        article.publish_at = None
     article.position = plan.position
     for name in (*CONTENT_FIELDS, "body"):
         setattr(article, name, getattr(draft, name))
