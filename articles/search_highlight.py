@@ -15,6 +15,11 @@ from articles.search import HAN, HAN_RE, fold
 SNIPPET_CHARS = 120
 # How much text to keep before the first match, so the reader sees its context.
 SNIPPET_LEAD = 30
+# A window must not open on the tail of the sentence before it ("…”，…") nor close on the
+# head of the next one ("…“…"): these marks are dropped at its edges.
+CLOSING_MARKS = "”’」』）》〉】〕，。、；：！？ "
+OPENING_MARKS = "“‘「『（《〈【〔 "
+SENTENCE_ENDS = "。！？；"
 
 
 def _folded(text: str) -> tuple[str, list[int]]:
@@ -68,7 +73,22 @@ def snippet(article, marks, *, length: int = SNIPPET_CHARS) -> SafeString:
     """A window of the standfirst and body around the first match, highlighted."""
     text = " ".join(t for t in (article.standfirst, body_text(article.body).replace("\n", " ")) if t)
     spans = match_spans(text, marks)
-    start = max(0, spans[0][0] - SNIPPET_LEAD) if spans else 0
-    end = min(len(text), start + length)
+    start, end = _window(text, spans[0][0] if spans else 0, length)
     window = highlight(text[start:end], marks)
     return mark_safe(("…" if start else "") + window + ("…" if end < len(text) else ""))
+
+
+def _window(text: str, first_match: int, length: int) -> tuple[int, int]:
+    """Where the snippet starts and ends: the sentence of the first match when it begins
+    within SNIPPET_LEAD characters, with no stray closing mark at the start or opening
+    mark at the end."""
+    start = max(0, first_match - SNIPPET_LEAD)
+    if start:
+        boundary = max(text.rfind(end, start, first_match) for end in SENTENCE_ENDS)
+        start = boundary + 1 if boundary >= 0 else start
+    while start < first_match and text[start] in CLOSING_MARKS:
+        start += 1
+    end = min(len(text), start + length)
+    while end < len(text) and end > first_match + 1 and text[end - 1] in OPENING_MARKS:
+        end -= 1
+    return start, end

@@ -122,6 +122,20 @@ class TestSnippet:
         text = snippet(article, ("出海",))
         assert text == "…" + "甲" * 30 + "<mark>出海</mark>" + "乙" * 88 + "…"
 
+    def test_window_starts_at_the_sentence_of_the_match(self):
+        article = SimpleNamespace(standfirst="", body="<p>" + "甲" * 100 + "。园区出海" + "乙" * 200 + "</p>")
+        assert snippet(article, ("出海",)) == "…园区<mark>出海</mark>" + "乙" * 116 + "…"
+
+    def test_window_never_opens_on_a_closing_quote(self):
+        # The cut would fall just after the quotation's last character: "…”，园区…".
+        body = "<p>" + "甲" * 70 + "“开门红”，园区" + "丙" * 26 + "出海" + "乙" * 200 + "</p>"
+        text = snippet(SimpleNamespace(standfirst="", body=body), ("出海",))
+        assert text == "…园区" + "丙" * 26 + "<mark>出海</mark>" + "乙" * 90 + "…"
+
+    def test_window_never_ends_on_an_opening_quote(self):
+        body = "<p>出海" + "乙" * 117 + "“开门红”" + "</p>"
+        assert snippet(SimpleNamespace(standfirst="", body=body), ("出海",)) == "<mark>出海</mark>" + "乙" * 117 + "…"
+
     def test_without_a_match_the_opening_is_shown(self):
         article = SimpleNamespace(standfirst="导语&", body="<p>正文</p>")
         assert snippet(article, ("出海",)) == "导语&amp; 正文"
