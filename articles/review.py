@@ -44,6 +44,21 @@ def current_approvals(article: Article) -> dict[int, SignOff]:
     return approvals
 
 
+def standing_signoffs(article: Article) -> set[int]:
+    """Ids of the sign-offs an 审签单 shows as 有效: each stage's last approval after the last
+    return. A published article keeps them (publishing saves a new version); an article
+    still in review keeps only those on its current version."""
+    standing: dict[int, SignOff] = {}
+    for signoff in sorted(article.signoffs.all(), key=lambda s: (s.signed_at, s.pk)):
+        if signoff.kind == SignOff.Kind.RETURNED:
+            standing.clear()
+        else:
+            standing[signoff.stage_id] = signoff
+    if article.status != Article.Status.PUBLISHED:
+        return {s.pk for s in standing.values() if s.version == article.version}
+    return {s.pk for s in standing.values()}
+
+
 def stage_states(article: Article, stages: list[ReviewStage] | None = None) -> list[StageState]:
     approvals = current_approvals(article)
     return [StageState(stage, approvals.get(stage.pk)) for stage in (stages if stages is not None else active_stages())]

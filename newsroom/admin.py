@@ -204,6 +204,9 @@ class IssueAdmin(CheckedKeysAdmin, admin.ModelAdmin):
         articles = issue.articles.exclude(status=Article.Status.ARCHIVED).order_by("position", "pk").prefetch_related(
             "reporters", "signoffs__stage", "signoffs__user"
         )
+        articles = list(articles)
+        for article in articles:
+            article.standing_signoffs = review.standing_signoffs(article)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -285,6 +285,24 @@ class TestIssuePages:
         assert [page.count(f"<td>{name}同意</td>") for name in ("初审", "复审", "终审")] == [1, 1, 1]
         assert "css/signoff_sheet.css" in page
 
+    def test_the_signoff_sheet_marks_what_still_counts(self, three_stages, reviewers, editor_client, make_issue, in_review):
+        """An approval on an older version or before a 退回修改 is 已作废; the standing ones are 有效."""
+        issue = make_issue(5, status="draft")
+        Article.objects.filter(pk=in_review.pk).update(issue=issue)
+        in_review.refresh_from_db()
+        review.sign(article=in_review, user=reviewers["初审"], comment="第一次")
+        in_review.headline = "成都高新区发布新政（改）"
+        in_review.save()
+        review.sign(article=in_review, user=reviewers["初审"], comment="改后再签")
+        review.send_back(article=in_review, user=reviewers["复审"], comment="再核数据")
+        in_review.refresh_from_db()
+        in_review.status = S.REVIEW
+        in_review.save()
+        review.sign(article=in_review, user=reviewers["初审"], comment="第三次")
+        page = editor_client.get(f"/admin/newsroom/issue/{issue.pk}/signoff-sheet/").content.decode()
+        rows = re.findall(r"<td>(第一次|改后再签|再核数据|第三次)</td>\s*<td>(.*?)</td>", page)
+        assert rows == [("第一次", "已作废"), ("改后再签", "已作废"), ("再核数据", "—"), ("第三次", "有效")]
+
     def test_the_dashboard_shows_my_queue(self, three_stages, reviewers, client, in_review):
         """初审's reviewer sees the article under 我的审稿队列; 复审's does not yet."""
         client.force_login(reviewers["初审"])
