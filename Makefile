@@ -27,7 +27,7 @@ $(VNU_JAR): Makefile | $(BIN)/python
 	npm install --silent --no-audit --no-fund --ignore-scripts --cache $(VENV)/vnu/npm-cache --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
 	touch $(VNU_JAR)
 
-install: $(STAMP) $(VNU_JAR)
+install: $(STAMP)
 
 migrate: install
 	$(MANAGE) migrate --noinput
@@ -52,7 +52,7 @@ check: install
 lint: install
 	$(BIN)/ruff check .
 
-test: check lint
+test: check lint $(VNU_JAR)
 	$(BIN)/pytest
 
 clean:
