@@ -8,10 +8,11 @@ from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from taggit.models import Tag
 
-from articles import workflow
+from articles import review, workflow
 from articles.body import sanitize_html
 from articles.models import Article, ProofWord
 from articles.revisions import (
+    RESTORED_FIELDS,
     compare_snapshots,
     find_version,
     last_change,
@@ -167,8 +168,15 @@ class ArticleAdminForm(VersionGuardMixin, forms.ModelForm):
         if not problem and to_status == proposed.status == Article.Status.PUBLISHED:
             # An edit to a published article publishes the new text at once: it passes 校对 too.
             problem = workflow.proof_problem(proposed)
+        if not problem and to_status == Article.Status.PUBLISHED != proposed.status and self._text_changed():
+            # The sign-offs cover the stored text, not what this save would publish.
+            problem = review.unsigned_edit_problem(proposed)
         if problem:
             raise ValidationError(problem, code="transition")
+
+    def _text_changed(self) -> bool:
+        # The text fields, the ones a restore brings back.
+        return any(name in self.changed_data for name in RESTORED_FIELDS)
 
     def _proposed(self, cleaned) -> Article:
         """The stored article with this form's text, for the completeness and 校对 checks."""

@@ -85,6 +85,16 @@ def review_problem(article: Article) -> str | None:
     return _("《%(headline)s》尚未通过%(stage)s") % {"headline": article.headline or _("无标题"), "stage": stage.name}
 
 
+def unsigned_edit_problem(article: Article) -> str | None:
+    """Why a save that edits the text may not also publish it: the sign-offs are for the
+    stored version, and nobody has read the new text. None when no stage is required."""
+    if not active_stages():
+        return None
+    return _("《%(headline)s》：签发后的修改须重新经过三审，请先保存为待审，审毕再发布") % {
+        "headline": article.headline or _("无标题"),
+    }
+
+
 def holds_stage(user, stage: ReviewStage) -> bool:
     return user.is_superuser or user.groups.filter(pk=stage.group_id).exists()
 
