@@ -15,7 +15,7 @@ from articles.body import html_to_blocks, sanitize_html
 from articles.proofreading import Word, WordList
 from articles.revisions import save_unmanaged_revision
 from articles.search import article_search_text
-from newsroom.slugs import pinyin_slug
+from newsroom.text.slugs import pinyin_slug
 
 
 class ArticleQuerySet(models.QuerySet):

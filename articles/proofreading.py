@@ -19,7 +19,8 @@ import opencc
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zones.mentions import ZoneIndex, is_han
+from newsroom.text.han import is_han
+from zones.mentions import ZoneIndex
 
 BLOCK = "block"
 WARN = "warn"

@@ -14,11 +14,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from articles.body import body_text
+from newsroom.text.han import HAN, HAN_RE
 
-# Han ideographs (URO, extension A, compatibility) form runs; letters and digits form words.
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Han ideographs form runs; letters and digits form words.
 TOKEN_RE = re.compile(rf"(?P<han>[{HAN}]+)|(?P<word>[^\W_{HAN}]+)")
-HAN_RE = re.compile(rf"[{HAN}]")
 
 # The headline line and the body line of `search_text` are split on this character,
 # which never occurs inside a line because the tokenizer drops all whitespace.

@@ -29,7 +29,7 @@ from taggit.models import Tag
 from articles.models import Article, Byline, ZoneMention
 from articles.search_views import SearchFilterForm
 from newsroom.models import Reporter
-from newsroom.text import clean_name
+from newsroom.text.names import clean_name
 from zones.models import Zone
 
 SCRIPT = "<script>alert(1)</script>"

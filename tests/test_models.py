@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from newsroom.models import Issue, Reporter
-from newsroom.slugs import pinyin_slug
+from newsroom.text.slugs import pinyin_slug
 from zones.models import Zone
 
 NOW = timezone.now()

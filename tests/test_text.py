@@ -1,7 +1,7 @@
 """The shared text rules: which characters are invisible, and the one form of a name."""
 import pytest
 
-from newsroom.text import clean_name, code_points, has_visible_text
+from newsroom.text.names import clean_name, code_points, has_visible_text
 
 
 class TestCleanName:

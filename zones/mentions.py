@@ -7,6 +7,8 @@ nothing: they only stop a shorter name inside them from matching.
 from collections import Counter
 from dataclasses import dataclass, field
 
+from newsroom.text.han import is_han
+
 # Phrases that look like zone names but name no single zone.
 GENERIC_PHRASES = (
     "国家高新区",
@@ -28,10 +30,6 @@ GENERIC_NATIONAL = ("国家高新区", "国家级高新区")
 # Characters that end the name going backwards: particles and prepositions, not name parts.
 NAME_BOUNDARY = frozenset("的在和与及或到至于是为从由对向将把被让使了等据并且也都")
 MAX_UNKNOWN_PREFIX = 6
-
-
-def is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 @dataclass

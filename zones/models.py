@@ -3,7 +3,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from newsroom.slugs import unique_slug
+from newsroom.text.slugs import unique_slug
 
 ALIAS_SEPARATOR = ";"
 

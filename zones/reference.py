@@ -2,7 +2,7 @@
 import csv
 from pathlib import Path
 
-from newsroom.slugs import pinyin_slug
+from newsroom.text.slugs import free_slug, pinyin_slug
 
 REFERENCE_CSV = Path(__file__).resolve().parent / "data" / "national_hitech_zones.csv"
 
@@ -26,10 +26,7 @@ def load_reference_zones(zone_model, rows: list[dict] | None = None) -> int:
         name = row["short_name"].strip()
         if not name or name in existing:
             continue
-        slug = base = pinyin_slug(name)
-        n = 2
-        while slug in slugs:
-            slug, n = f"{base}-{n}", n + 1
+        slug = free_slug(pinyin_slug(name), slugs)
         slugs.add(slug)
         existing.add(name)
         year = row.get("approved_year", "").strip()

@@ -2,7 +2,7 @@
 from django.shortcuts import get_object_or_404, render
 
 from articles.public import latest_article_cards, paginate, published_count
-from newsroom.slugs import pinyin_slug
+from newsroom.text.slugs import pinyin_slug
 from zones.models import Zone
 
 PROVINCES_PER_PAGE = 8

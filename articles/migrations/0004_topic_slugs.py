@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from newsroom.slugs import unique_slug
+from newsroom.text.slugs import unique_slug
 
 
 def pinyin_topic_slugs(apps, schema_editor):

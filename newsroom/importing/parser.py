@@ -10,7 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from newsroom.text import IGNORABLE_RANGES, clean_name, code_points, has_visible_text
+from newsroom.text.han import HAN, HAN_RE
+from newsroom.text.names import IGNORABLE_RANGES, clean_name, code_points, has_visible_text
 
 
 def gettext_noop(message: str) -> str:
@@ -48,10 +49,9 @@ INDENT = " \t\u3000\u00a0"
 TAIL_CHARS = 120
 PAGE_SEPARATORS = re.compile("[\f\v\u2028\u2029]")
 # Embedding, override and isolate controls reorder the text shown around them (see
-# newsroom/text.py); Chinese text has no use for them.
+# newsroom/text/names.py); Chinese text has no use for them.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 ROLE_AUTHOR, ROLE_REPORTER, ROLE_CORRESPONDENT = "作者", "记者", "通讯员"
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 PART_KICKER, PART_HEADLINE, PART_SUBHEADLINE = "引题", "标题", "副题"
 PART_HEADING, PART_HEADING_SUBTITLE = "小标题", "小标题的副题"
 # Zero-width and other format characters that may sit inside a name (张\u200b三丰).
@@ -59,7 +59,6 @@ ZERO_WIDTH = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
     f"{chr(low)}-{chr(high)}" for low, high in IGNORABLE_RANGES
 )
 
-HAN_RE = re.compile(rf"[{HAN}]")
 ROLE_RE = re.compile(r"^(?:(?:本报|特约|实习|见习)*(记者|通讯员)|(作者|实习生))")
 NAME_SEPARATORS = re.compile(r"[\s\u3000、，,]+")
 NAME = rf"(?:[{HAN}·][{ZERO_WIDTH}]*){{2,6}}"

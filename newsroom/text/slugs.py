@@ -1,10 +1,18 @@
-"""The one slug function: Han characters become pinyin, since slugify() drops them."""
+"""The one slug function: Han characters become pinyin, since a plain slugify drops them."""
 import hashlib
+import re
+import unicodedata
 
-from django.utils.text import slugify
 from pypinyin import lazy_pinyin
 
 MAX_SLUG_LENGTH = 80
+
+
+def slugify(text: str) -> str:
+    """ASCII letters, digits, hyphens and underscores, as Django's slugify without allow_unicode."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^\w\s-]", "", ascii_text.lower())
+    return re.sub(r"[-\s]+", "-", words).strip("-_")
 
 
 def pinyin_slug(text: str, *, max_length: int = MAX_SLUG_LENGTH) -> str:
@@ -25,6 +33,11 @@ def unique_slug(*, model, text: str, instance_pk=None, field: str = "slug") -> s
     base = pinyin_slug(text) or fallback_slug(text, prefix=model._meta.model_name)
     others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager.all()
     taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
+    return free_slug(base, taken)
+
+
+def free_slug(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`, … : the first one not in `taken`."""
     slug, n = base, 2
     while slug in taken:
         slug = f"{base[: MAX_SLUG_LENGTH - len(str(n)) - 1]}-{n}"

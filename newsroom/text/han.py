@@ -1,0 +1,27 @@
+"""Which characters are Han ideographs: the one range the parser, search and zones use.
+
+The blocks are every block of CJK Unified Ideographs and CJK Compatibility Ideographs,
+including the supplementary planes, where rare characters of personal names live (𠮷).
+Neighbouring blocks are not Han: Yijing hexagram symbols (U+4DC0–U+4DFF) sit between
+extension A and the main block, and radicals, strokes and 〇 are symbols or numbers.
+tests/test_han.py checks the ranges against the Unicode character names.
+"""
+import re
+
+HAN_BLOCKS = (
+    (0x3400, 0x4DBF),  # CJK Unified Ideographs Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+    (0x20000, 0x2A6DF),  # Extension B
+    (0x2A700, 0x2EBEF),  # Extensions C, D, E and F
+    (0x2F800, 0x2FA1F),  # CJK Compatibility Ideographs Supplement
+    (0x30000, 0x323AF),  # Extensions G and H
+)
+# For regular expressions: `[{HAN}]` matches one Han character.
+HAN = "".join(f"{chr(low)}-{chr(high)}" for low, high in HAN_BLOCKS)
+HAN_RE = re.compile(f"[{HAN}]")
+
+
+def is_han(ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in HAN_BLOCKS)
