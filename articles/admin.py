@@ -21,11 +21,13 @@ from js_asset import Media
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
-from articles import proof, review, revisions, workflow
+from articles import dates, proof, review, workflow
 from articles.body import body_text, sanitize_html
 from articles.forms import ArticleAdminForm, ArticleChangeListForm, ProofWordForm, TagForm
 from articles.models import Article, Byline, ProofWord, ReviewStage, ZoneMention
 from articles.proofreading import FIELDS, excerpt
+from articles.revisions import diff as revision_diff
+from articles.revisions import history as revisions
 from articles.search_admin import SearchEngineAdminMixin
 from articles.topics import topic_name_problem
 from articles.zoning import article_zones_redetect
@@ -321,7 +323,7 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
                 "你输入的内容都在下面，请复制保存，交给编辑或在文章退回草稿后贴回。"
             ) % {
                 "headline": article.headline, "who": change.who,
-                "when": workflow.format_local(change.when), "status": workflow.status_label(article),
+                "when": dates.format_local(change.when), "status": workflow.status_label(article),
             },
             "typed": self._typed_fields(request),
         }
@@ -576,7 +578,7 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
             "version": version,
             "number": revisions.version_number(version),
             "who": revisions.saved_by(version),
-            "snapshot": revisions.snapshot_from_version(version),
+            "snapshot": revision_diff.snapshot_from_version(version),
             "can_restore": self.has_change_permission(request, article),
         }
         return TemplateResponse(request, "admin/articles/article/revision.html", context)
@@ -598,8 +600,8 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
             "new_number": revisions.version_number(new),
             "old_who": revisions.saved_by(old),
             "new_who": revisions.saved_by(new),
-            "diffs": revisions.compare_snapshots(
-                revisions.snapshot_from_version(old), revisions.snapshot_from_version(new)
+            "diffs": revision_diff.compare_snapshots(
+                revision_diff.snapshot_from_version(old), revision_diff.snapshot_from_version(new)
             ),
         }
         return TemplateResponse(request, "admin/articles/article/compare.html", context)

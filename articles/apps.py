@@ -10,12 +10,16 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("文章")
 
     def ready(self):
-        from django.db.models.signals import pre_save
+        from django.db.models.signals import post_save, pre_save
         from taggit.models import Tag
 
-        from articles import search_index, topics
+        from articles import topics
+        from articles.models import Article
+        from articles.revisions.history import save_unmanaged_revision
+        from articles.search import index as search_index
 
         pre_save.connect(topics.tag_slug_on_save, sender=Tag, dispatch_uid="articles_tag_slug")
+        post_save.connect(save_unmanaged_revision, sender=Article, dispatch_uid="article_unmanaged_revision")
 
         # SQLite drops a table's triggers when a migration rebuilds the table; this puts
         # the search index triggers back after every migrate.

@@ -11,14 +11,8 @@ from taggit.models import Tag
 from articles import review, workflow
 from articles.body import sanitize_html
 from articles.models import Article, ProofWord
-from articles.revisions import (
-    RESTORED_FIELDS,
-    compare_snapshots,
-    find_version,
-    last_change,
-    snapshot_from_version,
-    snapshot_of_article,
-)
+from articles.revisions.conflict import EditConflict
+from articles.revisions.history import RESTORED_FIELDS
 from articles.topics import topic_name_problem
 
 # What the editor offers, and nothing more: it matches the allowlist of our sanitizer.
@@ -52,30 +46,6 @@ def body_field() -> ProseEditorFormField:
         sanitize=sanitize_html,
         widget=ChineseProseEditorWidget,
     )
-
-
-class EditConflict:
-    """What a stale form is told: who saved in between, when, and what they changed."""
-
-    def __init__(self, *, article: Article, loaded_version: int):
-        self.change = last_change(article=article)
-        self.loaded_version = loaded_version
-        old = find_version(article=article, number=loaded_version)
-        self.diffs = [] if old is None else [
-            d for d in compare_snapshots(snapshot_from_version(old), snapshot_of_article(article)) if d.changed
-        ]
-
-    @property
-    def message(self) -> str:
-        return _(
-            "保存未成功：你打开本文时是第%(loaded)s版，之后%(who)s于%(when)s保存了第%(current)s版。"
-            "你的修改仍保留在表单中；请对照下方对方的改动，核对后再次保存（将以你的内容为准）。"
-        ) % {
-            "loaded": self.loaded_version,
-            "who": self.change.who,
-            "when": workflow.format_local(self.change.when),
-            "current": self.change.version,
-        }
 
 
 class VersionGuardMixin:

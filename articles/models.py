@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,8 +12,7 @@ from taggit.models import Tag, TaggedItem
 
 from articles.body import html_to_blocks, sanitize_html
 from articles.proofreading import Word, WordList
-from articles.revisions import save_unmanaged_revision
-from articles.search import article_search_text
+from articles.search.tokenize import article_search_text
 from newsroom.text.slugs import pinyin_slug
 
 
@@ -221,7 +219,6 @@ reversion.register(Byline)
 reversion.register(ZoneMention)
 reversion.register(TaggedItem, follow=["tag"])
 reversion.register(Tag)
-post_save.connect(save_unmanaged_revision, sender=Article, dispatch_uid="article_unmanaged_revision")
 
 
 class ProofWordQuerySet(models.QuerySet):

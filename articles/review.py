@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from articles.models import Article, ReviewStage, SignOff
-from articles.revisions import revision_context
+from articles.revisions.history import revision_context
 
 
 class ReviewError(Exception):

@@ -1,8 +1,8 @@
 """Admin changelist search through the full-text engine, the same one the public page uses."""
 from django.db import connections
 
-from articles.search import parse_query
-from articles.search_engine import BACKENDS, matching
+from articles.search.engine import BACKENDS, matching
+from articles.search.tokenize import parse_query
 
 
 class SearchEngineAdminMixin:

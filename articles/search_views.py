@@ -10,9 +10,9 @@ from taggit.models import Tag
 
 from articles.models import Article
 from articles.public import ARTICLES_PER_PAGE, search_hit_cards
-from articles.search import MAX_QUERY_CHARS, ParsedQuery, parse_query
-from articles.search_engine import RESULT_LIMIT, SearchResults, search
-from articles.search_highlight import highlight, snippet
+from articles.search.engine import RESULT_LIMIT, SearchResults, search
+from articles.search.highlight import highlight, snippet
+from articles.search.tokenize import MAX_QUERY_CHARS, ParsedQuery, parse_query
 from newsroom.models import Issue, Reporter
 from zones.models import Zone
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from articles.models import TopicRedirect
-from newsroom.text.slugs import unique_slug
 from newsroom.text.names import has_visible_text
+from newsroom.text.slugs import unique_slug
 
 NAME_MAX = Tag._meta.get_field("name").max_length
 

@@ -73,7 +73,7 @@ def synthetic_articles(n, rng, sentences, headings, zone_names):
     from django.utils import timezone
 
     from articles.models import Article
-    from articles.search import article_search_text
+    from articles.search.tokenize import article_search_text
 
     names = [a + b for a in NAME_CHARS for b in NAME_CHARS if a != b]
     now = timezone.now()
@@ -128,7 +128,7 @@ def rebuild_seconds():
     """Time to derive the whole index again inside the database."""
     from django.db import connection
 
-    from articles import search_index
+    from articles.search import index as search_index
 
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -145,7 +145,7 @@ def rebuild_seconds():
 def index_bytes() -> int:
     from django.db import connection
 
-    from articles import search_index
+    from articles.search import index as search_index
 
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -163,8 +163,8 @@ def index_bytes() -> int:
 def search_once(query: str) -> int:
     """What the search page asks the database: the ranked ids, then the first page's rows."""
     from articles.models import Article
-    from articles.search import parse_query
-    from articles.search_engine import search
+    from articles.search.engine import search
+    from articles.search.tokenize import parse_query
 
     results = search(Article.objects.published(), parse_query(query))
     page = Article.objects.select_related("issue").in_bulk(results.ids[:20])

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from articles import review, workflow
 from articles.forms import ArticleOrderForm, IssueImportForm
 from articles.models import Article
-from articles.revisions import revision_context
+from articles.revisions.history import revision_context
 from newsroom.admin_keys import CheckedKeysAdmin
 from newsroom.importing.loader import (
     ACTION_LABELS,

@@ -5,8 +5,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from newsroom.text.slugs import unique_slug
 from newsroom.text.names import clean_name, code_points
+from newsroom.text.slugs import unique_slug
 
 
 class IssueQuerySet(models.QuerySet):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from articles import review, workflow
 from articles.models import Article, ProofWord
 from articles.proof import article_blocked_lines
-from articles.revisions import revision_context
+from articles.revisions.history import revision_context
 from newsroom.models import Issue
 
 

@@ -276,8 +276,8 @@ def seed_articles(imported_seed):
 def found():
     """found(q) -> the ids the search engine returns for q over published articles, best first."""
     from articles.models import Article
-    from articles.search import parse_query
-    from articles.search_engine import search
+    from articles.search.engine import search
+    from articles.search.tokenize import parse_query
 
     def run(q, queryset=None):
         queryset = Article.objects.published() if queryset is None else queryset

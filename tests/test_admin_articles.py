@@ -6,9 +6,9 @@ from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from articles import workflow
+from articles import dates, workflow
 from articles.models import Article
-from articles.revisions import revision_context
+from articles.revisions.history import revision_context
 
 S = Article.Status
 
@@ -215,7 +215,7 @@ class TestEditConflict:
         assert Article.objects.get(pk=draft_article.pk).body == "<p>成都高新区今年新增企业一千五百家。</p>"
 
     def test_message_names_who_saved_in_between_and_when(self, stale_post, draft_article):
-        when = workflow.format_local(timezone.now())
+        when = dates.format_local(timezone.now())
         # Shown once, in the conflict box above the form (not repeated in the error list).
         error = stale_post.context["edit_conflict"].message
         assert stale_post.content.decode().count(error) == 1

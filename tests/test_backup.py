@@ -97,7 +97,7 @@ def build_content(seed_path) -> None:
     editor.groups.add(Group.objects.get(name="编辑"))
     article = Article.objects.get(position=1)
     article.tags.add("创新", "开放")
-    from articles.revisions import add_article_to_revision, revision_context
+    from articles.revisions.history import add_article_to_revision, revision_context
 
     with revision_context(user=editor, comment="改标题"):
         article.headline = "国家高新区忙开局"

@@ -9,9 +9,9 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles import revisions
 from articles.models import Article
-from articles.revisions import revision_context
+from articles.revisions import history as revisions
+from articles.revisions.history import revision_context
 from tests.test_admin_issues import issue_form_data
 
 

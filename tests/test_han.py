@@ -4,7 +4,7 @@ import unicodedata
 import pytest
 
 from articles import proofreading
-from articles.search import tokenize
+from articles.search.tokenize import tokenize
 from newsroom.importing import parser
 from newsroom.text.han import HAN_RE, is_han
 from zones import mentions

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from articles import workflow
+from articles import dates
 from articles.models import Article
-from articles.revisions import revision_context
+from articles.revisions.history import revision_context
 
 TYPED = "<p>记者新写的一段话。</p>"
 
@@ -134,7 +134,7 @@ class TestSaveAfterLosingEditRights:
     def test_refused_with_who_moved_it_and_when(self, reporter_client, editor_user, draft_article, article_form_data):
         """Still 403, but a page that says who moved the article, when, and to what."""
         response = self.submitted_meanwhile(reporter_client, editor_user, draft_article, article_form_data)
-        when = workflow.format_local(Article.objects.get(pk=draft_article.pk).updated_at)
+        when = dates.format_local(Article.objects.get(pk=draft_article.pk).updated_at)
         assert response.status_code == 403
         assert response.context["message"] == (
             f"保存未成功：《成都高新区发布新政》已由王芳于{when}改为“待审”，你不能再修改它。"

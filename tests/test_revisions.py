@@ -2,9 +2,9 @@
 import pytest
 from reversion.models import Version
 
-from articles.diff import inline_diff, paragraph_rows
 from articles.models import Article, ZoneMention
-from articles.revisions import article_versions, snapshot_from_version, version_number
+from articles.revisions.diff import inline_diff, paragraph_rows, snapshot_from_version
+from articles.revisions.history import article_versions, version_number
 
 
 def change_url(article) -> str:

@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Byline
-from articles.search import parse_query
-from articles.search_engine import matching, search
+from articles.search.engine import matching, search
+from articles.search.tokenize import parse_query
 from newsroom.models import Reporter
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from articles import search_index
 from articles.models import Article
+from articles.search import index as search_index
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from articles.search import MAX_QUERY_CHARS, ParsedQuery, article_search_text, parse_query, tokenize
-from articles.search_engine import fts5_query
-from articles.search_highlight import highlight, snippet
+from articles.search.engine import fts5_query
+from articles.search.highlight import highlight, snippet
+from articles.search.tokenize import (
+    MAX_QUERY_CHARS,
+    ParsedQuery,
+    article_search_text,
+    parse_query,
+    tokenize,
+)
 
 
 class TestTokenize:

@@ -38,7 +38,7 @@ result = article.pk
 """
 
 REVISIONS = """
-from articles import revisions
+from articles.revisions import history as revisions
 from articles.models import Article
 article = Article.objects.get(pk={pk})
 result = {{

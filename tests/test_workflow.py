@@ -4,7 +4,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from articles import workflow
+from articles import dates, workflow
 from articles.models import Article, Byline
 from newsroom.models import Issue
 from newsroom.publishing import issue_publish
@@ -126,7 +126,7 @@ class TestArticlesTransition:
             workflow.articles_transition(
                 articles=[draft_article], to_status=S.REVIEW, user=editor_user, loaded_versions={draft_article.pk: shown}
             )
-        when = workflow.format_local(timezone.now())
+        when = dates.format_local(timezone.now())
         assert error.value.problems == [
             f"《成都高新区发布新政（更新）》已被李明于{when}修改（第{shown + 1}版），请刷新后重试"
         ]

@@ -5,7 +5,7 @@ triggers after a later migration rebuilds the article table.
 """
 from django.db import migrations
 
-from articles import search_index
+from articles.search import index as search_index
 
 
 def forwards(apps, schema_editor):

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from articles import workflow
 from articles.body import blocks_to_html, html_to_blocks
 from articles.models import Article, Byline
-from articles.revisions import add_article_to_revision, revision_context
+from articles.revisions.history import add_article_to_revision, revision_context
 from articles.zoning import article_zones_redetect, detection_text
 from newsroom.importing.parser import (
     ParsedArticle,

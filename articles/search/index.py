@@ -10,7 +10,11 @@ bulk_create(), raw SQL) keeps the index current without any Python hook:
   and a small one of the headline line alone: checking it for a thousand candidate
   rows is cheap, where filtering the large one by weight means decompressing it.
 """
+from django.db import connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
+
+from articles.models import Article
+from articles.search.tokenize import article_search_text
 
 FTS_TABLE = "articles_article_fts"
 VECTOR_COLUMN = "search_vector"
@@ -157,8 +161,6 @@ def ensure(connection) -> bool:
 
 def ensure_after_migrate(sender, using="default", **kwargs) -> None:
     """A post_migrate receiver for ArticlesConfig.ready()."""
-    from django.db import connections
-
     ensure(connections[using])
 
 
@@ -169,11 +171,6 @@ def rebuild(*, using: str = "default", batch_size: int = 500, progress=None) -> 
     written with bulk_update, not save(): a re-index is not an edit, so it neither
     bumps the version counter nor records a revision.
     """
-    from django.db import connections, transaction
-
-    from articles.models import Article
-    from articles.search import article_search_text
-
     articles = Article.objects.using(using).prefetch_related("reporters", "zones").order_by("pk")
     total = articles.count()
     rows = articles.iterator(chunk_size=batch_size)

@@ -19,8 +19,8 @@ from django.db import connections
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from articles.search import ParsedQuery
-from articles.search_index import FTS_TABLE, HEADLINE_VECTOR_COLUMN, VECTOR_COLUMN
+from articles.search.index import FTS_TABLE, HEADLINE_VECTOR_COLUMN, VECTOR_COLUMN
+from articles.search.tokenize import ParsedQuery
 
 RESULT_LIMIT = 1000
 # bm25() column weights: a headline token counts ten times a body token.

@@ -7,7 +7,7 @@ use `tokenize`, so any two-character word in the text can be found.
 `Article.search_text` holds two lines of tokens: the headline line (kicker, headline,
 subheadline) and the body line (standfirst, body, reporters, zones). The database
 indexes them as two weighted columns (see migration 0002_search_index), which is how a
-headline match outranks a body match. `articles.search_engine` runs the queries.
+headline match outranks a body match. `articles.search.engine` runs the queries.
 """
 import re
 import unicodedata

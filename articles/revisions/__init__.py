@@ -1,0 +1,1 @@
+"""Article revisions: their history and restore, differences between them, and edit conflicts."""

@@ -1,0 +1,1 @@
+"""Chinese search: the tokenizer, the database index it feeds, the query engine, and highlighting."""
