@@ -36,7 +36,7 @@ from newsroom.admin_keys import (
     CheckedKeysAdmin,
     CheckedModelMultipleChoiceField,
 )
-from zones.views import in_pinyin_order
+from newsroom.text.slugs import in_pinyin_order
 
 S = Article.Status
 VERSION_INPUT = "_loaded_version_%s"

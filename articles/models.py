@@ -3,9 +3,11 @@ import reversion
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Left
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
@@ -15,8 +17,14 @@ from articles.proofreading import Word, WordList
 from articles.search.tokenize import article_search_text
 from newsroom.text.slugs import pinyin_slug
 
+RELATED_LIMIT = 5
+# Enough HTML to hold the start of the first paragraph after any headings.
+EXCERPT_SOURCE_CHARS = 2000
+
 
 class ArticleQuerySet(models.QuerySet):
+    """The visibility rule, and the selections the public pages make, all built on it."""
+
     def published(self):
         """The one visibility rule: published, due, and in a published issue if any."""
         return self.filter(
@@ -24,6 +32,68 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED,
             publish_at__lte=timezone.now(),
         )
+
+    def for_reading(self):
+        """With the issue and the ordered bylines, without the columns no page shows.
+
+        The search text and the issue's source file can each be megabytes; loading them with
+        every row made one big issue's pages take seconds.
+        """
+        bylines = Prefetch("bylines", queryset=Byline.objects.select_related("reporter").order_by("position", "id"))
+        return self.select_related("issue").defer("search_text", "issue__source_text").prefetch_related(bylines)
+
+    def for_article_page(self):
+        """Everything an article page shows; the preview uses it on unpublished articles too."""
+        return self.for_reading().prefetch_related("zones", "tags")
+
+    def cards(self):
+        """Published articles as list items show them: for the excerpt only the opening of
+        the body (`body_opening`), never the whole of it."""
+        return self.published().for_reading().defer("body").annotate(body_opening=Left("body", EXCERPT_SOURCE_CHARS))
+
+    def latest_cards(self):
+        return self.cards().order_by("-publish_at", "-id")
+
+    def search_hits(self):
+        """Published articles with the whole body, which a search hit's snippet is cut from."""
+        return self.published().for_reading()
+
+    def related_to(self, article, *, limit: int = RELATED_LIMIT) -> list:
+        """Published articles sharing a zone or a topic with `article`, most shared first.
+
+        Uses the zones and tags already prefetched on `article`, so it costs one query
+        plus the byline prefetch.
+        """
+        zone_ids = [zone.pk for zone in article.zones.all()]
+        tag_ids = [tag.pk for tag in article.tags.all()]
+        if not zone_ids and not tag_ids:
+            return []
+        shared = Count("zones", filter=Q(zones__in=zone_ids), distinct=True) + Count(
+            "tags", filter=Q(tags__in=tag_ids), distinct=True
+        )
+        return list(
+            self.cards()
+            .filter(Q(zones__in=zone_ids) | Q(tags__in=tag_ids))
+            .exclude(pk=article.pk)
+            .annotate(shared=shared)
+            .order_by("-shared", "-publish_at", "-id")[:limit]
+        )
+
+    def published_count(self, lookup: str):
+        """An annotation for another model: how many published articles point at its row via `lookup`.
+
+        A subquery rather than Count() over a join, so the visibility rule stays the
+        queryset method instead of being restated as join filters.
+        """
+        counts = (
+            self.published()
+            .filter(**{lookup: OuterRef("pk")})
+            .order_by()
+            .values(lookup)
+            .annotate(n=Count("pk", distinct=True))
+            .values("n")
+        )
+        return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
 class Article(models.Model):
@@ -142,6 +212,20 @@ class Article(models.Model):
     @property
     def blocks(self) -> list[dict]:
         return html_to_blocks(self.body)
+
+    def excerpt(self, *, length: int = 110) -> str:
+        """The standfirst, or else the opening of the first paragraph, as plain text."""
+        if self.standfirst:
+            return Truncator(self.standfirst).chars(length)
+        # Cards carry only the body's opening; a cut tag at its end is dropped by the parser.
+        opening = getattr(self, "body_opening", None)
+        for block in html_to_blocks(self.body if opening is None else opening):
+            if block["type"] == "paragraph":
+                return Truncator(block["text"]).chars(length)
+        return ""
+
+    def byline_names(self) -> list[str]:
+        return [byline.reporter.name for byline in self.bylines.all()]
 
     def update_search_text(self) -> None:
         """Re-index after bylines or zones change, which happens after save()."""

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from articles.models import Article, Byline, ZoneMention
 from newsroom.models import Issue, Reporter
-from newsroom.views import HOME_ISSUE_ARTICLES, ISSUE_ARTICLES_PER_PAGE
+from newsroom.site.home import HOME_ISSUE_ARTICLES
+from newsroom.site.issues import ISSUE_ARTICLES_PER_PAGE
 from tests.test_public_queries import BUDGETS
 
 ARTICLES = 1500

@@ -27,8 +27,8 @@ from reversion.models import Version
 from taggit.models import Tag
 
 from articles.models import Article, Byline, ZoneMention
-from articles.search_views import SearchFilterForm
 from newsroom.models import Reporter
+from newsroom.site.search import SearchFilterForm
 from newsroom.text.names import clean_name
 from zones.models import Zone
 

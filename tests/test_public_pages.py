@@ -434,7 +434,7 @@ class TestOperations:
         def broken_cursor(*args, **kwargs):
             raise DatabaseError("connection refused")
 
-        monkeypatch.setattr("newsroom.views.connection.cursor", broken_cursor)
+        monkeypatch.setattr("newsroom.site.health.connection.cursor", broken_cursor)
         response = client.get("/healthz")
         assert response.status_code == 503
         assert response.content == b"database unavailable"
@@ -451,7 +451,7 @@ class TestOperations:
         def boom(*args, **kwargs):
             raise RuntimeError("boom")
 
-        monkeypatch.setattr("newsroom.views.render", boom)
+        monkeypatch.setattr("newsroom.site.issues.render", boom)
         client.raise_request_exception = False
         response = client.get("/issues/")
         assert response.status_code == 500

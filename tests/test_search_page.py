@@ -5,7 +5,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from articles.public import ARTICLES_PER_PAGE
+from newsroom.site.pagination import ARTICLES_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles.public import excerpt as article_excerpt
 from articles.topics import tag_url as topic_url
-from newsroom.site import SITE_NAME, SITE_TAGLINE
+from newsroom.site.identity import SITE_NAME, SITE_TAGLINE
 
 register = template.Library()
 
@@ -29,7 +28,7 @@ def site_tagline():
 
 @register.filter
 def excerpt(article, length=110):
-    return article_excerpt(article, length=int(length))
+    return article.excerpt(length=int(length))
 
 
 @register.filter

@@ -23,5 +23,8 @@ HAN_RE = re.compile(f"[{HAN}]")
 
 
 def is_han(ch: str) -> bool:
+    """For one character; the empty string (the edge of a text) is not Han."""
+    if not ch:
+        return False
     code = ord(ch)
     return any(low <= code <= high for low, high in HAN_BLOCKS)

@@ -43,3 +43,8 @@ def free_slug(base: str, taken: set[str]) -> str:
         slug = f"{base[: MAX_SLUG_LENGTH - len(str(n)) - 1]}-{n}"
         n += 1
     return slug
+
+
+def in_pinyin_order(names) -> list[str]:
+    # Readers look names up alphabetically by pinyin (安徽, 北京, 重庆…), not by code point.
+    return sorted(names, key=lambda name: (pinyin_slug(name), name))

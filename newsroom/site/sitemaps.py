@@ -1,6 +1,9 @@
-"""The sitemap: published articles and issues, and the pages that list them."""
+"""The sitemap: published articles and issues, and the pages that list them; and robots.txt."""
 from django.contrib.sitemaps import Sitemap
-from django.urls import reverse
+from django.contrib.sitemaps.views import sitemap
+from django.http import HttpResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
 from articles.models import Article
@@ -85,3 +88,20 @@ SITEMAPS = {
     "reporters": ReporterSitemap,
     "tags": TagSitemap,
 }
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+urlpatterns = [
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots"),
+]

@@ -4,16 +4,17 @@ from dataclasses import dataclass
 from django import forms
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import path
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from articles.models import Article
-from articles.public import ARTICLES_PER_PAGE, search_hit_cards
 from articles.search.engine import RESULT_LIMIT, SearchResults, search
 from articles.search.highlight import highlight, snippet
 from articles.search.tokenize import MAX_QUERY_CHARS, ParsedQuery, parse_query
 from newsroom.models import Issue, Reporter
+from newsroom.site.pagination import ARTICLES_PER_PAGE
 from zones.models import Zone
 
 
@@ -64,7 +65,7 @@ class Hit:
 
 def hits_for(ids, query: ParsedQuery) -> list[Hit]:
     """The page's articles in ranked order, with highlighted headline and snippet."""
-    articles = search_hit_cards().in_bulk(list(ids))
+    articles = Article.objects.search_hits().in_bulk(list(ids))
     return [
         Hit(article=articles[pk], headline=highlight(articles[pk].headline, query.marks),
             snippet=snippet(articles[pk], query.marks))
@@ -94,3 +95,6 @@ def search_view(request):
 def results_context(request, results: SearchResults, query: ParsedQuery) -> dict:
     page_obj = Paginator(results.ids, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
     return {"results": results, "page_obj": page_obj, "hits": hits_for(page_obj.object_list, query)}
+
+
+urlpatterns = [path("search/", search_view, name="search")]

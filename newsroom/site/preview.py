@@ -6,17 +6,15 @@ from a message or a chat lands on the page after signing in); a signed-in accoun
 not at the desk gets a 404, so a preview URL reveals nothing.
 """
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 
 from articles import workflow
-from articles.models import Article, Byline
-from articles.public import excerpt, related_articles
-from articles.views import news_article_json_ld
+from articles.models import Article
 from newsroom.desk import is_desk_user
 from newsroom.models import Issue
+from newsroom.site.jsonld import news_article_json_ld
 
 app_name = "preview"
 
@@ -34,22 +32,13 @@ def desk_only(view):
     return wrapper
 
 
-def _articles():
-    bylines = Prefetch("bylines", queryset=Byline.objects.select_related("reporter").order_by("position", "id"))
-    return (
-        Article.objects.select_related("issue")
-        .defer("search_text", "issue__source_text")
-        .prefetch_related(bylines, "zones", "tags")
-    )
-
-
 @desk_only
 def article_preview(request, pk: int):
-    article = get_object_or_404(_articles(), pk=pk)
+    article = get_object_or_404(Article.objects.for_article_page(), pk=pk)
     context = {
         "article": article,
-        "related": related_articles(article),
-        "description": excerpt(article, length=150),
+        "related": Article.objects.related_to(article),
+        "description": article.excerpt(length=150),
         "structured_data": news_article_json_ld(request, article),
         "preview_state": workflow.status_label(article),
     }
@@ -59,7 +48,7 @@ def article_preview(request, pk: int):
 @desk_only
 def issue_preview(request, number: int):
     issue = get_object_or_404(Issue, number=number)
-    articles = _articles().filter(issue=issue).exclude(status=Article.Status.ARCHIVED).order_by("position", "id")
+    articles = Article.objects.for_article_page().filter(issue=issue).exclude(status=Article.Status.ARCHIVED).order_by("position", "id")
     context = {
         "issue": issue,
         "articles": list(articles),

@@ -1,16 +1,17 @@
-"""Public zone pages: the directory grouped by province, and one zone's articles."""
+"""Zone pages: the directory grouped by province, one zone's articles, and its Atom feed."""
 from django.shortcuts import get_object_or_404, render
+from django.urls import path
 
-from articles.public import latest_article_cards, paginate, published_count
-from newsroom.text.slugs import pinyin_slug
+from articles.models import Article
+from newsroom.site.feeds import LatestFeed
+from newsroom.site.identity import SITE_NAME
+from newsroom.site.pagination import paginate
+from newsroom.text.slugs import in_pinyin_order
 from zones.models import Zone
 
+app_name = "zones"
+
 PROVINCES_PER_PAGE = 8
-
-
-def in_pinyin_order(names) -> list[str]:
-    # Readers look provinces up alphabetically by pinyin (安徽, 北京, 重庆…), not by code point.
-    return sorted(names, key=lambda name: (pinyin_slug(name), name))
 
 
 def _provinces() -> list[str]:
@@ -30,7 +31,7 @@ def zone_index(request):
     page_obj = paginate(request, provinces, per_page=PROVINCES_PER_PAGE)
     zones = (
         Zone.objects.filter(province__in=page_obj.object_list)
-        .annotate(article_count=published_count("zones"))
+        .annotate(article_count=Article.objects.published_count("zones"))
         .order_by("slug")  # the slug is the name in pinyin
     )
     # The whole province list links to the page that holds each province.
@@ -45,5 +46,26 @@ def zone_index(request):
 
 def zone_detail(request, slug):
     zone = get_object_or_404(Zone, slug=slug)
-    page_obj = paginate(request, latest_article_cards().filter(zones=zone))
+    page_obj = paginate(request, Article.objects.latest_cards().filter(zones=zone))
     return render(request, "zones/zone_detail.html", {"zone": zone, "page_obj": page_obj})
+
+
+class ZoneFeed(LatestFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Zone, slug=slug)
+
+    def title(self, obj=None):
+        return f"{SITE_NAME} · {obj.name}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def articles(self, obj):
+        return Article.objects.latest_cards().filter(zones=obj)
+
+
+urlpatterns = [
+    path("", zone_index, name="index"),
+    path("<slug:slug>/", zone_detail, name="detail"),
+    path("<slug:slug>/feed/", ZoneFeed(), name="feed"),
+]

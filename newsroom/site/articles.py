@@ -1,0 +1,33 @@
+"""Article pages: /articles/<id>/<slug>/ is canonical, /articles/<id>/ redirects to it."""
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+
+from articles.models import Article
+from newsroom.site.jsonld import news_article_json_ld
+
+app_name = "articles"
+
+
+def article_redirect(request, pk):
+    """/articles/<id>/ is a short link: send readers on to the canonical URL."""
+    article = get_object_or_404(Article.objects.published().only("pk", "slug"), pk=pk)
+    return redirect(article, permanent=True)
+
+
+def article_detail(request, pk, slug):
+    article = get_object_or_404(Article.objects.published().for_article_page(), pk=pk)
+    if slug != article.slug:
+        return redirect(article, permanent=True)
+    context = {
+        "article": article,
+        "related": Article.objects.related_to(article),
+        "description": article.excerpt(length=150),
+        "structured_data": news_article_json_ld(request, article),
+    }
+    return render(request, "articles/article_detail.html", context)
+
+
+urlpatterns = [
+    path("<int:pk>/", article_redirect, name="short"),
+    path("<int:pk>/<str:slug>/", article_detail, name="detail"),
+]

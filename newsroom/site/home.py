@@ -1,0 +1,40 @@
+"""The front page: the start of the newest issue and the latest articles; and the site's feed."""
+from django.shortcuts import render
+from django.urls import path
+
+from articles.models import Article
+from newsroom.models import Issue
+from newsroom.site.feeds import LatestFeed
+from newsroom.site.issues import issue_contents
+from newsroom.site.pagination import paginate
+from zones.models import Zone
+
+HOME_LATEST = 10
+# The front page shows the start of the newest issue; the issue page has the rest.
+HOME_ISSUE_ARTICLES = 12
+
+
+def _zones_of(issue) -> list[Zone]:
+    """Zones that the issue's published articles name, however many articles it has."""
+    articles = Article.objects.cards().filter(issue=issue).values("pk")
+    return list(Zone.objects.filter(mentions__article__in=articles).distinct().order_by("slug"))
+
+
+def home(request):
+    issue = Issue.objects.published().first()
+    # One row more than shown tells whether to link to the rest, without counting them.
+    issue_articles = list(issue_contents(issue)[: HOME_ISSUE_ARTICLES + 1]) if issue else []
+    context = {
+        "issue": issue,
+        "issue_articles": issue_articles[:HOME_ISSUE_ARTICLES],
+        "issue_has_more": len(issue_articles) > HOME_ISSUE_ARTICLES,
+        "issue_zones": _zones_of(issue) if issue_articles else [],
+        "page_obj": paginate(request, Article.objects.latest_cards(), per_page=HOME_LATEST),
+    }
+    return render(request, "newsroom/home.html", context)
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("feed/", LatestFeed(), name="feed"),
+]

@@ -1,0 +1,36 @@
+"""Issue pages: the archive of published issues, and one issue's articles in print order."""
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+
+from articles.models import Article
+from newsroom.models import Issue
+from newsroom.site.pagination import paginate
+
+app_name = "issues"
+
+ISSUES_PER_PAGE = 24
+ISSUE_ARTICLES_PER_PAGE = 100
+
+
+def issue_contents(issue):
+    return Article.objects.cards().filter(issue=issue).order_by("position", "id")
+
+
+def issue_archive(request):
+    issues = Issue.objects.published().annotate(article_count=Article.objects.published_count("issue"))
+    context = {"page_obj": paginate(request, issues.order_by("-number"), per_page=ISSUES_PER_PAGE)}
+    return render(request, "newsroom/issue_archive.html", context)
+
+
+def issue_detail(request, number):
+    issue = get_object_or_404(Issue.objects.published(), number=number)
+    page_obj = paginate(request, issue_contents(issue), per_page=ISSUE_ARTICLES_PER_PAGE)
+    context = {"issue": issue, "articles": page_obj.object_list, "page_obj": page_obj}
+    return render(request, "newsroom/issue_detail.html", context)
+
+
+# Namespaced, because the models' get_absolute_url() reverse issues:detail.
+urlpatterns = [
+    path("", issue_archive, name="archive"),
+    path("<int:number>/", issue_detail, name="detail"),
+]
