@@ -49,8 +49,11 @@ check: install
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 
+# ruff, then the import contracts of pyproject.toml (docs/architecture.md): no import
+# runs up a layer, and no package has a circle of imports.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 test: check lint $(VNU_JAR)
 	$(BIN)/pytest

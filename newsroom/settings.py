@@ -157,7 +157,7 @@ X_FRAME_OPTIONS = "DENY"
 # is allowed: our CSS and JS, the admin's and the editor's are files under /static/. NONCE
 # only reaches the header of a response that used request.csp_nonce, which only the article
 # form does, for the editor's import map; the same form admits Tiptap's own stylesheet by
-# hash (articles/admin.py). data: images are the baseline the issue asked for; nothing we
+# hash (newsroom/admin/articles.py). data: images are the baseline the issue asked for; nothing we
 # ship needs them today.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -16,7 +16,7 @@ POLICY = {
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
 }
-# Tiptap's base stylesheet, which the editor adds as a <style> element (articles/admin.py).
+# Tiptap's base stylesheet, which the editor adds as a <style> element (newsroom/admin/articles.py).
 TIPTAP_STYLE = "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from newsroom.admin import _plan_rows
 from newsroom.importing.loader import import_issue
 from newsroom.importing.parser import parse_issue
 from newsroom.importing.report import article_lines, summary_line, warning_lines
+from newsroom.importing.report import plan_rows as _plan_rows
 
 SIZED = (str, bytes, list, tuple, dict)
 PROJECT = tuple(str(Path(__file__).resolve().parent.parent / app) for app in ("newsroom", "articles", "zones"))

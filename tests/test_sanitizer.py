@@ -1,8 +1,8 @@
 """Hostile HTML in the body comes out inert on every write path: admin form, ORM save, editor field."""
 import pytest
 
-from articles.forms import body_field
 from articles.models import Article
+from newsroom.admin.article_forms import body_field
 
 # (hostile input, what must survive of it)
 XSS_CORPUS = [

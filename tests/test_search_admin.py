@@ -3,9 +3,9 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 
-from articles.admin import ArticleAdmin
 from articles.models import Article
-from articles.search_admin import SearchEngineAdminMixin
+from newsroom.admin.articles import ArticleAdmin
+from newsroom.admin.search import SearchEngineAdminMixin
 
 pytestmark = pytest.mark.django_db
 

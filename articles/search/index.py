@@ -13,7 +13,6 @@ bulk_create(), raw SQL) keeps the index current without any Python hook:
 from django.db import connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
-from articles.models import Article
 from articles.search.tokenize import article_search_text
 
 FTS_TABLE = "articles_article_fts"
@@ -164,14 +163,16 @@ def ensure_after_migrate(sender, using="default", **kwargs) -> None:
     ensure(connections[using])
 
 
-def rebuild(*, using: str = "default", batch_size: int = 500, progress=None) -> int:
-    """Recompute every article's search_text, then re-derive the index; returns the count.
+def rebuild(*, articles, batch_size: int = 500, progress=None) -> int:
+    """Recompute the search_text of `articles` (all of them: Article.objects, on the database
+    to rebuild), then re-derive the index; returns the count.
 
     `progress` wraps the article iterator (the command passes a tqdm bar). Rows are
     written with bulk_update, not save(): a re-index is not an edit, so it neither
     bumps the version counter nor records a revision.
     """
-    articles = Article.objects.using(using).prefetch_related("reporters", "zones").order_by("pk")
+    using = articles.db
+    articles = articles.prefetch_related("reporters", "zones").order_by("pk")
     total = articles.count()
     rows = articles.iterator(chunk_size=batch_size)
     batch: list = []
@@ -185,8 +186,8 @@ def rebuild(*, using: str = "default", batch_size: int = 500, progress=None) -> 
             )
             batch.append(article)
             if len(batch) >= batch_size:
-                Article.objects.using(using).bulk_update(batch, ["search_text"])
+                articles.bulk_update(batch, ["search_text"])
                 batch = []
-        Article.objects.using(using).bulk_update(batch, ["search_text"])
+        articles.bulk_update(batch, ["search_text"])
         refill(connections[using])
     return total

@@ -15,25 +15,40 @@ def summary_line(result: ImportResult) -> str:
     return f"{result.source_name} {verb} {result.issue}{state}：{counts or _('无文章')}"
 
 
+def plan_rows(result: ImportResult) -> list[dict]:
+    """Each planned article as the command's lines and the admin's table both show it."""
+    return [
+        {
+            "position": plan.position,
+            "action": ACTION_LABELS[plan.action],
+            "is_conflict": plan.action == CONFLICT,
+            "headline": plan.parsed.headline,
+            "bylines": "、".join(f"{c.name}（{c.role}）" for c in plan.parsed.credits),
+            "paragraphs": len(plan.parsed.paragraphs),
+            "zones": "、".join(f"{z.name}×{n}" for z, n in sorted(plan.zones.items(), key=lambda i: (-i[1], i[0].name))),
+            "unknown": _unknown_names(plan),
+        }
+        for plan in result.plans
+    ]
+
+
+def _unknown_names(plan) -> str:
+    return "、".join(f"{name}×{n}" for name, n in sorted(plan.unknown_zones.items()))
+
+
 def article_lines(result: ImportResult) -> list[str]:
-    lines = []
-    for plan in result.plans:
-        parsed = plan.parsed
-        credits = "、".join(f"{c.name}（{c.role}）" for c in parsed.credits) or _("无署名")
-        zones = "、".join(f"{z.name}×{n}" for z, n in sorted(plan.zones.items(), key=lambda i: (-i[1], i[0].name)))
-        lines.append(
-            f"  {plan.position}. [{ACTION_LABELS[plan.action]}] {parsed.headline} — {credits}；"
-            f"{len(parsed.paragraphs)} 段；{_('高新区')}：{zones or _('无')}"
-        )
-    return lines
+    return [
+        f"  {row['position']}. [{row['action']}] {row['headline']} — {row['bylines'] or _('无署名')}；"
+        f"{row['paragraphs']} 段；{_('高新区')}：{row['zones'] or _('无')}"
+        for row in plan_rows(result)
+    ]
 
 
 def warning_lines(result: ImportResult) -> list[str]:
     lines = [f"  {_('提示')}：{w}" for w in result.warnings]
     for plan in result.plans:
         if plan.unknown_zones:
-            names = "、".join(f"{name}×{n}" for name, n in sorted(plan.unknown_zones.items()))
-            lines.append(f"  {_('未收录的高新区')}（{plan.parsed.headline}）：{names}")
+            lines.append(f"  {_('未收录的高新区')}（{plan.parsed.headline}）：{_unknown_names(plan)}")
     for plan in result.plans:
         if plan.action == CONFLICT:
             lines.append(

@@ -7,7 +7,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
 from articles.models import Article
-from newsroom.site.identity import SITE_NAME, SITE_TAGLINE
+from newsroom.identity import SITE_NAME, SITE_TAGLINE
 
 FEED_ITEMS = 20
 # Characters XML 1.0 cannot carry at all: C0 controls but tab and newlines, surrogates,

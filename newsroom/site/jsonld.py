@@ -1,7 +1,7 @@
 """schema.org data for search engines and link previews."""
 from django.utils import timezone
 
-from newsroom.site.identity import SITE_NAME
+from newsroom.identity import SITE_NAME
 
 
 def news_article_json_ld(request, article) -> dict:

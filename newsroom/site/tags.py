@@ -9,8 +9,8 @@ from taggit.models import Tag
 
 from articles.models import Article
 from articles.topics import redirect_old_slug
+from newsroom.identity import SITE_NAME
 from newsroom.site.feeds import LatestFeed
-from newsroom.site.identity import SITE_NAME
 from newsroom.site.pagination import paginate
 
 app_name = "tags"

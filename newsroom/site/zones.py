@@ -3,8 +3,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 
 from articles.models import Article
+from newsroom.identity import SITE_NAME
 from newsroom.site.feeds import LatestFeed
-from newsroom.site.identity import SITE_NAME
 from newsroom.site.pagination import paginate
 from newsroom.text.slugs import in_pinyin_order
 from zones.models import Zone

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles.topics import tag_url as topic_url
-from newsroom.site.identity import SITE_NAME, SITE_TAGLINE
+from newsroom.identity import SITE_NAME, SITE_TAGLINE
 
 register = template.Library()
 

@@ -2,6 +2,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from articles.models import Article
 from articles.search.index import rebuild
 
 
@@ -17,5 +18,6 @@ class Command(BaseCommand):
             return tqdm(rows, total=total, desc="重建索引", unit="篇", file=self.stderr,
                         disable=options["verbosity"] == 0)
 
-        count = rebuild(using=options["database"], batch_size=options["batch_size"], progress=progress)
+        articles = Article.objects.using(options["database"])
+        count = rebuild(articles=articles, batch_size=options["batch_size"], progress=progress)
         self.stdout.write(self.style.SUCCESS(f"已重建 {count} 篇文章的检索索引。"))

@@ -1,9 +1,9 @@
-"""Admin for zones: editors add the zones the reference list lacks."""
+"""Zones in the admin: editors add the zones the reference list lacks."""
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from newsroom.admin_keys import CheckedKeysAdmin
+from newsroom.admin.keys import CheckedKeysAdmin
 from zones.models import Zone
 
 

@@ -1,19 +1,20 @@
-"""Admin forms for articles: the rich-text body, the workflow check and edit-conflict guard."""
+"""Admin forms for articles: the rich-text body, topics, the workflow check and the edit-conflict guard."""
 from django import forms
-from django.contrib.admin.widgets import AdminDateWidget
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
 from taggit.models import Tag
+from taggit.utils import parse_tags
 
 from articles import review, workflow
 from articles.body import sanitize_html
-from articles.models import Article, ProofWord
+from articles.models import Article
 from articles.revisions.conflict import EditConflict
 from articles.revisions.history import RESTORED_FIELDS
 from articles.topics import topic_name_problem
+from newsroom.admin.keys import AutocompleteSelectMultiple, CheckedModelMultipleChoiceField
 
 # What the editor offers, and nothing more: it matches the allowlist of our sanitizer.
 BODY_EXTENSIONS = {
@@ -183,64 +184,36 @@ class ArticleOrderForm(ArticleChangeListForm):
         fields = ["position"]
 
 
-class IssueImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("期刊文本文件"), help_text=gettext_lazy("UTF-8、GB18030 或 UTF-16 编码的 .txt 文件。"))
-    number = forms.IntegerField(label=gettext_lazy("期号"), required=False, min_value=1)
-    date = forms.DateField(
-        label=gettext_lazy("出版日期"),
+class TagChoiceForm(ArticleAdminForm):
+    """Topics: pick existing ones with autocomplete, or type new ones."""
+
+    new_tags = forms.CharField(
+        label=gettext_lazy("新话题"),
         required=False,
-        widget=AdminDateWidget,
-        help_text=gettext_lazy("留空时新的一期用今天的日期，已有的一期保留原来的日期。"),
-    )
-    title = forms.CharField(label=gettext_lazy("标题"), required=False, max_length=200)
-    force = forms.BooleanField(label=gettext_lazy("覆盖编辑改过的文章"), required=False)
-    allow_duplicate = forms.BooleanField(
-        label=gettext_lazy("允许重复导入"),
-        required=False,
-        help_text=gettext_lazy("内容与已有的某一期相同时仍然导入为新的一期（命令行的 --allow-duplicate）。"),
+        help_text=gettext_lazy("尚未存在的话题，用逗号分隔。"),
     )
 
-    def __init__(self, *args, next_number: int, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["number"].help_text = _(
-            "留空时：再次导入同一文件会更新原来那一期，否则取下一个空闲期号（现在是第 %(number)s 期）。"
-        ) % {"number": next_number}
+        if "tags" in self.fields:
+            self.fields["tags"] = CheckedModelMultipleChoiceField(
+                label=gettext_lazy("话题"),
+                queryset=Tag.objects.all(),
+                required=False,
+                widget=AutocompleteSelectMultiple(Article._meta.get_field("tags"), admin.site),
+            )
+            if self.instance.pk:
+                self.initial["tags"] = list(self.instance.tags.all())
 
-
-class TagForm(forms.ModelForm):
-    """A topic in the topic admin: the same name rules as topics typed in the article form."""
-
-    class Meta:
-        model = Tag
-        fields = ["name", "slug"]
-
-    def clean_name(self):
-        name = self.cleaned_data["name"]
-        if problem := topic_name_problem(name):
-            raise ValidationError(problem, code="invalid")
-        # Topics are case-insensitive (TAGGIT_CASE_INSENSITIVE): with both "AI" and "ai"
-        # stored, taggit's lookup of either finds two rows and every save that names it fails.
-        same = Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
-        if same is not None:
-            raise ValidationError(_("已有同名话题“%(name)s”。") % {"name": same.name}, code="unique")
-        return name
-
-
-class ProofWordForm(forms.ModelForm):
-    """A word of the 校对 list: no blank words, no spaces at either end, a different replacement."""
-
-    class Meta:
-        model = ProofWord
-        fields = ["word", "severity", "replacement", "note"]
-
-    def clean_word(self):
-        word = self.cleaned_data["word"].strip()
-        if not word:
-            raise ValidationError(_("词语不能为空。"), code="blank")
-        return word
+    def clean_new_tags(self):
+        names = parse_tags(self.cleaned_data.get("new_tags", ""))
+        problems = [p for p in map(topic_name_problem, names) if p]
+        if problems:
+            raise forms.ValidationError(problems)
+        return self.cleaned_data["new_tags"]
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("word") and cleaned.get("replacement", "").strip() == cleaned["word"]:
-            self.add_error("replacement", _("建议改为的词语与原词相同。"))
+        if "tags" in cleaned:
+            cleaned["tags"] = [*cleaned["tags"], *parse_tags(cleaned.get("new_tags", ""))]
         return cleaned

@@ -1,46 +1,41 @@
-"""The article workspace: workflow, roles, rich text, revisions, edit conflicts and zones."""
+"""Articles in the admin: columns, permissions, saving and bulk actions.
+
+校对, 三审 and the revision pages are mixins of their own (proof_views, review_views,
+revision_views); the forms are in article_forms.
+"""
 from contextlib import nullcontext
 
 import reversion
 from csp.decorators import csp_update
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from js_asset import Media
-from taggit.models import Tag
-from taggit.utils import parse_tags
 
-from articles import dates, proof, review, workflow
+from articles import dates, workflow
 from articles.body import body_text, sanitize_html
-from articles.forms import ArticleAdminForm, ArticleChangeListForm, ProofWordForm, TagForm
-from articles.models import Article, Byline, ProofWord, ReviewStage, ZoneMention
-from articles.proofreading import FIELDS, excerpt
-from articles.revisions import diff as revision_diff
-from articles.revisions import history as revisions
-from articles.search_admin import SearchEngineAdminMixin
-from articles.topics import topic_name_problem
+from articles.models import Article, Byline, ZoneMention
+from articles.revisions import history
 from articles.zoning import article_zones_redetect
-from newsroom.admin_keys import (
-    AutocompleteSelectMultiple,
-    CheckedKeysAdmin,
-    CheckedModelMultipleChoiceField,
-)
+from newsroom.admin.article_forms import ArticleChangeListForm, TagChoiceForm
+from newsroom.admin.keys import CheckedKeysAdmin
+from newsroom.admin.proof_views import ProofViewsMixin, proof_panel_context
+from newsroom.admin.review_views import ReviewViewsMixin
+from newsroom.admin.revision_views import RevisionViewsMixin
+from newsroom.admin.search import SearchEngineAdminMixin
 from newsroom.text.slugs import in_pinyin_order
 
-S = Article.Status
+Status = Article.Status
 VERSION_INPUT = "_loaded_version_%s"
-REVIEW_COMMENT_KEY = "review_comment_%s"
 # Tiptap, inside django-prose-editor 0.28, adds its base stylesheet (ProseMirror's white-space
 # rules and gap cursor) as a <style> element when the editor starts, with no way to pass it a
 # nonce. The article form's CSP admits that one stylesheet by its SHA-256 and no other inline
@@ -81,59 +76,6 @@ class ZoneMentionInline(ArticleChildInline):
     verbose_name_plural = gettext_lazy("高新区（保存时按正文重新识别；手动添加的保留，删除的不再自动加回）")
 
 
-class TagChoiceForm(ArticleAdminForm):
-    """Topics: pick existing ones with autocomplete, or type new ones."""
-
-    new_tags = forms.CharField(
-        label=gettext_lazy("新话题"),
-        required=False,
-        help_text=gettext_lazy("尚未存在的话题，用逗号分隔。"),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "tags" in self.fields:
-            self.fields["tags"] = CheckedModelMultipleChoiceField(
-                label=gettext_lazy("话题"),
-                queryset=Tag.objects.all(),
-                required=False,
-                widget=AutocompleteSelectMultiple(Article._meta.get_field("tags"), admin.site),
-            )
-            if self.instance.pk:
-                self.initial["tags"] = list(self.instance.tags.all())
-
-    def clean_new_tags(self):
-        names = parse_tags(self.cleaned_data.get("new_tags", ""))
-        problems = [p for p in map(topic_name_problem, names) if p]
-        if problems:
-            raise forms.ValidationError(problems)
-        return self.cleaned_data["new_tags"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if "tags" in cleaned:
-            cleaned["tags"] = [*cleaned["tags"], *parse_tags(cleaned.get("new_tags", ""))]
-        return cleaned
-
-
-def proof_panel_context(texts: dict[str, str], *, editable: bool = True) -> dict:
-    """The 校对 panel: the report, and each finding with its field's label and its context.
-
-    On a read-only page there is nothing to re-check or select, so no buttons."""
-    report = proof.texts_proofread(texts)
-    labels = dict(FIELDS)
-    findings = [
-        dict(zip(("before", "found", "after"), excerpt(texts[f.field], f), strict=True),
-             finding=f, field_label=labels[f.field])
-        for f in report.findings
-    ]
-    blocked = len(report.blocking)
-    return {
-        "report": report, "findings": findings, "editable": editable,
-        "blocked_count": blocked, "warned_count": len(findings) - blocked,
-    }
-
-
 class ProvinceFilter(admin.AllValuesFieldListFilter):
     """Provinces in pinyin order, as the public zone directory lists them."""
 
@@ -151,7 +93,9 @@ class IssueFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
+class ArticleAdmin(
+    ProofViewsMixin, ReviewViewsMixin, RevisionViewsMixin, SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin
+):
     form = TagChoiceForm
     list_display = [
         "headline", "issue", "position", "status_at_a_glance",
@@ -300,7 +244,7 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id and (refused := self._out_of_reach_post(request, object_id)):
             return refused
-        with revisions.revision_context(user=request.user):
+        with history.revision_context(user=request.user):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def _out_of_reach_post(self, request, object_id):
@@ -312,7 +256,7 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
             return None
         if not self.has_view_permission(request, article):
             return None
-        change = revisions.last_change(article=article)
+        change = history.last_change(article=article)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -378,7 +322,7 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
             Byline.objects.create(article=article, reporter=request.user.reporter, role=Byline.Role.REPORTER)
         article_zones_redetect(article=article)
         article.update_search_text()
-        revisions.add_article_to_revision(article)
+        history.add_article_to_revision(article)
 
     def response_add(self, request, obj, post_url_continue=None):
         self._proof_message(request, obj)
@@ -425,34 +369,6 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
         formsets = [inline.formset for inline in context["inline_admin_formsets"]]
         context["errors"] = helpers.AdminErrorList(form, formsets)
 
-    def _proof_texts(self, form, obj):
-        """What the editor sees: the typed text on a refused save, else the stored article."""
-        if form.is_bound:
-            return proof.texts_from_data(form.data)
-        return proof.article_texts(obj) if obj is not None else proof.texts_from_data({})
-
-    def proofread_view(self, request):
-        """校对 on demand: the panel for the form's current, unsaved text."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        context = {"proof": proof_panel_context(proof.texts_from_data(request.POST))}
-        return TemplateResponse(request, "admin/articles/article/includes/proof_panel.html", context)
-
-    def _proof_message(self, request, obj):
-        """校对 on save: what the saved text still has, named in the message after saving."""
-        report = proof.article_proofread(article=obj)
-        if not report.findings:
-            return
-        blocked = len(report.blocking)
-        url = reverse("admin:articles_article_change", args=[obj.pk]) + "#proofread"
-        text = _("校对：《%(headline)s》有禁用 %(blocked)s 处、提示 %(warned)s 处，") % {
-            "headline": obj.headline, "blocked": blocked, "warned": len(report.findings) - blocked,
-        }
-        self.message_user(request, format_html('{}<a href="{}">{}</a>', text, url, _("查看校对结果")),
-                          messages.ERROR if blocked else messages.WARNING)
-
     def changelist_view(self, request, extra_context=None):
         # Django validates list_editable rows before its own transaction begins; one
         # transaction around the whole POST lets the version check lock the rows it checks.
@@ -485,185 +401,12 @@ class ArticleAdmin(SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("提交待审"), permissions=["change"])
     def submit_for_review(self, request, queryset):
-        self._transition(request, queryset, S.REVIEW, _("已提交待审 %(count)s 篇文章。"))
+        self._transition(request, queryset, Status.REVIEW, _("已提交待审 %(count)s 篇文章。"))
 
     @admin.action(description=gettext_lazy("发布（未来时间即排期）"), permissions=["publish"])
     def publish_selected(self, request, queryset):
-        self._transition(request, queryset, S.PUBLISHED, _("已发布 %(count)s 篇文章。"))
+        self._transition(request, queryset, Status.PUBLISHED, _("已发布 %(count)s 篇文章。"))
 
     @admin.action(description=gettext_lazy("归档"), permissions=["publish"])
     def archive_selected(self, request, queryset):
-        self._transition(request, queryset, S.ARCHIVED, _("已归档 %(count)s 篇文章。"))
-
-    # --- revisions
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("proofread/", view(self.proofread_view), name="articles_article_proofread"),
-            path("<path:object_id>/revisions/compare/", view(self.compare_view), name="articles_article_compare"),
-            path("<path:object_id>/revisions/<int:version_id>/", view(self.revision_view), name="articles_article_revision"),
-            path(
-                "<path:object_id>/revisions/<int:version_id>/restore/",
-                view(self.restore_view),
-                name="articles_article_restore",
-            ),
-            path("<path:object_id>/review/", view(self.review_view), name="articles_article_review"),
-            *super().get_urls(),
-        ]
-
-    # --- 三审
-
-    def review_view(self, request, object_id):
-        """POST only: sign the article's next stage, or send it back with a comment."""
-        article = self.get_object(request, unquote(object_id))
-        if article is None or not self.has_view_or_change_permission(request, article):
-            raise Http404
-        change_url = reverse("admin:articles_article_change", args=[article.pk])
-        if request.method != "POST":
-            return HttpResponseRedirect(change_url)
-        comment = request.POST.get("review_comment", "")[:2000]
-        loaded = request.POST.get("loaded_version", "")
-        try:
-            self._review_decision(request, article, comment, int(loaded) if loaded.isdecimal() else None)
-        except review.ReviewError as error:
-            # The typed comment comes back in the panel, not lost with the refusal.
-            request.session[REVIEW_COMMENT_KEY % article.pk] = comment
-            self.message_user(request, str(error), messages.ERROR)
-        return HttpResponseRedirect(change_url)
-
-    def _review_decision(self, request, article, comment: str, loaded_version: int | None) -> None:
-        label = {"headline": article.headline}
-        if request.POST.get("decision") == "return":
-            signoff = review.send_back(article=article, user=request.user, comment=comment, loaded_version=loaded_version)
-            done = _("文章「%(headline)s」已在%(stage)s退回修改。")
-        else:
-            signoff = review.sign(article=article, user=request.user, comment=comment, loaded_version=loaded_version)
-            done = _("文章「%(headline)s」已通过%(stage)s。")
-        self.message_user(request, done % {**label, "stage": signoff.stage.name}, messages.SUCCESS)
-
-    def _review_context(self, request, article) -> dict:
-        stages = review.active_stages()
-        signoffs = article.signoffs.select_related("stage", "user")
-        return {
-            "review_states": review.stage_states(article, stages),
-            "review_next": review.next_stage(article, stages) if article.status == S.REVIEW else None,
-            "review_history": list(signoffs),
-            "review_return": review.last_return(article) if article.status == S.DRAFT else None,
-            "review_comment": request.session.pop(REVIEW_COMMENT_KEY % article.pk, ""),
-        }
-
-    def _article_and_version(self, request, object_id, version_id):
-        article = self.get_object(request, unquote(object_id))
-        if article is None or not self.has_view_or_change_permission(request, article):
-            raise Http404
-        version = get_object_or_404(revisions.article_versions(article=article), pk=version_id)
-        return article, version
-
-    def history_view(self, request, object_id, extra_context=None):
-        article = self.get_object(request, unquote(object_id))
-        if article is None:
-            raise Http404
-        versions = list(revisions.article_versions(article=article))
-        extra = {"versions": [(v, revisions.version_number(v)) for v in versions], **(extra_context or {})}
-        return super().history_view(request, object_id, extra)
-
-    def revision_view(self, request, object_id, version_id):
-        article, version = self._article_and_version(request, object_id, version_id)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": article,
-            "title": _("第%(number)s版") % {"number": revisions.version_number(version)},
-            "version": version,
-            "number": revisions.version_number(version),
-            "who": revisions.saved_by(version),
-            "snapshot": revision_diff.snapshot_from_version(version),
-            "can_restore": self.has_change_permission(request, article),
-        }
-        return TemplateResponse(request, "admin/articles/article/revision.html", context)
-
-    def compare_view(self, request, object_id):
-        article = self.get_object(request, unquote(object_id))
-        if article is None or not self.has_view_or_change_permission(request, article):
-            raise Http404
-        pair = self._compare_pair(request, article)
-        old, new = sorted(pair, key=lambda v: (v.revision.date_created, v.pk))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": article,
-            "title": _("比较版本"),
-            "old": old,
-            "new": new,
-            "old_number": revisions.version_number(old),
-            "new_number": revisions.version_number(new),
-            "old_who": revisions.saved_by(old),
-            "new_who": revisions.saved_by(new),
-            "diffs": revision_diff.compare_snapshots(
-                revision_diff.snapshot_from_version(old), revision_diff.snapshot_from_version(new)
-            ),
-        }
-        return TemplateResponse(request, "admin/articles/article/compare.html", context)
-
-    def _compare_pair(self, request, article):
-        ids = [v for v in (request.GET.get("a", ""), request.GET.get("b", "")) if v.isdecimal()]
-        versions = list(revisions.article_versions(article=article).filter(pk__in=ids))
-        if len(versions) != 2:
-            raise Http404
-        return versions
-
-    def restore_view(self, request, object_id, version_id):
-        article, version = self._article_and_version(request, object_id, version_id)
-        if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:articles_article_revision", args=[article.pk, version.pk]))
-        if not self.has_change_permission(request, article):
-            raise PermissionDenied
-        loaded = request.POST.get("loaded_version", "")
-        loaded_version = int(loaded) if loaded.isdecimal() else article.version
-        try:
-            revisions.article_restore(article=article, version=version, user=request.user, loaded_version=loaded_version)
-        except Article.StaleVersion:
-            current = Article.objects.get(pk=article.pk)
-            self.message_user(request, _("未恢复：") + (workflow.stale_problem(current, loaded_version) or ""), messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:articles_article_revision", args=[article.pk, version.pk]))
-        self.message_user(
-            request,
-            _("已恢复到第%(number)s版，并保存为第%(current)s版。")
-            % {"number": revisions.version_number(version), "current": article.version},
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-
-
-# Topics get autocomplete in the article form through taggit's own admin search.
-admin.site.unregister(Tag)
-
-
-@admin.register(Tag)
-class TagAdmin(CheckedKeysAdmin, admin.ModelAdmin):
-    form = TagForm
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
-    ordering = ["name"]
-    list_filter = []
-
-
-@admin.register(ProofWord)
-class ProofWordAdmin(CheckedKeysAdmin, admin.ModelAdmin):
-    """The editors' 校对 word list: 禁用 words block publication, 提示 words only warn."""
-
-    form = ProofWordForm
-    list_display = ["word", "severity", "replacement", "note", "updated_at"]
-    list_filter = ["severity"]
-    search_fields = ["word", "replacement", "note"]
-    fields = ["word", "severity", "replacement", "note"]
-
-
-@admin.register(ReviewStage)
-class ReviewStageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
-    """三审's stages: a small team switches off what it does not use."""
-
-    list_display = ["name", "role", "group", "order", "active"]
-    list_editable = ["active"]
-    ordering = ["order"]
+        self._transition(request, queryset, Status.ARCHIVED, _("已归档 %(count)s 篇文章。"))

@@ -1,0 +1,64 @@
+"""The import contracts of pyproject.toml hold, and each one fails when broken (docs/architecture.md)."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+PACKAGES = ("newsroom", "articles", "zones")
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    # lint-imports puts its working directory first on the path, so a copy is analysed, not the installed tree.
+    return subprocess.run(
+        [LINT_IMPORTS, "--no-cache"], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture
+def tree(tmp_path) -> Path:
+    """A copy of the code and its contracts, to break on purpose."""
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+def append(path: Path, code: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + code, encoding="utf-8")
+
+
+class TestImportContracts:
+    def test_the_code_keeps_every_contract(self):
+        result = lint_imports(ROOT)
+        assert result.returncode == 0, result.stdout
+        assert "Contracts: 3 kept, 0 broken." in result.stdout
+
+    def test_an_upward_import_inside_a_function_breaks_the_layers(self, tree):
+        append(tree / "zones" / "models.py", "\n\ndef _late():\n    from articles.models import Article\n    return Article\n")
+        result = lint_imports(tree)
+        assert result.returncode == 1
+        assert "Contracts: 2 kept, 1 broken." in result.stdout
+        assert "zones is not allowed to import articles:" in result.stdout
+
+    def test_the_domain_importing_an_edge_breaks_the_layers(self, tree):
+        append(tree / "articles" / "workflow.py", "\nfrom newsroom.publishing import issue_publish  # noqa\n")
+        result = lint_imports(tree)
+        assert result.returncode == 1
+        assert "articles is not allowed to import newsroom.publishing:" in result.stdout
+
+    def test_a_circle_between_modules_of_a_package_is_refused(self, tree):
+        append(tree / "articles" / "models.py", "\n\ndef _late():\n    from articles import workflow\n    return workflow\n")
+        result = lint_imports(tree)
+        assert result.returncode == 1
+        assert "Contracts: 2 kept, 1 broken." in result.stdout
+        assert "No cycles are allowed in articles." in result.stdout
+
+    def test_django_in_the_text_rules_is_refused(self, tree):
+        append(tree / "newsroom" / "text" / "han.py", "\nfrom django.utils.text import slugify  # noqa\n")
+        result = lint_imports(tree)
+        assert result.returncode == 1
+        assert "newsroom.text is not allowed to import django:" in result.stdout
