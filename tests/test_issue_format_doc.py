@@ -146,8 +146,15 @@ class TestDocument:
             assert article and set(article) <= ARTICLE_KEYS
 
     def test_refers_to_nothing_outside_the_repository(self):
-        text = doc_text()
-        assert "../shared" not in text and "DESIGN" not in text
+        assert "../" not in doc_text()
+
+    def test_the_files_it_names_exist(self):
+        root = DOC.parent.parent
+        named = re.findall(r"`((?:newsroom|tests|seeds|docs|articles|zones)/[\w./-]*)`", doc_text())
+        assert named and [path for path in named if not (root / path).exists()] == []
+
+    def test_links_stay_inside_the_document(self):
+        assert [target for target in re.findall(r"\]\(([^)]+)\)", doc_text()) if not target.startswith("#")] == []
 
     def test_every_json_block_belongs_to_an_example(self):
         blocks = fences(doc_text())
