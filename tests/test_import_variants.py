@@ -1,7 +1,7 @@
 """Held-out-style issue files: other encodings, page breaks, bylines, datelines and zones.
 
 Each test feeds a realistic issue (several articles, like the seed) through the parser or
-the commands and pins the exact result docs/format.md asks for.
+the commands and pins the exact result docs/issue-format.md asks for.
 """
 import codecs
 import json

@@ -1,6 +1,6 @@
 """Pure parser for the issue text format: bytes in, dataclasses out. No Django here.
 
-The format is described in DESIGN.md ("The issue text format"). In short: blocks of
+The format is described in docs/issue-format.md. In short: blocks of
 non-blank lines separated by blank lines; an article starts with a short headline
 followed by a `►` byline or a 本报讯 paragraph; page breaks split sentences across
 blocks and are rejoined; short lines inside an article are section headings.
