@@ -2,7 +2,7 @@
 import pytest
 
 from articles.models import Article, ZoneMention
-from articles.zoning import article_zones_redetect
+from articles.zone_detection import article_zones_redetect
 from zones.models import Zone
 
 

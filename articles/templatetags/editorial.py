@@ -1,10 +1,12 @@
-"""The editors' dashboard on the admin index: what awaits review, what is scheduled, who edited."""
+"""The editors' dashboard on the admin index (what awaits review, what is scheduled, who
+edited), and who saved a revision, as every admin page names them."""
 from django import template
 from django.utils import timezone
 from reversion.models import Version
 
 from articles import review
 from articles.models import Article
+from articles.revisions.history import saved_by as revision_saved_by
 
 register = template.Library()
 DASHBOARD_ROWS = 10
@@ -28,6 +30,12 @@ def editorial_dashboard() -> dict:
             .order_by("-revision__date_created", "-pk")[:DASHBOARD_ROWS]
         ),
     }
+
+
+@register.filter
+def saved_by(version) -> str:
+    """The revision's author's full name or username; 系统 for imports and scripts."""
+    return revision_saved_by(version)
 
 
 @register.simple_tag

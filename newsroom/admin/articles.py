@@ -25,7 +25,7 @@ from articles import dates, workflow
 from articles.body import body_text, sanitize_html
 from articles.models import Article, Byline, ZoneMention
 from articles.revisions import history
-from articles.zoning import article_zones_redetect
+from articles.zone_detection import article_zones_redetect
 from newsroom.admin.article_forms import ArticleChangeListForm, TagChoiceForm
 from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.admin.proof_views import ProofViewsMixin, proof_panel_context

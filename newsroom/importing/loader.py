@@ -29,7 +29,7 @@ from articles import workflow
 from articles.body import blocks_to_html, html_to_blocks
 from articles.models import Article, Byline
 from articles.revisions.history import add_article_to_revision, revision_context
-from articles.zoning import article_zones_redetect, detection_text
+from articles.zone_detection import article_zones_redetect, detection_text
 from newsroom.importing.parser import (
     ParsedArticle,
     ParsedIssue,
@@ -127,14 +127,9 @@ class ImportResult:
     warnings: list[str]
     dry_run: bool
     stale: list[Article] = field(default_factory=list)
-    encoding: str = ""
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.plans if p.action == action)
-
-    @property
-    def conflicts(self) -> list[ArticlePlan]:
-        return [p for p in self.plans if p.action == CONFLICT]
 
     @property
     def changed(self) -> bool:
@@ -144,8 +139,9 @@ class ImportResult:
 # --- fingerprints ---------------------------------------------------------------------
 
 
-# The fields an import writes and a re-import compares; credits come from the bylines.
-CONTENT_FIELDS = ("kicker", "headline", "subheadline", "dateline")
+# The headline fields an import writes and a re-import compares, beside the body (compared
+# as blocks) and the credits (from the bylines).
+IMPORTED_FIELDS = ("kicker", "headline", "subheadline", "dateline")
 
 
 def content_fingerprint(article: Article, credits: list[tuple[str, str]], *, blocks: list[dict] | None = None) -> str:
@@ -155,7 +151,7 @@ def content_fingerprint(article: Article, credits: list[tuple[str, str]], *, blo
     """
     blocks = html_to_blocks(article.body) if blocks is None else blocks
     payload = json.dumps(
-        [*(getattr(article, f) for f in CONTENT_FIELDS), blocks, [list(c) for c in credits]],
+        [*(getattr(article, f) for f in IMPORTED_FIELDS), blocks, [list(c) for c in credits]],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -341,7 +337,6 @@ def plan_import(prepared: PreparedFile, options: ImportOptions, *, dry_run: bool
         warnings=[f"{_('第 %(line)s 行') % {'line': line}}：{_(t).format(**p)}" for line, t, p in parsed.warnings],
         dry_run=dry_run,
         stale=[] if created else stale_articles(issue, plans),
-        encoding=parsed.encoding,
     )
 
 
@@ -501,7 +496,7 @@ def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_
         article.status = Article.Status.DRAFT
         article.publish_at = None
     article.position = plan.position
-    for name in (*CONTENT_FIELDS, "body"):
+    for name in (*IMPORTED_FIELDS, "body"):
         setattr(article, name, getattr(draft, name))
     article.import_ref = parsed.headline
     article.import_fingerprint = plan.fingerprint
