@@ -8,12 +8,7 @@ from contextlib import nullcontext
 import reversion
 from csp.decorators import csp_update
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -21,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from js_asset import Media
 
-from articles import dates, workflow
-from articles.body import body_text, sanitize_html
+from articles import workflow
+from articles.body import sanitize_html
 from articles.models import Article, Byline, ZoneMention
 from articles.revisions import history
 from articles.zone_detection import article_zones_redetect
 from newsroom.admin.article_forms import ArticleChangeListForm, TagChoiceForm
+from newsroom.admin.kept_work import KeepTypedWorkMixin
 from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.admin.proof_views import ProofViewsMixin, proof_panel_context
 from newsroom.admin.review_views import ReviewViewsMixin
@@ -94,7 +90,13 @@ class IssueFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(
-    ProofViewsMixin, ReviewViewsMixin, RevisionViewsMixin, SearchEngineAdminMixin, CheckedKeysAdmin, admin.ModelAdmin
+    KeepTypedWorkMixin,
+    ProofViewsMixin,
+    ReviewViewsMixin,
+    RevisionViewsMixin,
+    SearchEngineAdminMixin,
+    CheckedKeysAdmin,
+    admin.ModelAdmin,
 ):
     form = TagChoiceForm
     list_display = [
@@ -247,42 +249,6 @@ class ArticleAdmin(
         with history.revision_context(user=request.user):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def _out_of_reach_post(self, request, object_id):
-        """A save from a form the user could edit when they opened it, but no longer may (a
-        reporter's draft submitted or published by an editor meanwhile). Django's bare 403
-        drops what was typed; this 403 says why and gives the text back."""
-        article = self.get_object(request, unquote(object_id))
-        if article is None or self.has_change_permission(request, article):
-            return None
-        if not self.has_view_permission(request, article):
-            return None
-        change = history.last_change(article=article)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": article,
-            "title": _("保存未成功"),
-            "message": _(
-                "保存未成功：《%(headline)s》已由%(who)s于%(when)s改为“%(status)s”，你不能再修改它。"
-                "你输入的内容都在下面，请复制保存，交给编辑或在文章退回草稿后贴回。"
-            ) % {
-                "headline": article.headline, "who": change.who,
-                "when": dates.format_local(change.when), "status": workflow.status_label(article),
-            },
-            "typed": self._typed_fields(request),
-        }
-        return TemplateResponse(request, "admin/articles/article/refused_save.html", context, status=403)
-
-    def _typed_fields(self, request) -> list[tuple[str, str]]:
-        """The text fields of the refused POST, labelled as on the form; the body as plain text."""
-        typed = []
-        for name in ["kicker", "headline", "subheadline", "dateline", "standfirst"]:
-            if value := request.POST.get(name, "").strip():
-                typed.append((Article._meta.get_field(name).verbose_name, value))
-        if body := body_text(request.POST.get("body", "")):
-            typed.append((_("正文"), body))
-        return typed
-
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
         if reversion.is_active():
@@ -336,14 +302,6 @@ class ArticleAdmin(
             return self._saved_out_of_reach(request, obj, _("The {name} “{obj}” was changed successfully."))
         return super().response_change(request, obj)
 
-    def _saved_out_of_reach(self, request, obj, message):
-        """保存并继续编辑 by a reporter who just submitted: the page comes back read-only, so
-        the message must not promise "你可以在下面再次编辑它"."""
-        url = reverse("admin:articles_article_change", args=[obj.pk])
-        link = format_html('<a href="{}">{}</a>', url, obj)
-        self.message_user(request, format_html(message, name=self.opts.verbose_name, obj=link), messages.SUCCESS)
-        return HttpResponseRedirect(url)
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["edit_conflict"] = getattr(context.get("adminform").form, "conflict", None)
         if context["edit_conflict"] is not None:
@@ -357,17 +315,6 @@ class ArticleAdmin(
         editable = self.has_change_permission(request, obj) if obj is not None else True
         context["proof"] = proof_panel_context(self._proof_texts(context["adminform"].form, obj), editable=editable)
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def _show_conflict_once(self, context) -> None:
-        """The conflict box above the form explains the refusal; the error list need not repeat it."""
-        form = context["adminform"].form
-        others = [e for e in form.errors.get(NON_FIELD_ERRORS, []) if e != context["edit_conflict"].message]
-        if others:
-            form.errors[NON_FIELD_ERRORS] = form.error_class(others, error_class="nonfield")
-        else:
-            form.errors.pop(NON_FIELD_ERRORS, None)
-        formsets = [inline.formset for inline in context["inline_admin_formsets"]]
-        context["errors"] = helpers.AdminErrorList(form, formsets)
 
     def changelist_view(self, request, extra_context=None):
         # Django validates list_editable rows before its own transaction begins; one

@@ -38,6 +38,7 @@ from newsroom.importing.parser import (
     parse_issue,
 )
 from newsroom.models import Issue, Reporter
+from newsroom.publishing import publish_imported
 from zones.mentions import ZoneIndex, ZoneScan
 
 CREATE, UPDATE, UNCHANGED, CONFLICT, FORCED = "create", "update", "unchanged", "conflict", "forced"
@@ -482,8 +483,6 @@ def issue_publish_at(date: dt.date) -> dt.datetime:
 def publish_issue_articles(issue: Issue, *, publish_at) -> None:
     """Through the one publishing function, so --publish obeys the publish action's rules;
     a refusal (WorkflowError) rolls the whole import back."""
-    from newsroom.publishing import publish_imported  # publishing imports the article models
-
     for article in publish_imported(issue=issue, publish_at=publish_at).published:
         add_article_to_revision(article)
 
