@@ -1,7 +1,9 @@
 """The import contracts of pyproject.toml hold, and each one fails when broken (docs/architecture.md)."""
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -62,3 +64,26 @@ class TestImportContracts:
         result = lint_imports(tree)
         assert result.returncode == 1
         assert "newsroom.text is not allowed to import django:" in result.stdout
+
+
+class TestArchitectureDocument:
+    def test_the_documented_layers_are_the_contract(self):
+        """docs/architecture.md's first text block lists the layers of pyproject.toml, in order."""
+        document = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+        block = re.search(r"```text\n(.*?)```", document, re.S).group(1)
+        documented = [line.split("─")[0].strip() for line in block.splitlines() if line.strip()]
+        config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+        layers = next(c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "layers")["layers"]
+        assert documented == layers
+
+    def test_nothing_in_the_repository_points_outside_it(self):
+        """The team's shared folder is not part of a clone: no file may send a reader there."""
+        sources = [ROOT / name for name in ("README.md", "Makefile", "pyproject.toml")]
+        for folder in (*PACKAGES, "templates", "tests", "docs", "bench", "static", ".ci", "seeds"):
+            sources += [path for path in (ROOT / folder).rglob("*") if path.is_file() and "__pycache__" not in path.parts]
+        pointing = [
+            str(path.relative_to(ROOT)) for path in sources
+            if path.suffix in {".py", ".md", ".html", ".toml", ".txt", ".css", ".js", ""}
+            and re.search(r"\.\./shared|DESIGN\.md", path.read_text(encoding="utf-8", errors="replace"))
+        ]
+        assert pointing == []
