@@ -39,31 +39,41 @@ class TestImportContracts:
         assert result.returncode == 0, result.stdout
         assert "Contracts: 3 kept, 0 broken." in result.stdout
 
-    def test_an_upward_import_inside_a_function_breaks_the_layers(self, tree):
-        append(tree / "zones" / "models.py", "\n\ndef _late():\n    from articles.models import Article\n    return Article\n")
+    @pytest.mark.parametrize(
+        ("module", "code", "message"),
+        [
+            pytest.param(
+                "zones/models.py",
+                "\n\ndef _late():\n    from articles.models import Article\n    return Article\n",
+                "zones is not allowed to import articles:",
+                id="upward-import-inside-a-function",
+            ),
+            pytest.param(
+                "articles/workflow.py",
+                "\nfrom newsroom.publishing import issue_publish  # noqa\n",
+                "articles is not allowed to import newsroom.publishing:",
+                id="domain-imports-an-edge",
+            ),
+            pytest.param(
+                "articles/models.py",
+                "\n\ndef _late():\n    from articles import workflow\n    return workflow\n",
+                "No cycles are allowed in articles.",
+                id="circle-inside-a-package",
+            ),
+            pytest.param(
+                "newsroom/text/han.py",
+                "\nfrom django.utils.text import slugify  # noqa\n",
+                "newsroom.text is not allowed to import django:",
+                id="django-in-the-text-rules",
+            ),
+        ],
+    )
+    def test_breaking_a_contract_fails_the_check(self, tree, module, code, message):
+        append(tree / module, code)
         result = lint_imports(tree)
         assert result.returncode == 1
         assert "Contracts: 2 kept, 1 broken." in result.stdout
-        assert "zones is not allowed to import articles:" in result.stdout
-
-    def test_the_domain_importing_an_edge_breaks_the_layers(self, tree):
-        append(tree / "articles" / "workflow.py", "\nfrom newsroom.publishing import issue_publish  # noqa\n")
-        result = lint_imports(tree)
-        assert result.returncode == 1
-        assert "articles is not allowed to import newsroom.publishing:" in result.stdout
-
-    def test_a_circle_between_modules_of_a_package_is_refused(self, tree):
-        append(tree / "articles" / "models.py", "\n\ndef _late():\n    from articles import workflow\n    return workflow\n")
-        result = lint_imports(tree)
-        assert result.returncode == 1
-        assert "Contracts: 2 kept, 1 broken." in result.stdout
-        assert "No cycles are allowed in articles." in result.stdout
-
-    def test_django_in_the_text_rules_is_refused(self, tree):
-        append(tree / "newsroom" / "text" / "han.py", "\nfrom django.utils.text import slugify  # noqa\n")
-        result = lint_imports(tree)
-        assert result.returncode == 1
-        assert "newsroom.text is not allowed to import django:" in result.stdout
+        assert message in result.stdout
 
 
 class TestArchitectureDocument:
