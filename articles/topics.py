@@ -29,6 +29,10 @@ def topic_name_problem(name: str) -> str | None:
     """Why `name` cannot be a topic, or None."""
     if not has_visible_text(name):
         return _("话题名不能只有空白或不可见字符。")
+    if "\x00" in name:
+        # Forms refuse it already; a merge's name comes from the confirmation page as it is,
+        # and PostgreSQL cannot store or compare text holding NUL.
+        return _("话题名不能含有空字符（U+0000）。")
     if len(name) > NAME_MAX:
         return _("话题“%(start)s…”太长：最多 %(max)s 个字符，现在 %(length)s 个。") % {
             "start": name[:10], "max": NAME_MAX, "length": len(name),
@@ -74,6 +78,7 @@ class MergeResult:
     target: Tag
     merged_names: tuple[str, ...]
     articles_changed: int
+    comment: str
 
     @property
     def topics_merged(self) -> int:
@@ -121,7 +126,9 @@ def topics_merge(*, tags: Iterable[Tag], into: str, user, seen_names: Mapping[in
             articles_changed = _retag(merged, target)
         _keep_addresses(merged, target)
         Tag.objects.filter(pk__in=[tag.pk for tag in merged]).delete()
-    return MergeResult(target=target, merged_names=tuple(tag.name for tag in merged), articles_changed=articles_changed)
+    return MergeResult(
+        target=target, merged_names=tuple(tag.name for tag in merged), articles_changed=articles_changed, comment=comment
+    )
 
 
 def _changed_meanwhile(locked: list[Tag], ids: list[int], seen_names: Mapping[int, str] | None) -> bool:

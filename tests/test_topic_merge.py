@@ -124,6 +124,7 @@ class TestTopicsMergeRefusals:
         ("", "话题名不能只有空白或不可见字符。"),
         ("\u200b", "话题名不能只有空白或不可见字符。"),
         ("长" * 101, "话题“长长长长长长长长长长…”太长：最多 100 个字符，现在 101 个。"),
+        ("人工\x00智能", "话题名不能含有空字符（U+0000）。"),
     ])
     def test_an_invalid_name_is_refused_and_nothing_written(self, topics, editor_user, into, message):
         ren_gong, ai, _ = topics
@@ -265,6 +266,22 @@ class TestMergeAction:
         assert response.status_code == 200
         assert response.context["error"] == "未作任何合并：话题名不能只有空白或不可见字符。"
         assert Tag.objects.count() == 2
+
+    def test_a_name_with_nul_is_refused_on_the_page(self, editor_client, topics):
+        ren_gong, ai, _ = topics
+        response = confirm(editor_client, [ren_gong, ai], "AI\x00")
+        assert response.context["error"] == "未作任何合并：话题名不能含有空字符（U+0000）。"
+        assert Tag.objects.count() == 2
+
+    def test_the_merge_is_in_the_target_topics_admin_history(self, editor_client, topics):
+        from django.contrib.admin.models import LogEntry
+
+        ren_gong, ai, _ = topics
+        confirm(editor_client, [ren_gong, ai], "AI")
+        entry = LogEntry.objects.get()
+        assert (entry.object_id, entry.get_change_message(), entry.user.username) == (
+            str(ai.pk), "合并话题：「人工智能」并入「AI」", "editor",
+        )
 
     def test_a_200_character_name_is_refused_on_the_page(self, editor_client, topics):
         ren_gong, ai, _ = topics

@@ -79,6 +79,7 @@ class TagAdmin(CheckedKeysAdmin, admin.ModelAdmin):
                 self.message_user(request, _("未作任何合并：") + str(refused), messages.ERROR)
                 return None
             return self._merge_page(request, topics, name=name, error=_("未作任何合并：") + str(refused))
+        self.log_change(request, result.target, result.comment)  # the topic's own 历史 names the merge
         self.message_user(
             request,
             _("已将%(merged)s并入「%(target)s」，%(count)s 篇文章的话题随之更新。") % {
