@@ -1,6 +1,6 @@
 """App configuration for articles."""
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,7 +10,6 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("文章")
 
     def ready(self):
-        from django.db.models.signals import post_save, pre_save
         from taggit.models import Tag
 
         from articles import topics

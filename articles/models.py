@@ -23,7 +23,12 @@ EXCERPT_SOURCE_CHARS = 2000
 
 
 class ArticleQuerySet(models.QuerySet):
-    """The visibility rule, and the selections the public pages make, all built on it."""
+    """The visibility rule, and the selections the public pages make.
+
+    Every selection a reader sees starts from published(). for_reading() and
+    for_article_page() add only what a page shows and no filter: the preview uses them on
+    unpublished articles, so a public page chains them after published().
+    """
 
     def published(self):
         """The one visibility rule: published, due, and in a published issue if any."""
@@ -53,6 +58,10 @@ class ArticleQuerySet(models.QuerySet):
 
     def latest_cards(self):
         return self.cards().order_by("-publish_at", "-id")
+
+    def issue_cards(self, issue):
+        """An issue's published articles in print order."""
+        return self.cards().filter(issue=issue).order_by("position", "id")
 
     def search_hits(self):
         """Published articles with the whole body, which a search hit's snippet is cut from."""

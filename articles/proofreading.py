@@ -19,7 +19,7 @@ import opencc
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from newsroom.text.han import is_han
+from newsroom.text.han import HAN, is_han
 from zones.mentions import ZoneIndex
 
 BLOCK = "block"
@@ -308,7 +308,7 @@ def _occurrences(text: str, needle: str) -> Iterator[int]:
 
 # --- counting and the whole article
 
-LATIN_WORD_RE = re.compile(r"[^\s\u3000" + "".join(map(re.escape, CJK_PUNCTUATION)) + r"\u3400-\u9fff\uf900-\ufaff]+")
+LATIN_WORD_RE = re.compile(r"[^\s\u3000" + "".join(map(re.escape, CJK_PUNCTUATION)) + HAN + "]+")
 
 
 def char_count(text: str) -> int:

@@ -110,7 +110,7 @@ def topics_merge(*, tags: Iterable[Tag], into: str, user, seen_names: Mapping[in
     with transaction.atomic():
         locked = list(Tag.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
         if _changed_meanwhile(locked, ids, seen_names):
-            raise TopicMergeRefused(_("所选话题已被他人修改或删除，未作任何合并；请核对当前的话题后重试。"))
+            raise TopicMergeRefused(_("所选话题已被他人修改或删除；请核对当前的话题后重试。"))
         target = Tag.objects.select_for_update().filter(name__iexact=into).order_by("pk").first()
         merged = [tag for tag in locked if target is None or tag.pk != target.pk]
         if target is not None and not merged:

@@ -16,17 +16,15 @@ from articles.proof import article_blocked_lines
 from articles.review import review_problem
 from articles.revisions.history import last_change, revision_context
 
-Status = Article.Status
-
 # from-status -> the statuses it may move to. Anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
-    Status.DRAFT: {Status.REVIEW, Status.PUBLISHED, Status.ARCHIVED},
-    Status.REVIEW: {Status.DRAFT, Status.PUBLISHED, Status.ARCHIVED},
-    Status.PUBLISHED: {Status.DRAFT, Status.ARCHIVED},
-    Status.ARCHIVED: {Status.DRAFT},
+    Article.Status.DRAFT: {Article.Status.REVIEW, Article.Status.PUBLISHED, Article.Status.ARCHIVED},
+    Article.Status.REVIEW: {Article.Status.DRAFT, Article.Status.PUBLISHED, Article.Status.ARCHIVED},
+    Article.Status.PUBLISHED: {Article.Status.DRAFT, Article.Status.ARCHIVED},
+    Article.Status.ARCHIVED: {Article.Status.DRAFT},
 }
 # The one move a user without the publish permission (a reporter) may make.
-REPORTER_TRANSITIONS = {(Status.DRAFT, Status.REVIEW)}
+REPORTER_TRANSITIONS = {(Article.Status.DRAFT, Article.Status.REVIEW)}
 
 PUBLISH_PERM = "articles.publish_article"
 CHANGE_ANY_PERM = "articles.change_any_article"
@@ -50,7 +48,7 @@ def is_own_draft(*, user, article: Article) -> bool:
     reporter = getattr(user, "reporter", None)
     if reporter is None or article.pk is None:
         return False
-    return Article.objects.filter(pk=article.pk, status=Status.DRAFT, bylines__reporter=reporter).exists()
+    return Article.objects.filter(pk=article.pk, status=Article.Status.DRAFT, bylines__reporter=reporter).exists()
 
 
 def can_edit(*, user, article: Article | None) -> bool:
@@ -70,13 +68,13 @@ def transition_problem(*, user, article: Article, to_status: str) -> str | None:
     label = _("《%(headline)s》") % {"headline": article.headline or _("无标题")}
     if to_status not in TRANSITIONS.get(from_status, set()):
         return _("%(article)s不能从“%(from)s”改为“%(to)s”") % {
-            "article": label, "from": Status(from_status).label, "to": Status(to_status).label,
+            "article": label, "from": Article.Status(from_status).label, "to": Article.Status(to_status).label,
         }
     if not can_publish(user) and (from_status, to_status) not in REPORTER_TRANSITIONS:
-        return _("%(article)s：你没有权限把文章改为“%(to)s”") % {"article": label, "to": Status(to_status).label}
-    if to_status == Status.PUBLISHED and (missing := missing_for_publication(article)):
+        return _("%(article)s：你没有权限把文章改为“%(to)s”") % {"article": label, "to": Article.Status(to_status).label}
+    if to_status == Article.Status.PUBLISHED and (missing := missing_for_publication(article)):
         return _("%(article)s缺少%(missing)s") % {"article": label, "missing": "、".join(missing)}
-    if to_status == Status.PUBLISHED:
+    if to_status == Article.Status.PUBLISHED:
         return review_problem(article) or proof_problem(article)
     return None
 
@@ -86,7 +84,7 @@ def allowed_statuses(*, user, status: str) -> list[str]:
     targets = TRANSITIONS.get(status, set())
     if not can_publish(user):
         targets = {to for (from_, to) in REPORTER_TRANSITIONS if from_ == status}
-    return [status, *(value for value in Status.values if value in targets)]
+    return [status, *(value for value in Article.Status.values if value in targets)]
 
 
 def proof_problem(article: Article) -> str | None:
@@ -110,7 +108,7 @@ def missing_for_publication(article: Article) -> list[str]:
 def apply_status(article: Article, to_status: str, *, now: datetime | None = None) -> None:
     """Set the status; publishing without a date publishes now, a future date schedules."""
     article.status = to_status
-    if to_status == Status.PUBLISHED and article.publish_at is None:
+    if to_status == Article.Status.PUBLISHED and article.publish_at is None:
         article.publish_at = now or timezone.now()
 
 
@@ -144,7 +142,7 @@ def articles_transition(
             raise WorkflowError(problems)
         changed = [a for a in locked if a.status != to_status]
         for article in changed:
-            with revision_context(user=user, comment=_("状态改为“%(to)s”") % {"to": Status(to_status).label}):
+            with revision_context(user=user, comment=_("状态改为“%(to)s”") % {"to": Article.Status(to_status).label}):
                 apply_status(article, to_status)
                 article.save()
     return changed
@@ -161,13 +159,13 @@ def _problems(article: Article, to_status: str, user, loaded_version: int | None
 
 def is_scheduled(article: Article, *, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    return article.status == Status.PUBLISHED and article.publish_at is not None and article.publish_at > now
+    return article.status == Article.Status.PUBLISHED and article.publish_at is not None and article.publish_at > now
 
 
 def status_label(article: Article, *, now: datetime | None = None) -> str:
     """The status at a glance: 已排期 · 2025-01-15 08:00 for a future publication."""
     if is_scheduled(article, now=now):
         return _("已排期 · %(when)s") % {"when": format_local(article.publish_at)}
-    if article.status == Status.PUBLISHED and article.issue_id and not article.issue.is_published:
+    if article.status == Article.Status.PUBLISHED and article.issue_id and not article.issue.is_published:
         return _("已发布 · 待本期发布")
-    return str(Status(article.status).label)
+    return str(Article.Status(article.status).label)

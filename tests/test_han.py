@@ -1,58 +1,45 @@
-"""The one Han range, decided by the Unicode character names over the CJK blocks and their neighbours."""
+"""The one Han range, decided by the Unicode character names over every code point."""
+import sys
 import unicodedata
 
-import pytest
-
 from articles import proofreading
+from articles.proofreading import char_count
 from articles.search.tokenize import tokenize
 from newsroom.importing import parser
-from newsroom.text.han import HAN_RE, is_han
+from newsroom.text.han import HAN_BLOCKS, HAN_RE, is_han
 from zones import mentions
 
-# Every block with ideographs, and the blocks around them that hold look-alikes.
-BLOCKS = {
-    "CJK Radicals Supplement": (0x2E80, 0x2EFF),
-    "Kangxi Radicals": (0x2F00, 0x2FDF),
-    "CJK Symbols and Punctuation": (0x3000, 0x303F),
-    "CJK Strokes": (0x31C0, 0x31EF),
-    "CJK Unified Ideographs Extension A": (0x3400, 0x4DBF),
-    "Yijing Hexagram Symbols": (0x4DC0, 0x4DFF),
-    "CJK Unified Ideographs": (0x4E00, 0x9FFF),
-    "CJK Compatibility Ideographs": (0xF900, 0xFAFF),
-    "Halfwidth and Fullwidth Forms": (0xFF00, 0xFFEF),
-    "CJK Unified Ideographs Extension B": (0x20000, 0x2A6DF),
-    "CJK Unified Ideographs Extensions C to F": (0x2A700, 0x2EBEF),
-    "CJK Compatibility Ideographs Supplement": (0x2F800, 0x2FA1F),
-    "CJK Unified Ideographs Extension G": (0x30000, 0x3134F),
-}
 IDEOGRAPH_NAMES = ("CJK UNIFIED IDEOGRAPH-", "CJK COMPATIBILITY IDEOGRAPH-")
+EVERY_CHARACTER = [chr(code) for code in range(sys.maxunicode + 1)]
 
 
-def assigned(low: int, high: int):
-    """The code points of a block that this Python's Unicode database names."""
-    for code in range(low, high + 1):
-        name = unicodedata.name(chr(code), None)
-        if name is not None:
-            yield chr(code), name
+def in_blocks(ch: str) -> bool:
+    return any(low <= ord(ch) <= high for low, high in HAN_BLOCKS)
 
 
 class TestHanRange:
-    @pytest.mark.parametrize("block", BLOCKS)
-    def test_a_character_is_han_exactly_when_unicode_names_it_an_ideograph(self, block):
+    def test_a_named_character_is_han_exactly_when_unicode_names_it_an_ideograph(self):
+        """Over all 1,114,112 code points this Python's Unicode database names."""
         wrong = [
             f"U+{ord(ch):04X} {name}"
-            for ch, name in assigned(*BLOCKS[block])
-            if is_han(ch) != name.startswith(IDEOGRAPH_NAMES)
+            for ch in EVERY_CHARACTER
+            if (name := unicodedata.name(ch, None)) is not None and is_han(ch) != name.startswith(IDEOGRAPH_NAMES)
         ]
         assert wrong == []
 
-    def test_the_pattern_and_the_function_agree(self):
-        for low, high in BLOCKS.values():
-            for ch, _name in assigned(low, high):
-                assert (HAN_RE.fullmatch(ch) is not None) == is_han(ch), f"U+{ord(ch):04X}"
+    def test_the_function_the_pattern_and_the_blocks_agree_everywhere(self):
+        """Characters newer than this Python's Unicode (extensions H and I on 3.11) follow the blocks."""
+        disagree = [
+            f"U+{ord(ch):04X}" for ch in EVERY_CHARACTER
+            if not (is_han(ch) == (HAN_RE.fullmatch(ch) is not None) == in_blocks(ch))
+        ]
+        assert disagree == []
 
     def test_yijing_hexagrams_are_not_han(self):
         assert [is_han(ch) for ch in "䷀䷁䷿"] == [False, False, False]
+
+    def test_the_edge_of_a_text_is_not_han(self):
+        assert is_han("") is False
 
     def test_every_user_takes_the_one_range(self):
         """The parser, the tokenizer and the zone scanner share it rather than keeping their own."""
@@ -63,3 +50,15 @@ class TestHanRange:
     def test_a_rare_character_of_a_name_is_han_for_the_tokenizer(self):
         """𠮷 (U+20BB7, extension B) forms bigrams like any other Han character."""
         assert tokenize("𠮷野家") == ["𠮷野", "野家"]
+
+
+class TestCharacterCount:
+    def test_a_rare_character_counts_once(self):
+        assert char_count("𠮷野家") == 3
+
+    def test_a_hexagram_counts_once_as_a_symbol(self):
+        assert char_count("䷀") == 1
+
+    def test_han_marks_and_latin_runs(self):
+        """Seven Han characters and two Chinese marks count one each; the code is one word."""
+        assert char_count("成都高新区，BPR-30221616 获批。") == 10

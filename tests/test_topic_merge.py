@@ -153,7 +153,7 @@ class TestTopicsMergeRefusals:
         with pytest.raises(TopicMergeRefused) as refused:
             topics_merge(tags=[ren_gong, ai], into="AI", user=editor_user,
                          seen_names={ren_gong.pk: "人工智能", ai.pk: "AI"})
-        assert str(refused.value) == "所选话题已被他人修改或删除，未作任何合并；请核对当前的话题后重试。"
+        assert str(refused.value) == "所选话题已被他人修改或删除；请核对当前的话题后重试。"
         assert self.snapshot() == before
 
     def test_a_topic_deleted_since_it_was_seen_is_refused(self, topics, editor_user):
@@ -302,7 +302,7 @@ class TestMergeAction:
         ren_gong, ai, _ = topics
         Tag.objects.filter(pk=ren_gong.pk).update(name="人工智能技术")
         response = confirm(editor_client, [ren_gong, ai], "AI")
-        assert response.context["error"] == "未作任何合并：所选话题已被他人修改或删除，未作任何合并；请核对当前的话题后重试。"
+        assert response.context["error"] == "未作任何合并：所选话题已被他人修改或删除；请核对当前的话题后重试。"
         assert "<td>人工智能技术</td>" in response.content.decode()
         assert Tag.objects.count() == 2
 
@@ -350,7 +350,7 @@ class TestMergeAction:
             "action": "merge_selected", "_merge_confirm": "yes", "merged_name": "AI", ACTION_CHECKBOX_NAME: [987654],
         })
         assert response.status_code == 302
-        assert messages_of(response) == ["未作任何合并：所选话题已被他人修改或删除，未作任何合并；请核对当前的话题后重试。"]
+        assert messages_of(response) == ["未作任何合并：所选话题已被他人修改或删除；请核对当前的话题后重试。"]
         assert Tag.objects.count() == 2
 
 

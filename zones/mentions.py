@@ -61,8 +61,8 @@ class ZoneIndex:
 
     @classmethod
     def from_db(cls) -> "ZoneIndex":
-        # Imported here, not at the top, so that the scanner itself runs without Django
-        # (the parser's and the proofreader's pure tests use it with zones made in memory).
+        # Imported here, not at the top, so that the scanner's module imports without Django
+        # settings: pure tests build it with from_zones() from zones made in memory.
         from zones.models import Zone
 
         return cls.from_zones(Zone.objects.all())

@@ -1,6 +1,6 @@
 """The full-text index: FTS5 + triggers on SQLite, a generated tsvector + GIN on PostgreSQL.
 
-The SQL lives in articles.search_index, next to the code that re-creates the SQLite
+The SQL lives in articles.search.index, next to the code that re-creates the SQLite
 triggers after a later migration rebuilds the article table.
 """
 from django.db import migrations

@@ -10,7 +10,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.body import body_text
-from articles.search.tokenize import HAN, HAN_RE, fold
+from articles.search.tokenize import fold
+from newsroom.text.han import HAN, HAN_RE
 
 SNIPPET_CHARS = 120
 # How much text to keep before the first match, so the reader sees its context.

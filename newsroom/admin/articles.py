@@ -30,7 +30,6 @@ from newsroom.admin.revision_views import RevisionViewsMixin
 from newsroom.admin.search import SearchEngineAdminMixin
 from newsroom.text.slugs import in_pinyin_order
 
-Status = Article.Status
 VERSION_INPUT = "_loaded_version_%s"
 # Tiptap, inside django-prose-editor 0.28, adds its base stylesheet (ProseMirror's white-space
 # rules and gap cursor) as a <style> element when the editor starts, with no way to pass it a
@@ -348,12 +347,12 @@ class ArticleAdmin(
 
     @admin.action(description=gettext_lazy("提交待审"), permissions=["change"])
     def submit_for_review(self, request, queryset):
-        self._transition(request, queryset, Status.REVIEW, _("已提交待审 %(count)s 篇文章。"))
+        self._transition(request, queryset, Article.Status.REVIEW, _("已提交待审 %(count)s 篇文章。"))
 
     @admin.action(description=gettext_lazy("发布（未来时间即排期）"), permissions=["publish"])
     def publish_selected(self, request, queryset):
-        self._transition(request, queryset, Status.PUBLISHED, _("已发布 %(count)s 篇文章。"))
+        self._transition(request, queryset, Article.Status.PUBLISHED, _("已发布 %(count)s 篇文章。"))
 
     @admin.action(description=gettext_lazy("归档"), permissions=["publish"])
     def archive_selected(self, request, queryset):
-        self._transition(request, queryset, Status.ARCHIVED, _("已归档 %(count)s 篇文章。"))
+        self._transition(request, queryset, Article.Status.ARCHIVED, _("已归档 %(count)s 篇文章。"))

@@ -5,7 +5,6 @@ from django.urls import path
 from articles.models import Article
 from newsroom.models import Issue
 from newsroom.site.feeds import LatestFeed
-from newsroom.site.issues import issue_contents
 from newsroom.site.pagination import paginate
 from zones.models import Zone
 
@@ -23,7 +22,7 @@ def _zones_of(issue) -> list[Zone]:
 def home(request):
     issue = Issue.objects.published().first()
     # One row more than shown tells whether to link to the rest, without counting them.
-    issue_articles = list(issue_contents(issue)[: HOME_ISSUE_ARTICLES + 1]) if issue else []
+    issue_articles = list(Article.objects.issue_cards(issue)[: HOME_ISSUE_ARTICLES + 1]) if issue else []
     context = {
         "issue": issue,
         "issue_articles": issue_articles[:HOME_ISSUE_ARTICLES],

@@ -12,10 +12,6 @@ ISSUES_PER_PAGE = 24
 ISSUE_ARTICLES_PER_PAGE = 100
 
 
-def issue_contents(issue):
-    return Article.objects.cards().filter(issue=issue).order_by("position", "id")
-
-
 def issue_archive(request):
     issues = Issue.objects.published().annotate(article_count=Article.objects.published_count("issue"))
     context = {"page_obj": paginate(request, issues.order_by("-number"), per_page=ISSUES_PER_PAGE)}
@@ -24,7 +20,7 @@ def issue_archive(request):
 
 def issue_detail(request, number):
     issue = get_object_or_404(Issue.objects.published(), number=number)
-    page_obj = paginate(request, issue_contents(issue), per_page=ISSUE_ARTICLES_PER_PAGE)
+    page_obj = paginate(request, Article.objects.issue_cards(issue), per_page=ISSUE_ARTICLES_PER_PAGE)
     context = {"issue": issue, "articles": page_obj.object_list, "page_obj": page_obj}
     return render(request, "newsroom/issue_detail.html", context)
 

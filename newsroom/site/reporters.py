@@ -20,4 +20,5 @@ def reporter_detail(request, slug):
     return render(request, "newsroom/reporter_detail.html", {"reporter": reporter, "page_obj": page_obj})
 
 
+# Namespaced, because Reporter.get_absolute_url() reverses reporters:detail.
 urlpatterns = [path("<slug:slug>/", reporter_detail, name="detail")]

@@ -13,7 +13,7 @@ HAN_BLOCKS = (
     (0x4E00, 0x9FFF),  # CJK Unified Ideographs
     (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
     (0x20000, 0x2A6DF),  # Extension B
-    (0x2A700, 0x2EBEF),  # Extensions C, D, E and F
+    (0x2A700, 0x2EE5F),  # Extensions C, D, E, F and I
     (0x2F800, 0x2FA1F),  # CJK Compatibility Ideographs Supplement
     (0x30000, 0x323AF),  # Extensions G and H
 )

@@ -1,0 +1,33 @@
+"""Migration 0009 re-tokenizes articles indexed before rare Han characters formed bigrams."""
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from articles.search.tokenize import article_search_text
+
+BEFORE = [("articles", "0008_default_review_stages")]
+AFTER = [("articles", "0009_retokenize_rare_han")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+class TestRetokenizeRareHan:
+    def test_only_articles_with_rare_han_are_rewritten(self):
+        apps = migrate(BEFORE)
+        Article = apps.get_model("articles", "Article")
+        # search_text as the tokenizer of 0b7e3b6 wrote it: 𠮷 alone, then the bigram 野家.
+        rare = Article.objects.create(headline="𠮷野家开业", body="<p>正文。</p>", search_text="𠮷 野家 家开 开业\n正文")
+        plain = Article.objects.create(headline="高新区", body="<p>正文。</p>", search_text="unchanged\nbody")
+        migrate(AFTER)
+        from articles.models import Article as Current
+
+        rewritten = Current.objects.get(pk=rare.pk)
+        assert rewritten.search_text == article_search_text(rewritten)
+        assert rewritten.search_text.split("\n")[0] == "𠮷野 野家 家开 开业"
+        assert Current.objects.get(pk=plain.pk).search_text == "unchanged\nbody"
