@@ -2,6 +2,7 @@
 
 Locally these tests skip when /usr/bin/chromium is missing; in CI a missing browser is a failure.
 """
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -60,7 +61,11 @@ class TestChineseEditor:
         page.locator(".ProseMirror[contenteditable=true]").click()
         page.keyboard.type("高新区")
         page.keyboard.press("Shift+Home")
-        page.locator(".prose-menubar__button[data-name=link]").click()
+        link = page.locator(".prose-menubar__button[data-name=link]")
+        # The editor enables the link button once its own state has the selection; a click
+        # before that (a slow machine) opens nothing.
+        expect(link).not_to_have_class(re.compile(r"\bdisabled\b"))
+        link.click()
         dialog = page.locator("dialog[open]")
         expect(dialog).to_be_visible()
         expect(dialog.locator(".prose-editor-dialog-title")).to_have_text("编辑链接")
