@@ -146,7 +146,11 @@ def _retag(merged: list[Tag], target: Tag) -> int:
     article_ids = {item.object_id for item in items if item.content_type_id == article_type.pk}
     # of=self: the default ordering joins the nullable issue, which PostgreSQL cannot lock.
     articles = list(Article.objects.select_for_update(of=("self",)).filter(pk__in=article_ids).order_by("pk"))
-    tagged = set(TaggedItem.objects.filter(tag=target).values_list("content_type_id", "object_id"))
+    # Only the target's taggings of the objects being retagged: a popular target has many others.
+    objects = {item.object_id for item in items}
+    tagged = set(
+        TaggedItem.objects.filter(tag=target, object_id__in=objects).values_list("content_type_id", "object_id")
+    )
     for item in items:
         key = (item.content_type_id, item.object_id)
         if key in tagged:

@@ -9,13 +9,11 @@ Only those articles are rewritten; search_text of the others is unchanged.
 from django.db import migrations
 
 from articles.search.tokenize import article_search_text
-from newsroom.text.han import HAN_BLOCKS
-
-SUPPLEMENTARY = [(low, high) for low, high in HAN_BLOCKS if low > 0xFFFF]
+from newsroom.text.han import is_han
 
 
 def has_rare_han(text: str) -> bool:
-    return any(low <= ord(ch) <= high for ch in text if ord(ch) > 0xFFFF for low, high in SUPPLEMENTARY)
+    return any(ch > "\uffff" and is_han(ch) for ch in text)
 
 
 def retokenize(apps, schema_editor):

@@ -17,6 +17,8 @@ HAN_BLOCKS = (
     (0x2F800, 0x2FA1F),  # CJK Compatibility Ideographs Supplement
     (0x30000, 0x323AF),  # Extensions G and H
 )
+# The blocks outside the Basic Multilingual Plane, which is_han() checks last.
+SUPPLEMENTARY_BLOCKS = tuple((low, high) for low, high in HAN_BLOCKS if low > 0xFFFF)
 # For regular expressions: `[{HAN}]` matches one Han character.
 HAN = "".join(f"{chr(low)}-{chr(high)}" for low, high in HAN_BLOCKS)
 HAN_RE = re.compile(f"[{HAN}]")
@@ -30,10 +32,5 @@ def is_han(ch: str) -> bool:
         "\u4e00" <= ch <= "\u9fff"
         or "\u3400" <= ch <= "\u4dbf"
         or "\uf900" <= ch <= "\ufaff"
-        or ("\U00020000" <= ch <= "\U000323af" and _supplementary(ch))
+        or (ch >= "\U00010000" and any(low <= ord(ch) <= high for low, high in SUPPLEMENTARY_BLOCKS))
     )
-
-
-def _supplementary(ch: str) -> bool:
-    code = ord(ch)
-    return any(low <= code <= high for low, high in HAN_BLOCKS[3:])
