@@ -11,6 +11,11 @@ class NewsroomConfig(AppConfig):
     name = "newsroom"
     verbose_name = _("期刊与记者")
 
+    def ready(self):
+        from newsroom import freshness
+
+        freshness.connect_signals()
+
 
 class LoginThrottleConfig(AxesAppConfig):
     """django-axes (admin sign-in throttling) under a Chinese name; axes ships no zh_Hans."""

@@ -101,3 +101,23 @@ class Reporter(models.Model):
                 {"name": _("姓名只由看不见的字符组成（%(codes)s）。") % {"codes": code_points(self.name)}}
             )
         self.name = cleaned
+
+
+class ContentVersion(models.Model):
+    """One row: a number that every change readers could see moves on (newsroom.freshness).
+
+    Public pages are cached and answered with 304 under this number, so no page has to
+    know which edits affect it. `next_boundary` is the soonest scheduled publication: when
+    it passes, the number moves on too, so a scheduled article appears at its minute.
+    """
+
+    number = models.PositiveBigIntegerField(_("内容版本"), default=1)
+    changed_at = models.DateTimeField(_("修改时间"))
+    next_boundary = models.DateTimeField(_("下一次定时发布"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("内容版本")
+        verbose_name_plural = _("内容版本")
+
+    def __str__(self):
+        return str(self.number)
