@@ -175,14 +175,21 @@ class TestAdmin:
         page.click(".prose-menubar__selected")  # the block menu
         page.click(".prose-menubar__option[data-name=heading2]")
         # Menu clicks may leave the focus on the menu: pressing on the editor focuses it first.
+        # Each Enter waits for the caret to be collapsed at the end: under load, an Enter
+        # that still had the selected words replaced them with an empty paragraph.
+        bold = page.locator(".prose-menubar__button[data-name=bold]")
         body.press("End")
+        wait_for_collapsed_caret(page)
         body.press("Enter")
         page.keyboard.type("加粗的词")
         page.keyboard.press("Shift+Home")
-        page.click(".prose-menubar__button[data-name=bold]")
+        bold.click()
         expect(body.locator("strong")).to_have_text("加粗的词")
+        expect(bold).to_have_class(re.compile(r"\bactive\b"))
         body.press("End")
-        page.click(".prose-menubar__button[data-name=bold]")
+        wait_for_collapsed_caret(page)
+        bold.click()
+        expect(bold).not_to_have_class(re.compile(r"\bactive\b"))
         body.press("Enter")
         page.keyboard.type("链接")
         page.keyboard.press("Shift+Home")
@@ -273,6 +280,10 @@ class TestAdmin:
         page.goto(page.url.split("/preview/")[0] + "/preview/issues/3/")
         expect(page.locator(".preview-banner")).to_be_visible()
         csp_watch.assert_clean(page)
+
+
+def wait_for_collapsed_caret(page) -> None:
+    page.wait_for_function("() => { const s = window.getSelection(); return s.rangeCount > 0 && s.isCollapsed; }")
 
 
 def choose(page, select: str, option: str, *, typed: str) -> None:
