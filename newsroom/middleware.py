@@ -1,4 +1,6 @@
-"""Requests whose address or query holds characters no real one does are refused with 400.
+"""Request guards: unacceptable characters answer 400, a busy database 503.
+
+Requests whose address or query holds characters no real one does are refused with 400.
 
 PostgreSQL cannot store or compare text containing NUL, so a `%00` that reaches a query
 (`/tags/%00/`, `?q=%00`, an admin autocomplete term) raised an error and answered 500.
@@ -14,11 +16,15 @@ reader out. A cookie value with such a character (a quoted cookie can carry NUL 
 "\\000") is emptied instead, which makes the session middleware clear a bad session
 cookie rather than look it up in PostgreSQL.
 """
+import logging
 import unicodedata
 from urllib.parse import unquote_to_bytes
 
+from django.db import OperationalError
 from django.http import QueryDict
 from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
 
 # Tab, newline and carriage return can appear in query values (a pasted search); no
 # other control character can, and surrogates and noncharacters are not text at all.
@@ -73,3 +79,30 @@ class RejectUnacceptableCharactersMiddleware:
             return render(request, "400.html", status=400)
         clear_unacceptable_cookies(request)
         return self.get_response(request)
+
+
+class DatabaseBusyMiddleware:
+    """A database that is busy or unreachable answers 503 with Retry-After, not 500.
+
+    On SQLite a writer waits up to the busy timeout for the lock; a very long import can
+    outlast it, and Django's admin takes the write lock even to show a form (its change
+    view runs in a transaction, which is IMMEDIATE here). On PostgreSQL the same class of
+    error means the server is down or restarting. Either way the request did nothing and
+    may simply be sent again, which is what 503 says. The error is still logged.
+    """
+
+    RETRY_AFTER_SECONDS = 10
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError):
+            return None
+        logger.error("Database unavailable for %s", request.path, exc_info=exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its process_exception sees a view's database error first.
+    "newsroom.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
