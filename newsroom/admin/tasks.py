@@ -11,8 +11,17 @@ TASK_NAMES = {
     "newsroom.tasks.reindex_articles": gettext_lazy("重建所选文章的检索索引"),
 }
 
-# django-tasks-db registers its own admin, whose columns and two labels are English.
+
+
+def task_result_name(result) -> str:
+    """“重建所选文章的检索索引（失败）” instead of “DBTaskResult object (…)” in titles and breadcrumbs."""
+    return f"{TASK_NAMES.get(result.task_path, result.task_path)}（{result.get_status_display()}）"
+
+
+# django-tasks-db registers its own admin, whose columns and two labels are English, and
+# names its rows outside gettext.
 admin.site.unregister(DBTaskResult)
+DBTaskResult.__str__ = task_result_name
 
 
 @admin.register(DBTaskResult)
@@ -20,6 +29,14 @@ class TaskResultAdmin(DBTaskResultAdmin):
     list_display = ["task_label", "status", "enqueued_at", "started_at", "finished_at", "error_class"]
     list_display_links = ["task_label"]
     list_filter = ["status", "queue_name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return ["task_id" if name == "id" else name for name in fields]
+
+    @admin.display(description=gettext_lazy("编号"))
+    def task_id(self, obj):
+        return obj.pk
 
     @admin.display(description=gettext_lazy("任务"))
     def task_label(self, obj):
