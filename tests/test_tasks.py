@@ -102,6 +102,14 @@ class TestReindexAction:
         actions = [name for name, _ in response.context["action_form"].fields["action"].choices]
         assert "reindex_selected" not in actions
 
+    def test_without_a_worker_the_action_reindexes_at_once(self, settings, editor_client, make_article, found):
+        """NEWSROOM_TASKS_IMMEDIATE's backend runs the task inside the request, and queues nothing."""
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        article = make_article("标题", reporters=(("王小明", "记者"),))
+        editor_client.post(CHANGELIST, {"action": "reindex_selected", "_selected_action": [article.pk]})
+        assert found("小明") == [article.pk]
+        assert DBTaskResult.objects.count() == 0
+
     def test_editors_are_offered_the_action(self, editor_client):
         response = editor_client.get(CHANGELIST)
         choices = dict(response.context["action_form"].fields["action"].choices)
