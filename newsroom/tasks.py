@@ -14,6 +14,8 @@ from articles.models import Article
 from articles.search import index
 from newsroom.freshness import content_changed
 
+REINDEX_CHUNK = 1000
+
 __all__ = ["TaskResultStatus", "default_task_backend", "rebuild_search_index", "reindex_articles",
            "search_index_rebuild"]
 
@@ -37,10 +39,15 @@ def rebuild_search_index() -> int:
 def reindex_articles(article_ids: list[int]) -> int:
     """The search text of these articles again, e.g. after a large import wrote them in bulk.
 
-    Ids of articles deleted since are skipped; returns how many were re-indexed.
+    Ids of articles deleted since are skipped; returns how many were re-indexed. The ids go
+    in chunks, each in its own transaction: a database caps the values one query may carry
+    (SQLite 32,766, PostgreSQL 65,535), and a chunk holds SQLite's write lock only briefly.
     """
-    with transaction.atomic():
-        count = index.reindex(articles=Article.objects.filter(pk__in=article_ids))
-        if count:
-            content_changed()
+    count = 0
+    for start in range(0, len(article_ids), REINDEX_CHUNK):
+        with transaction.atomic():
+            done = index.reindex(articles=Article.objects.filter(pk__in=article_ids[start:start + REINDEX_CHUNK]))
+            if done:
+                content_changed()
+        count += done
     return count

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tasks_db.models import DBTaskResult
 
-from newsroom import freshness
+from newsroom import freshness, tasks
 from newsroom.tasks import TaskResultStatus, rebuild_search_index, reindex_articles
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,10 @@ class TestReindexArticles:
         assert found("小明") == []  # the fixture writes bylines without re-indexing
         assert reindex_articles.call([article.pk]) == 1
         assert found("小明") == [article.pk]
+
+    def test_more_ids_than_a_query_may_carry(self):
+        """70,000 ids, more than either database takes in one query, go through in chunks."""
+        assert reindex_articles.call(list(range(10**6, 10**6 + 70_000))) == 0
 
     def test_reindex_is_not_an_edit(self, make_article):
         """Like the rebuild, a re-index neither bumps an article's version nor counts as an edit."""
@@ -64,6 +68,14 @@ class TestContentVersion:
         before = freshness.current().number
         assert reindex_articles.call([a.pk for a in articles]) == 2
         assert freshness.current().number == before + 1
+
+    def test_each_chunk_commits_on_its_own(self, make_article, monkeypatch):
+        """A long list is written a chunk a transaction, so readers see each chunk as it lands."""
+        monkeypatch.setattr(tasks, "REINDEX_CHUNK", 1)
+        articles = [make_article("一"), make_article("二")]
+        before = freshness.current().number
+        assert reindex_articles.call([a.pk for a in articles]) == 2
+        assert freshness.current().number == before + 2
 
     def test_deleted_articles_leave_the_version(self):
         """Ids of articles deleted since the task was enqueued re-index nothing and change nothing."""

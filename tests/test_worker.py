@@ -123,8 +123,8 @@ def served(site, tmp_path):
         yield process, base, log
     finally:
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            process.terminate()
+            process.wait(timeout=60)
 
 
 class TestServe:
@@ -158,3 +158,15 @@ class TestServe:
         assert "worker exited with code -9; stopping the others" in log.read_text()
         with pytest.raises(OSError):
             Browser(base).get("/healthz")
+
+    def test_killing_the_supervisor_stops_both(self, served):
+        """Even a kill -9, which leaves no chance to pass anything on, leaves nothing running."""
+        process, _, _ = served
+        started = children(process.pid)
+        process.kill()
+        process.wait()
+        for _ in range(600):
+            if not any(is_running(pid) for pid in started):
+                break
+            time.sleep(0.1)
+        assert [pid for pid in started if is_running(pid)] == []

@@ -6,11 +6,21 @@ the supervisor, which passes one SIGTERM to each child: the worker finishes its 
 task instead of taking a second Ctrl-C as "force". When any child exits on its own, the
 others are stopped too, so that a site never runs without its worker or the reverse.
 """
+import ctypes
 import signal
 import subprocess
+import sys
 import time
 
 POLL_SECONDS = 0.2
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in each child before it starts: Linux sends it SIGTERM if the supervisor is killed
+    (kill -9, the OOM killer), so no gunicorn is left holding the port. Elsewhere a no-op."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def supervise(commands: dict[str, list[str]], *, cwd, env=None, stop_timeout: float = 30, log=print) -> int:
@@ -26,7 +36,7 @@ def supervise(commands: dict[str, list[str]], *, cwd, env=None, stop_timeout: fl
     first_exit = None
     try:
         for name, argv in commands.items():
-            children[name] = subprocess.Popen(argv, cwd=cwd, env=env, process_group=0)
+            children[name] = subprocess.Popen(argv, cwd=cwd, env=env, process_group=0, preexec_fn=_die_with_parent)
             log(f"{name}: pid {children[name].pid}")
         first_exit = _wait_for_stop(children, received)
     finally:

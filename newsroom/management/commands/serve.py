@@ -19,17 +19,17 @@ class Command(BaseCommand):
             "--config", default=os.environ.get("GUNICORN_CONFIG", "newsroom/gunicorn.conf.py"),
             help="gunicorn 配置文件（默认：环境变量 GUNICORN_CONFIG，否则 newsroom/gunicorn.conf.py）",
         )
-        parser.add_argument("--no-worker", action="store_true", help="只提供网站，不运行后台任务进程")
 
     def handle(self, *args, **options):
         root = settings.BASE_DIR
         config = root / options["config"]
         if not config.is_file():
             raise CommandError(f"找不到 gunicorn 配置文件：{options['config']}")
-        commands = {"gunicorn": [sys.executable, "-m", "gunicorn", "--config", str(config)]}
-        if not options["no_worker"]:
-            # The reloader would add a process that a SIGTERM does not reach; `serve` is not for editing code.
-            commands["worker"] = [sys.executable, str(root / "manage.py"), "db_worker", "--no-reload"]
+        commands = {
+            "gunicorn": [sys.executable, "-m", "gunicorn", "--config", str(config)],
+            # Its reloader would add a process that our SIGTERM does not reach.
+            "worker": [sys.executable, str(root / "manage.py"), "db_worker", "--no-reload"],
+        }
         code = supervise(commands, cwd=root, log=self.stdout.write)
         if code:
             raise CommandError(f"已停止（退出码 {code}）。", returncode=code)
