@@ -106,7 +106,7 @@ class TestReindexAction:
         row = DBTaskResult.objects.get()
         assert row.args_kwargs == {"args": [[first.pk, second.pk]], "kwargs": {}}
         assert [str(m) for m in response.context["messages"]] == [
-            "已将 2 篇文章的检索索引重建交给后台任务，完成后即可检索到；进度见“后台任务”。"
+            "已将 2 篇文章的检索索引重建交给后台任务，完成后即可检索到。"
         ]
 
     def test_reporters_are_not_offered_the_action(self, reporter_client):

@@ -365,7 +365,7 @@ class ArticleAdmin(
         reindex_articles.enqueue(ids)
         self.message_user(
             request,
-            _("已将 %(count)s 篇文章的检索索引重建交给后台任务，完成后即可检索到；进度见“后台任务”。")
+            _("已将 %(count)s 篇文章的检索索引重建交给后台任务，完成后即可检索到。")
             % {"count": len(ids)},
             messages.SUCCESS,
         )
