@@ -8,7 +8,7 @@ enqueued inside a transaction is stored with it and runs only if that transactio
 Arguments and return values are stored as JSON: pass ids, never model instances.
 """
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django_tasks import TaskResultStatus, default_task_backend, task
+from django_tasks import TaskResultStatus, task
 
 from articles.models import Article
 from articles.search import index
@@ -16,8 +16,8 @@ from newsroom.freshness import content_changed
 
 REINDEX_CHUNK = 1000
 
-__all__ = ["TaskResultStatus", "default_task_backend", "rebuild_search_index", "reindex_articles",
-           "search_index_rebuild"]
+# TaskResultStatus is re-exported so that nothing else imports the tasks API.
+__all__ = ["TaskResultStatus", "rebuild_search_index", "reindex_articles", "search_index_rebuild"]
 
 
 def search_index_rebuild(*, using: str = DEFAULT_DB_ALIAS, batch_size: int = 500, progress=None) -> int:
