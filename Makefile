@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: install migrate seed run test test-fast lint check browser-deps clean
+.PHONY: install migrate seed run worker test test-fast lint check browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,13 @@ run: seed
 	@echo "  网站 Site:   http://$(HOST):$(PORT)/"
 	@echo "  后台 Admin:  http://$(HOST):$(PORT)/admin/"
 	@echo "  创建编辑账号 Create an editor account:  $(MANAGE) createsuperuser"
+	@echo "  后台任务 Task worker: runs beside the site; Ctrl-C stops both"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config newsroom/gunicorn.conf.py
+	HOST=$(HOST) PORT=$(PORT) $(MANAGE) serve --config newsroom/gunicorn.conf.py
+
+# The background task worker alone (a deployment runs it as its own service, beside the web).
+worker: migrate
+	$(MANAGE) db_worker --no-reload
 
 check: install
 	$(MANAGE) check

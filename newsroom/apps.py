@@ -1,8 +1,9 @@
-"""App configuration for issues and reporters, and the Chinese name of django-axes."""
+"""App configuration for issues and reporters, and the Chinese names of django-axes and the task results."""
 from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.apps import TasksAppConfig
 
 
 class NewsroomConfig(AppConfig):
@@ -34,3 +35,10 @@ class NewsroomAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "newsroom.desk.NewsroomAdminSite"
+
+
+class TaskResultsConfig(TasksAppConfig):
+    """The background tasks' results (django-tasks-db) under a Chinese name: its own is not
+    translatable, and the admin shows it as the section heading of 后台任务."""
+
+    verbose_name = _("后台任务")

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "reversion",
+    "django_tasks",
+    "newsroom.apps.TaskResultsConfig",
     "newsroom.apps.LoginThrottleConfig",
     "newsroom",
     "zones",
@@ -142,6 +144,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Larger uploads spool to disk inside the project folder, never to the system's /tmp.
 FILE_UPLOAD_TEMP_DIR = BASE_DIR / "var" / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
+
+# Background tasks (newsroom/tasks.py): stored in the database and run by `manage.py db_worker`,
+# which `make run` starts beside gunicorn. NEWSROOM_TASKS_IMMEDIATE=1 runs them inside the
+# request instead, for a setup without a worker (slower requests, nothing queued).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if env_flag("NEWSROOM_TASKS_IMMEDIATE") else "django_tasks_db.DatabaseBackend",
+    },
+}
 
 # The largest issue text file the importer accepts; a real issue is tens of kilobytes.
 IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))

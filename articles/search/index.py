@@ -163,13 +163,15 @@ def ensure_after_migrate(sender, using="default", **kwargs) -> None:
     ensure(connections[using])
 
 
-def rebuild(*, articles, batch_size: int = 500, progress=None) -> int:
-    """Recompute the search_text of `articles` (all of them: Article.objects, on the database
-    to rebuild), then re-derive the index; returns the count.
+def reindex(*, articles, batch_size: int = 500, progress=None) -> int:
+    """Recompute the search_text of `articles` (a queryset of Article, on its database);
+    returns the count. The triggers (SQLite) and the generated column (PostgreSQL) carry
+    the new text into the index, so a few articles cost a few rows, not a refill.
 
     `progress` wraps the article iterator (the command passes a tqdm bar). Rows are
     written with bulk_update, not save(): a re-index is not an edit, so it neither
-    bumps the version counter nor records a revision.
+    bumps the version counter nor records a revision. The caller says that search
+    results changed (newsroom.freshness.content_changed), since no signal does.
     """
     using = articles.db
     articles = articles.prefetch_related("reporters", "zones").order_by("pk")
@@ -177,7 +179,6 @@ def rebuild(*, articles, batch_size: int = 500, progress=None) -> int:
     rows = articles.iterator(chunk_size=batch_size)
     batch: list = []
     with transaction.atomic(using=using):
-        ensure(connections[using])
         for article in progress(rows, total) if progress else rows:
             article.search_text = article_search_text(
                 article,
@@ -189,5 +190,15 @@ def rebuild(*, articles, batch_size: int = 500, progress=None) -> int:
                 articles.bulk_update(batch, ["search_text"])
                 batch = []
         articles.bulk_update(batch, ["search_text"])
+    return total
+
+
+def rebuild(*, articles, batch_size: int = 500, progress=None) -> int:
+    """Recompute the search_text of `articles` (all of them: Article.objects, on the database
+    to rebuild), then re-derive the whole index from it; returns the count."""
+    using = articles.db
+    with transaction.atomic(using=using):
+        ensure(connections[using])
+        total = reindex(articles=articles, batch_size=batch_size, progress=progress)
         refill(connections[using])
     return total

@@ -13,6 +13,7 @@ from newsroom.admin import (  # noqa: F401  (registration happens on import)
     reporters,
     review_stages,
     tags,
+    tasks,
     zones,
 )
 from newsroom.login_throttle import SignInForm
