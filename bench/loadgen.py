@@ -173,10 +173,13 @@ async def _fixed_rate(base, path, rate, seconds, headers, unique, max_connection
     loop = asyncio.get_running_loop()
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     slots = asyncio.Semaphore(max_connections)
-    latencies, statuses, errors = [], {}, 0
+    latencies, lags, statuses, errors = [], [], {}, 0
 
     async def one(n: int, due: float):
         nonlocal errors
+        # How late this client itself got round to the request: if it falls behind, the
+        # figures measure the client, not the server.
+        lags.append((loop.time() - due) * 1000)
         async with slots:  # a request over the connection bound waits here, and that wait counts
             try:
                 status = await asyncio.wait_for(_exchange(host, port, request(n), idle), 30)
@@ -196,13 +199,13 @@ async def _fixed_rate(base, path, rate, seconds, headers, unique, max_connection
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(n, due)))
     await asyncio.gather(*tasks)
-    elapsed = loop.time() - start
     for _, writer in idle:
         writer.close()
     latencies.sort()
+    lags.sort()
     return {
-        "target_rps": rate, "achieved_rps": len(latencies) / elapsed if elapsed else 0.0,
-        "requests": total, "p50_ms": _percentile(latencies, 50), "p99_ms": _percentile(latencies, 99),
+        "rate": rate, "requests": total, "p50_ms": _percentile(latencies, 50),
+        "p99_ms": _percentile(latencies, 99), "client_lag_p99_ms": _percentile(lags, 99),
         "statuses": statuses, "errors": errors,
     }
 
