@@ -271,9 +271,8 @@ def worker_count(master: int) -> int:
 class Bench:
     def __init__(self, args, base: str):
         self.args, self.base = args, base
-        self.run_id = uuid.uuid4().hex[:8]
         self.cold_script = WORKDIR / "cold.lua"
-        self.cold_script.write_text(COLD_LUA.replace("RUN", self.run_id))
+        self.cold_script.write_text(COLD_LUA)
 
     def get(self, path: str) -> str:
         status, _, body = http_get(self.base, path)
@@ -290,7 +289,7 @@ class Bench:
                 "last_modified": headers.get("last-modified"), "skip": {}}
         if status != 200:
             sys.exit(f"{path}: HTTP {status}")
-        busted = http_get(self.base, bust(path, f"{self.run_id}-probe"))[0]
+        busted = http_get(self.base, bust(path, self.nonce("cold")[0]))[0]
         if busted != 200:
             info["skip"]["cold"] = f"HTTP {busted} with a cache-busting parameter"
         if not etag:
@@ -304,17 +303,23 @@ class Bench:
         if mode == "cold":
             options["script"] = str(self.cold_script)
         elif mode == "304":
-            options["headers"] = {"If-None-Match": self.etags[path]}
+            # Asked again each time: a scheduled publication falling due moves the version on.
+            options["headers"] = {"If-None-Match": http_get(self.base, path)[1]["etag"]}
         if self.args.warmup:
-            wrk(self.base + path, seconds=self.args.warmup, **options)
-        return wrk(self.base + path, seconds=self.args.seconds, **options)
+            wrk(self.base + path, seconds=self.args.warmup, **options, script_args=self.nonce(mode))
+        return wrk(self.base + path, seconds=self.args.seconds, **options, script_args=self.nonce(mode))
+
+    @staticmethod
+    def nonce(mode: str) -> tuple:
+        """A word of its own for each cold wrk run, so that no run asks for an address an
+        earlier one (its warm-up included) has left in the cache."""
+        return (uuid.uuid4().hex[:12],) if mode == "cold" else ()
 
     def run(self) -> dict:
         pages = discover(self.get)
         if self.args.pages:
             pages = {name: path for name, path in pages.items() if name in self.args.pages}
         probes = {name: self.probe(path) for name, path in pages.items()}
-        self.etags = {pages[name]: probe["etag"] for name, probe in probes.items()}
         runs = {(name, mode): [] for name in pages for mode in self.args.modes}
         hello = []
         for round_number in range(1, self.args.rounds + 1):
@@ -345,25 +350,29 @@ class Bench:
                 continue
             path = results["pages"][run["page"]]
             rate = statistics.median(r["rps"] for r in run["rounds"]) / 2
-            headers = {"If-None-Match": self.etags[path]} if run["mode"] == "304" else None
+            headers = {"If-None-Match": http_get(self.base, path)[1]["etag"]} if run["mode"] == "304" else None
+            unique = self.nonce(run["mode"])[0] if run["mode"] == "cold" else None
             run["fixed"] = fixed_rate(self.base, path, rate=rate, seconds=self.args.fixed_seconds,
-                                      headers=headers, unique=f"{self.run_id}-fixed" if run["mode"] == "cold" else None)
+                                      headers=headers, unique=unique)
             print(f"fixed rate {run['mode']:>4} {run['page']:<12} {fixed_cell(run['fixed'])}", file=sys.stderr)
 
 
-# Each wrk thread numbers its own requests; the run id keeps one run's URLs apart from the
-# next's, so that even a cache that outlives a run never answers a cold request.
+# Each wrk thread numbers its own requests; the run's nonce (init's argument) keeps one run's
+# addresses apart from every other's.
 COLD_LUA = """
 local threads = 0
 function setup(thread)
   threads = threads + 1
   thread:set("tid", threads)
 end
+function init(args)
+  nonce = args[1]
+end
 local n = 0
 local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
 function request()
   n = n + 1
-  return wrk.format(nil, wrk.path .. sep .. "nocache=RUN-" .. tid .. "-" .. n)
+  return wrk.format(nil, wrk.path .. sep .. "nocache=" .. nonce .. "-" .. tid .. "-" .. n)
 end
 """
 

@@ -77,16 +77,17 @@ SIZES = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
 def wrk(url: str, *, seconds: int, threads: int, connections: int,
-        headers: dict | None = None, script: str | None = None) -> dict:
+        headers: dict | None = None, script: str | None = None, script_args: tuple = ()) -> dict:
     """One wrk run (`--latency`): req/s, p50/p99 in ms, errors and bytes per response.
 
-    wrk takes whole seconds only."""
+    wrk takes whole seconds only; `script_args` reach the Lua script's init(args)."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "30s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", script]
-    done = subprocess.run(command + [url], capture_output=True, text=True)
+    done = subprocess.run([*command, url, *(["--", *script_args] if script_args else [])],
+                          capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} {url}: {done.stdout}{done.stderr}")
     return parse_wrk(done.stdout)
