@@ -24,7 +24,7 @@ middleware and server as the pages; bench/hello_settings.py adds it for this ser
 Then wrk (`-t2 -c16 --latency`, one warm-up run before each measured one) measures, in
 alternating pairs (hello, page, hello, page, ...), every page in three modes:
 
-- cold: each request carries a query parameter of its own (`?nocache=<run>-<thread>-<n>`,
+- cold: each request carries a query parameter of its own (`?nocache=<nonce>-<thread>-<n>`,
   from a wrk Lua script), so no page cache can answer it: the page is rendered every time;
 - warm: plain GETs of the one URL, as a page cache sees a spike;
 - 304: GETs with If-None-Match set to the ETag the page sent, answered without rendering.
