@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: install migrate seed run test test-fast lint check browser-deps clean
+.PHONY: install migrate seed run serve test test-fast lint check browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ run: seed
 	@echo "  后台 Admin:  http://$(HOST):$(PORT)/admin/"
 	@echo "  创建编辑账号 Create an editor account:  $(MANAGE) createsuperuser"
 	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config newsroom/gunicorn.conf.py
+
+# The production configuration (docs/deploy.md): DEBUG off, hashed and compressed static
+# files, migrations, then gunicorn with newsroom/gunicorn.conf.py (2 × cores + 1 workers,
+# logs on stdout). No seed: a real site imports its own issues. The environment
+# (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL, …) comes from the caller.
+serve: export DJANGO_DEBUG := 0
+serve: install
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) migrate --noinput
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config newsroom/gunicorn.conf.py
 
 check: install
