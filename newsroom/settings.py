@@ -151,21 +151,24 @@ def media_storage(environ) -> dict:
     """
     if not environ.get("NEWSROOM_S3_BUCKET"):
         return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    options = {
-        "bucket_name": environ["NEWSROOM_S3_BUCKET"],
-        "endpoint_url": environ.get("NEWSROOM_S3_ENDPOINT_URL"),
-        "access_key": environ.get("NEWSROOM_S3_ACCESS_KEY_ID"),
-        "secret_key": environ.get("NEWSROOM_S3_SECRET_ACCESS_KEY"),
-        "region_name": environ.get("NEWSROOM_S3_REGION"),
-        "custom_domain": environ.get("NEWSROOM_S3_CUSTOM_DOMAIN"),
+    named = {
+        "bucket_name": "NEWSROOM_S3_BUCKET",
+        "endpoint_url": "NEWSROOM_S3_ENDPOINT_URL",
+        "access_key": "NEWSROOM_S3_ACCESS_KEY_ID",
+        "secret_key": "NEWSROOM_S3_SECRET_ACCESS_KEY",
+        "region_name": "NEWSROOM_S3_REGION",
+        "custom_domain": "NEWSROOM_S3_CUSTOM_DOMAIN",
+    }
+    # An empty variable (a blank line in an EnvironmentFile) means unset, not "".
+    options = {option: environ[name] for option, name in named.items() if environ.get(name)}
+    options |= {
         "location": environ.get("NEWSROOM_S3_PREFIX", "media"),
         "querystring_auth": False,
         # An upload never replaces another file under the same name, so URLs stay stable.
         "file_overwrite": False,
         "object_parameters": {"CacheControl": "public, max-age=86400"},
     }
-    return {"BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {key: value for key, value in options.items() if value is not None}}
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 
 STORAGES = {
