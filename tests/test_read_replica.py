@@ -78,7 +78,11 @@ class TestReplicaRouter:
             else:
                 seen.append(ReplicaRouter().db_for_read(Article))
 
-        middleware = ReplicaMiddleware(lambda req: middleware.process_view(req, view, (), {}) or view(req))
+        def handler(req):
+            middleware.process_view(req, view, (), {})  # as Django does once the URL is resolved
+            return view(req)
+
+        middleware = ReplicaMiddleware(handler)
         middleware(request("GET", "/"))
         return seen[0]
 
