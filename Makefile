@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: install migrate seed run worker test test-fast lint check browser-deps clean
+.PHONY: install migrate seed run serve worker test test-fast lint check browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,17 @@ run: seed
 # The background task worker alone (a deployment runs it as its own service, beside the web).
 worker: migrate
 	$(MANAGE) db_worker --no-reload
+
+# The production configuration (docs/deploy.md): DEBUG off, hashed and compressed static
+# files, migrations, then gunicorn with newsroom/gunicorn.conf.py (2 × cores + 1 workers,
+# logs on stdout) and the task worker beside it, as `make run` does. No seed: a real site
+# imports its own issues. The environment (DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
+# DATABASE_URL, …) comes from the caller. systemd runs the two as separate units instead.
+serve: export DJANGO_DEBUG := 0
+serve: install
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) migrate --noinput
+	HOST=$(HOST) PORT=$(PORT) $(MANAGE) serve --config newsroom/gunicorn.conf.py
 
 check: install
 	$(MANAGE) check

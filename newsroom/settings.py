@@ -106,8 +106,22 @@ SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": int(os.environ.get("NEWSROOM_SQLITE_TIMEOUT", "60")),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+# An optional read replica (docs/deploy.md): anonymous readers' GET requests on the public
+# site read from it while it has caught up with the primary's content version; everything
+# else (writes, transactions, the admin, previews, signed-in users) uses the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # Tests run against one database: the replica alias reads the default test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["newsroom.replica.ReplicaRouter"]
+    MIDDLEWARE.append("newsroom.replica.ReplicaMiddleware")
+for alias in DATABASES:
+    if DATABASES[alias]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES[alias]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES[alias].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -125,16 +139,49 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+
+
+def media_storage(environ) -> dict:
+    """Uploads (covers, reporters' photos) on S3-compatible object storage when a bucket is named.
+
+    Several app servers then share one copy of the media and keep none themselves. The
+    files are public, so their URLs carry no signature; a CDN or the bucket's website
+    domain goes in NEWSROOM_S3_CUSTOM_DOMAIN. Without keys boto3 looks for its own (an
+    instance role, AWS_ACCESS_KEY_ID).
+    """
+    if not environ.get("NEWSROOM_S3_BUCKET"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    named = {
+        "bucket_name": "NEWSROOM_S3_BUCKET",
+        "endpoint_url": "NEWSROOM_S3_ENDPOINT_URL",
+        "access_key": "NEWSROOM_S3_ACCESS_KEY_ID",
+        "secret_key": "NEWSROOM_S3_SECRET_ACCESS_KEY",
+        "region_name": "NEWSROOM_S3_REGION",
+        "custom_domain": "NEWSROOM_S3_CUSTOM_DOMAIN",
+    }
+    # An empty variable (a blank line in an EnvironmentFile) means unset, not "".
+    options = {option: environ[name] for option, name in named.items() if environ.get(name)}
+    options |= {
+        "location": environ.get("NEWSROOM_S3_PREFIX", "media"),
+        "querystring_auth": False,
+        # An upload never replaces another file under the same name, so URLs stay stable.
+        "file_overwrite": False,
+        "object_parameters": {"CacheControl": "public, max-age=86400"},
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {
-        # Manifest storage needs collectstatic before any page renders; the plain
-        # compressed storage keeps tests and a fresh checkout working without it.
-        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
+        # Hashed, compressed (gzip and brotli) copies made by collectstatic, which `make run`
+        # and `make serve` run first; whitenoise serves hashed names for ten years,
+        # immutable. The test suite swaps in the plain storage (tests/conftest.py).
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
 

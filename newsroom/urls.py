@@ -2,6 +2,7 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 urlpatterns = [
@@ -17,5 +18,7 @@ urlpatterns = [
     path("", include("newsroom.site.sitemaps")),
     path("", include("newsroom.site.health")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, feeds, files).
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True), name="favicon"),
+    # The hashed name is looked up on the first request, not at import: `manage.py check`
+    # and `migrate` load the URLs before `collectstatic` has written the manifest.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True), name="favicon"),
 ]

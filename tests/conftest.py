@@ -38,6 +38,22 @@ def three_stages(settings):
     return list(ReviewStage.objects.order_by("order"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_without_collectstatic():
+    """In-process pages name static files through the plain storage, unhashed.
+
+    Production's manifest storage needs collectstatic before any page can render; without
+    this a fresh clone's `make test` would need it too. The real-server tests run
+    collectstatic once and serve the hashed files (tests/realserver.py).
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    plain = {**settings.STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}}
+    with override_settings(STORAGES=plain):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # MD5 is unsafe for real passwords but makes creating test users cheap.

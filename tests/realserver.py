@@ -5,12 +5,15 @@ database on the server that DATABASE_URL names), `manage.py` commands against it
 gunicorn started with the same config file as `make run`, DEBUG off. Clients are plain
 HTTP with their own cookies, like separate browsers.
 """
+import atexit
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -95,11 +98,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_collected_static: list[str] = []
+
+
+def collected_static() -> str:
+    """A STATIC_ROOT filled by collectstatic (hashed and compressed files), once per test run."""
+    if not _collected_static:
+        root = tempfile.mkdtemp(prefix="static-")
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        env = {**os.environ, "DJANGO_STATIC_ROOT": root}
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        done = manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        assert done.returncode == 0, done.stderr
+        _collected_static.append(root)
+    return _collected_static[0]
+
+
 @contextmanager
 def gunicorn(env: dict, *, workers: int = 4, log: Path):
-    """gunicorn as `make run` starts it (newsroom/gunicorn.conf.py), until the block ends."""
+    """gunicorn as `make run` starts it (newsroom/gunicorn.conf.py, static files collected), until the block ends."""
     port = free_port()
-    env = {**env, "PORT": str(port), "GUNICORN_WORKERS": str(workers)}
+    env = {"DJANGO_STATIC_ROOT": collected_static(), **env, "PORT": str(port), "GUNICORN_WORKERS": str(workers)}
     with log.open("w") as out:
         process = subprocess.Popen(
             [GUNICORN, "--config", "newsroom/gunicorn.conf.py"], cwd=ROOT, env=env, stdout=out, stderr=out
