@@ -36,9 +36,11 @@ graceful_timeout = 30
 # nginx (docs/deploy.md) keeps its upstream connections open for a few seconds.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # A worker is replaced after this many requests, so a slow leak cannot grow without bound;
-# the jitter keeps the workers from all restarting at the same moment.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# the jitter keeps the workers from all restarting at the same moment. A cached page is served
+# in about a millisecond, so during a spike 2,000 requests lasted a worker only seconds and
+# the restarts showed up in the latencies; 20,000 is still minutes, not days.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "2000"))
 # The proxies whose X-Forwarded-Proto (https) gunicorn believes: the local nginx by default.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-"

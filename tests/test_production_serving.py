@@ -106,7 +106,7 @@ class TestGunicornConfig:
 
     def test_workers_are_recycled_at_staggered_times(self, monkeypatch):
         config = self.load(monkeypatch)
-        assert (config["max_requests"], config["max_requests_jitter"]) == (2000, 200)
+        assert (config["max_requests"], config["max_requests_jitter"]) == (20000, 2000)
 
     def test_runtime_files_stay_in_the_project_folder(self, monkeypatch):
         config = self.load(monkeypatch)

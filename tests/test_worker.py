@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.realserver import PYTHON, ROOT, Browser, free_port, fresh_database, manage, orm, site_env
+from tests.realserver import (
+    PYTHON,
+    ROOT,
+    Browser,
+    collected_static,
+    free_port,
+    fresh_database,
+    manage,
+    orm,
+    site_env,
+)
 
 SEARCH = """
 from articles.models import Article
@@ -107,7 +117,7 @@ def is_running(pid: int) -> bool:
 def served(site, tmp_path):
     """`manage.py serve` as `make run` starts it, answering on a free port; yields (process, base URL, log)."""
     port = free_port()
-    env = {**site, "PORT": str(port), "GUNICORN_WORKERS": "1"}
+    env = {**site, "DJANGO_STATIC_ROOT": collected_static(), "PORT": str(port), "GUNICORN_WORKERS": "1"}
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen([PYTHON, "manage.py", "serve"], cwd=ROOT, env=env, stdout=out, stderr=out)
