@@ -14,6 +14,7 @@ from articles.search.engine import RESULT_LIMIT, SearchResults, search
 from articles.search.highlight import highlight, snippet
 from articles.search.tokenize import MAX_QUERY_CHARS, ParsedQuery, parse_query
 from newsroom.models import Issue, Reporter
+from newsroom.site.counts import cached
 from newsroom.site.pagination import ARTICLES_PER_PAGE
 from zones.models import Zone
 
@@ -27,8 +28,9 @@ class SearchFilterForm(forms.Form):
                                  label=_("话题"), empty_label=_("全部话题"))
     reporter = forms.ModelChoiceField(Reporter.objects.none(), to_field_name="slug", required=False,
                                       label=_("记者"), empty_label=_("全部记者"))
-    issue = forms.ModelChoiceField(Issue.objects.none(), to_field_name="number", required=False,
-                                   label=_("期"), empty_label=_("全部各期"))
+    # A number, not a list: an archive has thousands of issues, which no reader scrolls.
+    issue = forms.ModelChoiceField(Issue.objects.none(), to_field_name="number", required=False, label=_("期"),
+                                   widget=forms.NumberInput(attrs={"min": 1, "placeholder": _("期号")}))
     date_from = forms.DateField(required=False, label=_("起始日期"),
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label=_("截止日期"),
@@ -36,17 +38,19 @@ class SearchFilterForm(forms.Form):
 
     FILTERS = {"zone": "zones", "tag": "tags", "reporter": "reporters", "issue": "issue",
                "date_from": "publish_at__date__gte", "date_to": "publish_at__date__lte"}
+    LISTED = ("zone", "tag", "reporter")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, choices: dict | None = None, **kwargs):
+        """`choices`: filter_choices(), which the view caches; the querysets only check a value."""
         # Chinese labels take the full-width colon; Django's default suffix is ":".
         kwargs.setdefault("label_suffix", "：")
         super().__init__(*args, **kwargs)
-        # Only choices that lead somewhere: what published articles use.
-        published = Article.objects.published()
-        self.fields["zone"].queryset = Zone.objects.filter(articles__in=published).distinct()
-        self.fields["tag"].queryset = Tag.objects.filter(article__in=published).distinct().order_by("name")
-        self.fields["reporter"].queryset = Reporter.objects.filter(articles__in=published).distinct()
-        self.fields["issue"].queryset = Issue.objects.published()
+        for name, queryset in filter_querysets().items():
+            self.fields[name].queryset = queryset
+        choices = choices or filter_choices()
+        for name in self.LISTED:
+            field = self.fields[name]
+            field.choices = [("", field.empty_label), *choices[name]]
 
     def active_filters(self) -> dict:
         self.is_valid()  # cleaning keeps only the valid fields in cleaned_data
@@ -54,6 +58,24 @@ class SearchFilterForm(forms.Form):
 
     def apply(self, queryset):
         return queryset.filter(**self.active_filters())
+
+
+def filter_querysets() -> dict:
+    """Only choices that lead somewhere: what published articles use."""
+    published = Article.objects.published()
+    return {
+        "zone": Zone.objects.filter(articles__in=published).distinct(),
+        "tag": Tag.objects.filter(article__in=published).distinct().order_by("name"),
+        "reporter": Reporter.objects.filter(articles__in=published).distinct(),
+        "issue": Issue.objects.published(),
+    }
+
+
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The listed filters' (slug, name) choices. Each is a pass over every published article,
+    so the view keeps them in the count cache."""
+    querysets = filter_querysets()
+    return {name: list(querysets[name].values_list("slug", "name")) for name in SearchFilterForm.LISTED}
 
 
 @dataclass(frozen=True)
@@ -82,7 +104,7 @@ def suggestions(raw_query: str, form: SearchFilterForm) -> dict:
 def search_view(request):
     raw_query = request.GET.get("q", "")[:MAX_QUERY_CHARS].strip()
     query = parse_query(raw_query)
-    form = SearchFilterForm(request.GET)
+    form = SearchFilterForm(request.GET, choices=cached("search-choices", filter_choices, request=request))
     context = {"form": form, "q": raw_query, "query": query, "result_limit": RESULT_LIMIT}
     if query:
         results = search(form.apply(Article.objects.published()), query)

@@ -1,0 +1,34 @@
+"""Counts that grow with the archive, cached under the site-wide content version.
+
+How many articles are published, or name a zone, a topic or a reporter, changes only when
+content changes or a scheduled publication falls due, and both move the content version
+on (newsroom.freshness). So a count is computed once per version and cache backend, and
+every page after that reads it instead of counting a hundred thousand rows again.
+
+A connection with uncommitted content changes of its own (a test, a shell session in a
+transaction) computes afresh and caches nothing: it sees rows that other readers do not.
+"""
+from django.core.cache import cache
+
+from newsroom import freshness
+
+# Entries of an old version are never read again; this only bounds how long they linger.
+TIMEOUT = 24 * 60 * 60
+
+
+def content_version(request=None) -> freshness.Version:
+    """The version this request serves, read once per request (the page cache may have read it)."""
+    version = getattr(request, "content_version", None)
+    if version is None:
+        version = freshness.current()
+        if request is not None:
+            request.content_version = version
+    return version
+
+
+def cached(key: str, compute, *, request=None):
+    """compute() once per content version; `key` names what it computes, e.g. "zone:12"."""
+    if freshness.change_pending():
+        return compute()
+    version = content_version(request)
+    return cache.get_or_set(f"counts:{version.number}:{key}", compute, TIMEOUT)
