@@ -63,10 +63,6 @@ class ArticleQuerySet(models.QuerySet):
         """An issue's published articles in print order."""
         return self.cards().filter(issue=issue).order_by("position", "id")
 
-    def search_hits(self):
-        """Published articles with the whole body, which a search hit's snippet is cut from."""
-        return self.published().for_reading()
-
     def related_to(self, article, *, limit: int = RELATED_LIMIT) -> list:
         """Published articles sharing a zone or a topic with `article`, most shared first.
 

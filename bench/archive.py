@@ -7,8 +7,9 @@ archive figures, the articles of bench/synth.py):
     DATABASE_URL=sqlite:///var/bench/archive.sqlite3 .venv/bin/python bench/archive.py
     DATABASE_URL=... .venv/bin/python bench/archive.py --synth 100000 --rounds 3 --json out.json
 
-Each page is requested once to warm the process (templates, connections), then `--rounds`
-times; the median is printed with the page's query count and response size. Pages are the
+Each page is requested once (printed as "first": it also fills the count cache, as the first
+request after every change does), then `--rounds` times; the median is printed with the
+page's query count and response size. Pages are the
 ones a reader reaches: the newest issue, its first article, the zone, topic and reporter
 of that article, and the archive lists, feeds, sitemaps and two searches.
 """
@@ -109,7 +110,9 @@ def measure(path: str, rounds: int, timeout: float) -> dict:
     client = Client(raise_request_exception=True)
     timer = stop_after(timeout)
     try:
-        response = client.get(path)  # warm-up
+        started = time.perf_counter()
+        response = client.get(path)  # warm-up: the first request after a change fills the count cache
+        first = (time.perf_counter() - started) * 1000
     except DatabaseError as exc:
         return {"path": path, "ms": None, "queries": None, "bytes": None, "error": f"stopped after {timeout:.0f} s: {exc}"}
     finally:
@@ -122,7 +125,8 @@ def measure(path: str, rounds: int, timeout: float) -> dict:
             started = time.perf_counter()
             response = client.get(path)
             times.append((time.perf_counter() - started) * 1000)
-    return {"path": path, "ms": statistics.median(times), "queries": len(captured), "bytes": len(response.content)}
+    return {"path": path, "first_ms": first, "ms": statistics.median(times), "queries": len(captured),
+            "bytes": len(response.content)}
 
 
 def main():
@@ -150,8 +154,8 @@ def main():
         if row["ms"] is None:
             print(f"{label:32} {row['error']}  {path}", flush=True)
             continue
-        print(f"{label:32} {row['ms']:9.1f} ms {row['queries']:4} queries {row['bytes']:>10,} bytes  {path}",
-              flush=True)
+        print(f"{label:32} {row['ms']:9.1f} ms (first {row['first_ms']:8.1f}) {row['queries']:4} queries "
+              f"{row['bytes']:>10,} bytes  {path}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps({"vendor": connection.vendor, "articles": total, "pages": results},
                                               ensure_ascii=False, indent=1))
