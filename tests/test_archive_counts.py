@@ -144,3 +144,16 @@ class TestSitemapPages:
 
     def test_an_unknown_section_is_404(self, client, world):
         assert client.get("/sitemap-drafts.xml").status_code == 404
+
+
+class TestWithoutTheCache:
+    def test_a_cache_that_fails_leaves_the_pages_counting(self, client, world, monkeypatch):
+        """Redis is another service: when it fails, the pages count for themselves and answer."""
+        from newsroom.site import counts as count_cache
+
+        def unavailable(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        monkeypatch.setattr(count_cache.cache, "get", unavailable)
+        monkeypatch.setattr(count_cache.cache, "set", unavailable)
+        assert counts(client, world["zone"]) == everywhere(2)

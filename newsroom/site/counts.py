@@ -8,9 +8,13 @@ every page after that reads it instead of counting a hundred thousand rows again
 A connection with uncommitted content changes of its own (a test, a shell session in a
 transaction) computes afresh and caches nothing: it sees rows that other readers do not.
 """
+import logging
+
 from django.core.cache import cache
 
 from newsroom import freshness
+
+logger = logging.getLogger(__name__)
 
 # Entries of an old version are never read again; this only bounds how long they linger.
 TIMEOUT = 24 * 60 * 60
@@ -30,5 +34,16 @@ def cached(key: str, compute, *, request=None):
     """compute() once per content version; `key` names what it computes, e.g. "zone:12"."""
     if freshness.change_pending():
         return compute()
-    version = content_version(request)
-    return cache.get_or_set(f"counts:{version.number}:{key}", compute, TIMEOUT)
+    full_key = f"counts:{content_version(request).number}:{key}"
+    try:
+        value = cache.get(full_key)
+    except Exception:  # Redis is another service: without it a page counts, it does not fail
+        logger.warning("count cache unavailable for get", exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(full_key, value, TIMEOUT)
+        except Exception:
+            logger.warning("count cache unavailable for set", exc_info=True)
+    return value
