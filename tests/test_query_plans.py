@@ -58,6 +58,7 @@ def full_scans(sql: str, *, bounded_walks_only: bool = False) -> list[str]:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
             plan = cursor.fetchone()[0]
+            cursor.execute("RESET enable_seqscan")  # the pages requested next plan as for readers
             nodes = _nodes(json.loads(plan) if isinstance(plan, str) else plan)
             names = [node["Relation Name"] for node in nodes if _reads_everything(node)]
     return sorted({aliases.get(name, name) for name in names} & GROWING)
