@@ -63,10 +63,6 @@ class ArticleQuerySet(models.QuerySet):
         """An issue's published articles in print order."""
         return self.cards().filter(issue=issue).order_by("position", "id")
 
-    def search_hits(self):
-        """Published articles with the whole body, which a search hit's snippet is cut from."""
-        return self.published().for_reading()
-
     def related_to(self, article, *, limit: int = RELATED_LIMIT) -> list:
         """Published articles sharing a zone or a topic with `article`, most shared first.
 
@@ -87,6 +83,21 @@ class ArticleQuerySet(models.QuerySet):
             .annotate(shared=shared)
             .order_by("-shared", "-publish_at", "-id")[:limit]
         )
+
+    def published_tally(self, lookup: str) -> dict:
+        """How many published articles point at each row via `lookup`: {row id: count}.
+
+        One grouped query, for every row at once; rows no published article points at are
+        left out. The pages that show it cache it (newsroom.site.counts).
+        """
+        rows = (
+            self.published()
+            .filter(**{f"{lookup}__isnull": False})
+            .order_by()
+            .values_list(lookup)
+            .annotate(n=Count("pk", distinct=True))
+        )
+        return dict(rows)
 
     def published_count(self, lookup: str):
         """An annotation for another model: how many published articles point at its row via `lookup`.
@@ -165,7 +176,15 @@ class Article(models.Model):
         verbose_name = _("文章")
         verbose_name_plural = _("文章")
         ordering = ["issue", "position", "id"]
-        indexes = [models.Index(fields=["status", "publish_at"])]
+        indexes = [
+            # The visibility rule's columns, then what a count or a card list checks next: id
+            # (the newest-first tie-break, so the index keeps that order) and the issue, whose
+            # status the rule also reads. A count over every published article reads this
+            # index alone, never the rows with their bodies.
+            models.Index(fields=["status", "publish_at", "id", "issue"], name="article_visible_idx"),
+            # An issue's published articles: its page, its count in the archive, its zones.
+            models.Index(fields=["issue", "status", "publish_at"], name="article_issue_visible_idx"),
+        ]
         permissions = [
             ("publish_article", _("可以发布、排期和归档文章")),
             ("change_any_article", _("可以编辑他人署名或非草稿的文章")),
@@ -264,6 +283,8 @@ class Byline(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "reporter"], name="unique_byline_per_article")
         ]
+        # A reporter's page and count read their articles' ids from the index alone.
+        indexes = [models.Index(fields=["reporter", "article"], name="byline_reporter_article_idx")]
 
     def __str__(self):
         return f"{self.get_role_display()} {self.reporter}"
@@ -287,6 +308,8 @@ class ZoneMention(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "zone"], name="unique_zone_per_article")
         ]
+        # A zone's page and count read their articles' ids from the index alone.
+        indexes = [models.Index(fields=["zone", "article"], name="zonemention_zone_article_idx")]
 
     def __str__(self):
         return f"{self.zone} × {self.mentions}"

@@ -79,10 +79,19 @@ def current(*, using: str = DEFAULT_DB_ALIAS) -> Version:
 
 def content_changed(*, using: str = DEFAULT_DB_ALIAS) -> None:
     """Bump once the current transaction commits (at once outside one); once per transaction."""
-    connection = connections[using]
-    if connection.in_atomic_block and any(func is _bumpers[using] for _, func, _ in connection.run_on_commit):
+    if change_pending(using=using):
         return  # already due when this transaction commits
     transaction.on_commit(_bumpers[using], using=using)
+
+
+def change_pending(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """True inside a transaction that has changed content and not committed yet.
+
+    Such a connection sees rows no other reader sees, under a version that does not say
+    so: nothing it computes may be cached under that version.
+    """
+    connection = connections[using]
+    return connection.in_atomic_block and any(func is _bumpers[using] for _, func, _ in connection.run_on_commit)
 
 
 class _Bumper(dict):

@@ -47,6 +47,8 @@ class Issue(models.Model):
         verbose_name = _("期")
         verbose_name_plural = _("期")
         ordering = ["-number"]
+        # The archive lists published issues newest first, a page at a time, without a sort.
+        indexes = [models.Index(fields=["status", "number"], name="issue_status_number_idx")]
 
     def __str__(self):
         return _("第%(number)s期") % {"number": self.number}

@@ -55,6 +55,15 @@ def _static_files_without_collectstatic():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached counts are keyed by the content version, and every test database starts from
+    # the same version number: one test's counts must not be read by the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # MD5 is unsafe for real passwords but makes creating test users cheap.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -462,3 +471,26 @@ def html_check(tmp_path):
     check = HtmlCheck(folder)
     yield check
     assert check.errors() == [], "the Nu Html Checker reports errors"
+
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture
+def sitemap_locations():
+    """sitemap_locations(client): every <loc> of every page the sitemap index lists, in order."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlsplit
+
+    def read(client) -> list[str]:
+        index = client.get("/sitemap.xml")
+        assert index.status_code == 200
+        locations = []
+        for page in ET.fromstring(index.content).iter(f"{SITEMAP_NS}loc"):
+            url = urlsplit(page.text)
+            response = client.get(url.path + (f"?{url.query}" if url.query else ""))
+            assert response.status_code == 200, page.text
+            locations += [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP_NS}loc")]
+        return locations
+
+    return read

@@ -84,18 +84,24 @@ class TestZoneAndTagFeeds:
 
 @pytest.mark.django_db
 class TestSitemap:
-    def test_lists_sections_articles_issues_zones_reporters_and_topics(self, client, articles, chengdu):
-        older, newer = articles
+    def test_index_lists_one_sitemap_a_section(self, client, articles):
         response = client.get("/sitemap.xml")
         assert response.status_code == 200
         locations = [loc.text for loc in ET.fromstring(response.content).iter(f"{SITEMAP}loc")]
+        assert locations == [f"http://testserver/sitemap-{section}.xml"
+                             for section in ("sections", "articles", "issues", "zones", "reporters", "tags")]
+
+    def test_lists_sections_articles_issues_zones_reporters_and_topics(self, client, articles, chengdu,
+                                                                       sitemap_locations):
+        """Articles oldest first, so that a new one joins the last page and the others stay as they were."""
+        older, newer = articles
         base = "http://testserver"
-        assert locations == [
+        assert sitemap_locations(client) == [
             f"{base}/",
             f"{base}/issues/",
             f"{base}/zones/",
-            f"{base}{newer.get_absolute_url()}",
             f"{base}{older.get_absolute_url()}",
+            f"{base}{newer.get_absolute_url()}",
             f"{base}/issues/1/",
             f"{base}/zones/{chengdu.slug}/",
             f"{base}/reporters/liu-qin/",

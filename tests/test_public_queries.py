@@ -21,7 +21,8 @@ BUDGETS = {
     "/feed/": 3,
     "zone_feed": 4,
     "/tags/keji/feed/": 5,
-    "/sitemap.xml": 9,
+    "/sitemap.xml": 8,  # the index: each section's count (and, for zones, reporters, topics, which rows)
+    "/sitemap-articles.xml": 2,  # a page of articles: their count, the page
 }
 SIZES = {
     "small": {"articles": 2, "zones": 1, "reporters": 1, "tags": 1},
@@ -71,6 +72,7 @@ def urls_for(articles, zone) -> dict[str, str]:
         "zone_feed": f"{zone.get_absolute_url()}feed/",
         "/tags/keji/feed/": "/tags/keji/feed/",
         "/sitemap.xml": "/sitemap.xml",
+        "/sitemap-articles.xml": "/sitemap-articles.xml",
     }
 
 

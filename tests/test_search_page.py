@@ -9,8 +9,9 @@ from newsroom.site.pagination import ARTICLES_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 
-# Results (2) + articles and bylines (2) + filter choices (4) + a filter lookup each.
-QUERY_BUDGET = 9
+# Results (2) + articles and bylines (2) + filter choices (3: the issue is typed, not listed)
+# + a filter lookup each.
+QUERY_BUDGET = 8
 
 
 @pytest.fixture(autouse=True)
@@ -95,6 +96,18 @@ class TestFilters:
     def test_zone_filter(self, client, seed_articles):
         html = page(client, q="高新区", zone="kun-ming-gao-xin-qu")
         assert result_headlines(html) == [seed_articles[0].headline]
+
+    def test_the_chosen_filter_stays_selected(self, client, seed_articles):
+        html = page(client, q="高新区", zone="kun-ming-gao-xin-qu")
+        assert re.findall(r'<option value="[^"]*" selected>[^<]*</option>', html) == [
+            '<option value="kun-ming-gao-xin-qu" selected>昆明高新区</option>',
+            '<option value="" selected>全部话题</option>',
+            '<option value="" selected>全部记者</option>',
+        ]
+
+    def test_the_issue_is_typed_not_listed(self, client, seed_articles):
+        html = page(client, q="高新区", issue="1")
+        assert '<input type="number" name="issue" value="1" min="1" placeholder="期号" id="id_issue">' in html
 
     def test_reporter_filter(self, client, seed_articles):
         html = page(client, q="高新区", reporter=seed_articles[1].reporters.get().slug)

@@ -28,7 +28,7 @@ def home(request):
         "issue_articles": issue_articles[:HOME_ISSUE_ARTICLES],
         "issue_has_more": len(issue_articles) > HOME_ISSUE_ARTICLES,
         "issue_zones": _zones_of(issue) if issue_articles else [],
-        "page_obj": paginate(request, Article.objects.latest_cards(), per_page=HOME_LATEST),
+        "page_obj": paginate(request, Article.objects.latest_cards(), per_page=HOME_LATEST, count_key="published"),
     }
     return render(request, "newsroom/home.html", context)
 

@@ -13,7 +13,7 @@ app_name = "reporters"
 def reporter_detail(request, slug):
     reporter = get_object_or_404(Reporter, slug=slug)
     articles = Article.objects.latest_cards().filter(bylines__reporter=reporter)
-    page_obj = paginate(request, articles)
+    page_obj = paginate(request, articles, count_key=f"reporter:{reporter.pk}")
     # A reporter known only from drafts must not be revealed by their page.
     if not page_obj.paginator.count:
         raise Http404

@@ -23,7 +23,7 @@ def tag_detail(request, slug):
         if moved is None:
             raise Http404
         return moved
-    page_obj = paginate(request, Article.objects.latest_cards().filter(tags=tag))
+    page_obj = paginate(request, Article.objects.latest_cards().filter(tags=tag), count_key=f"tag:{tag.pk}")
     # A topic used only by drafts stays unpublished, like the drafts themselves.
     if not page_obj.paginator.count:
         raise Http404
