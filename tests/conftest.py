@@ -39,6 +39,16 @@ def three_stages(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_page_cache():
+    """Each test starts with an empty cache. A test's database is rolled back afterwards, so
+    the next test starts again from the same content version, and pages cached under it by
+    the previous test would otherwise be served for the next one's different data."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # MD5 is unsafe for real passwords but makes creating test users cheap.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
