@@ -4,6 +4,7 @@ from tqdm import tqdm
 
 from articles.models import Article
 from articles.search.index import rebuild
+from newsroom.freshness import content_changed
 
 
 class Command(BaseCommand):
@@ -20,4 +21,6 @@ class Command(BaseCommand):
 
         articles = Article.objects.using(options["database"])
         count = rebuild(articles=articles, batch_size=options["batch_size"], progress=progress)
+        # The rebuild writes in bulk, past the signals: search pages cached before it go now.
+        content_changed(using=options["database"])
         self.stdout.write(self.style.SUCCESS(f"已重建 {count} 篇文章的检索索引。"))
