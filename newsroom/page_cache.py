@@ -150,6 +150,8 @@ def response_of(entry) -> HttpResponse:
 # The cache is a shortcut, never a dependency: if Redis is down or slow (the client's
 # socket timeouts bound the wait), the page is rendered as if it had missed.
 def stored(key: str):
+    if not settings.NEWSROOM_PAGE_CACHE:
+        return None
     try:
         return page_store.get(key)
     except Exception:
@@ -158,6 +160,8 @@ def stored(key: str):
 
 
 def store(key: str, entry) -> None:
+    if not settings.NEWSROOM_PAGE_CACHE:
+        return
     try:
         page_store.set(key, entry, timeout=settings.NEWSROOM_PAGE_CACHE_TIMEOUT)
     except Exception:

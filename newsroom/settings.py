@@ -160,6 +160,8 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
+# Off keeps no page (validators and 304s stay): for measuring the uncached path.
+NEWSROOM_PAGE_CACHE = env_flag("NEWSROOM_PAGE_CACHE", default=True)
 # Names the deployed code in ETags and cache keys; unset, a hash of the code, templates and
 # static files (the same on every app server running the same code).
 NEWSROOM_RELEASE = os.environ.get("NEWSROOM_RELEASE", "")

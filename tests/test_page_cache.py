@@ -138,6 +138,14 @@ class TestStoredPages:
         assert second["Content-Type"] == first["Content-Type"]
         assert (second["ETag"], second["Cache-Control"]) == (first["ETag"], CACHE_CONTROL)
 
+    def test_with_the_cache_off_every_read_renders_but_keeps_its_validators(self, pages, settings):
+        settings.NEWSROOM_PAGE_CACHE = False
+        get("/")
+        response, queries = get("/")
+        assert queries > 1
+        assert response["ETag"] == current_validators().etag
+        assert get("/", if_none_match=response["ETag"])[0].status_code == 304
+
     def test_head_is_served_from_the_entry_of_get(self, pages):
         get("/")
         response, queries = head("/")
