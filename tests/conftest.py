@@ -42,7 +42,11 @@ def three_stages(settings):
 def _empty_page_cache():
     """Each test starts with an empty cache. A test's database is rolled back afterwards, so
     the next test starts again from the same content version, and pages cached under it by
-    the previous test would otherwise be served for the next one's different data."""
+    the previous test would otherwise be served for the next one's different data.
+
+    Within a test wrapped in a transaction nothing commits, so the version does not move on:
+    a test that reads a public page, changes what it shows and reads it again must be
+    transactional (as tests/test_cache_invalidation.py is), or it reads the cached page."""
     from django.core.cache import cache
 
     cache.clear()
