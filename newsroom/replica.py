@@ -55,9 +55,11 @@ def may_read_replica(request) -> bool:
     )
 
 
-def replica_has_caught_up() -> bool:
-    """True when the replica has replayed the primary's current content version."""
-    primary = freshness.current(using=DEFAULT_DB_ALIAS).number
+def replica_has_caught_up(request=None) -> bool:
+    """True when the replica has replayed the primary's current content version (read by the
+    page cache for this request already, when it ran)."""
+    version = getattr(request, "content_version", None) or freshness.current(using=DEFAULT_DB_ALIAS)
+    primary = version.number
     try:
         replayed = (
             ContentVersion.objects.using(REPLICA)
@@ -85,4 +87,4 @@ class ReplicaMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if may_read_replica(request):
-            _reads_from_replica.set(replica_has_caught_up())
+            _reads_from_replica.set(replica_has_caught_up(request))

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.middleware.RejectUnacceptableCharactersMiddleware",
+    # Before sessions: a cached page or a 304 costs one query and skips everything below.
+    "newsroom.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -184,6 +186,46 @@ STORAGES = {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
+
+# The cache (public pages, see newsroom/page_cache.py): Redis when REDIS_URL is set, shared
+# by every app server; otherwise memory in each worker process. The key prefix keeps the
+# project's keys apart in a Redis that serves others too. The short socket timeouts bound
+# what a Redis outage costs a request: it is then rendered as if the cache had missed.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "newsroom",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    # A page is tens of kilobytes: 1,000 of them stay well under 100 MB a worker.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom",
+            "KEY_PREFIX": "newsroom",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    }
+# Off keeps no page (validators and 304s stay): for measuring the uncached path.
+NEWSROOM_PAGE_CACHE = env_flag("NEWSROOM_PAGE_CACHE", default=True)
+# Names the deployed code in ETags and cache keys; unset, a hash of the code, templates and
+# static files (the same on every app server running the same code).
+NEWSROOM_RELEASE = os.environ.get("NEWSROOM_RELEASE", "")
+# Cache-Control of public pages. Browsers revalidate every time (0): the answer is a 304 or
+# a cached page, and an edit shows on the reader's next request. A CDN or nginx in front may
+# keep a page 5 s and then serve it stale up to 30 s more while it fetches the new one, so
+# a spike reaches the app servers about once per page every few seconds.
+NEWSROOM_PAGE_MAX_AGE = int(os.environ.get("NEWSROOM_PAGE_MAX_AGE", "0"))
+NEWSROOM_PAGE_SHARED_MAX_AGE = int(os.environ.get("NEWSROOM_PAGE_SHARED_MAX_AGE", "5"))
+NEWSROOM_PAGE_STALE = int(os.environ.get("NEWSROOM_PAGE_STALE", "30"))
+# How long a page stays in the cache. Pages of older versions are never asked for again;
+# this lets Redis drop them (the memory cache also drops the least recently used).
+NEWSROOM_PAGE_CACHE_TIMEOUT = int(os.environ.get("NEWSROOM_PAGE_CACHE_TIMEOUT", "3600"))
 
 # Images are validated and bounded on upload (decompression bombs, huge files).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

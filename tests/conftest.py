@@ -55,9 +55,14 @@ def _static_files_without_collectstatic():
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    # Cached counts are keyed by the content version, and every test database starts from
-    # the same version number: one test's counts must not be read by the next.
+def _empty_page_cache():
+    """Each test starts with an empty cache. A test's database is rolled back afterwards, so
+    the next test starts again from the same content version, and pages and counts cached
+    under it by the previous test would otherwise be served for the next one's different data.
+
+    Within a test wrapped in a transaction nothing commits, so the version does not move on:
+    a test that reads a public page, changes what it shows and reads it again must be
+    transactional (as tests/test_cache_invalidation.py is), or it reads the cached page."""
     from django.core.cache import cache
 
     cache.clear()

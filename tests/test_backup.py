@@ -418,6 +418,16 @@ class TestCommands:
         lines = out.getvalue().splitlines()
         assert lines[-2:] == [f"已从 {backed_up} 恢复。", f"恢复前的状态已备份到 {safety}；要撤销这次恢复：make restore FILE={safety}"]
 
+    def test_restore_moves_the_content_version_on(self, backed_up, source, media_root, backup_dir):
+        """Pages cached before the restore show the replaced content: the version retires them."""
+        from django.utils import timezone
+
+        from newsroom.models import ContentVersion
+
+        started = timezone.now()
+        call_command("restore", str(backed_up), "--yes", stdout=StringIO())
+        assert ContentVersion.objects.get().changed_at >= started
+
     def test_restore_refusal_is_one_line(self, source, media_root, backup_dir, tmp_path):
         """A bad file is a CommandError of one line."""
         bad = tmp_path / "x.tar.gz"

@@ -8,7 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-# Measured on SQLite and PostgreSQL; a new query on any page must be a decision.
+# Measured on SQLite and PostgreSQL; a new query on any page must be a decision. These are
+# the views' own queries. Every public request also reads the content version once, before
+# the view runs (newsroom/page_cache.py): a 304 or a cached page costs that read alone, and
+# a page rendered afresh, as measured here, costs the read plus its budget.
+VERSION_READ = 1
 BUDGETS = {
     "/": 7,
     "/issues/": 2,
@@ -30,11 +34,12 @@ SIZES = {
 }
 
 
-def count_queries(client, url) -> int:
+def count_queries(client, url):
+    """(queries, response) of one request."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, url
-    return len(queries)
+    return len(queries), response
 
 
 @pytest.fixture
@@ -83,10 +88,10 @@ class TestQueryBudgets:
     def test_page_runs_its_pinned_number_of_queries(self, client, build, page, size, django_assert_max_num_queries):
         """Small and large data give the same exact count: nothing grows per row."""
         articles, zone = build(**SIZES[size])
-        with django_assert_max_num_queries(BUDGETS[page]) as captured:
+        with django_assert_max_num_queries(BUDGETS[page] + VERSION_READ) as captured:
             assert client.get(urls_for(articles, zone)[page]).status_code == 200
         # Exact, so that a page that gets cheaper also gets its budget lowered.
-        assert len(captured) == BUDGETS[page]
+        assert len(captured) == BUDGETS[page] + VERSION_READ
 
 
 @pytest.mark.django_db
@@ -98,7 +103,8 @@ class TestArticleWithManyZones:
         thirty = make_article("三十个高新区", issue=issue, position=2, zones=zones, tags=["keji"])
         make_article("相关文章", issue=issue, position=3, zones=zones[:1])
 
-        one_count = count_queries(client, one.get_absolute_url())
-        thirty_count = count_queries(client, thirty.get_absolute_url())
-        assert (one_count, thirty_count) == (BUDGETS["article"], BUDGETS["article"])
-        assert len(client.get(thirty.get_absolute_url()).context["article"].zones.all()) == 30
+        one_count, _ = count_queries(client, one.get_absolute_url())
+        # The page rendered here, not a second request: that one would come from the cache.
+        thirty_count, thirty_page = count_queries(client, thirty.get_absolute_url())
+        assert (one_count, thirty_count) == (BUDGETS["article"] + VERSION_READ,) * 2
+        assert len(thirty_page.context["article"].zones.all()) == 30

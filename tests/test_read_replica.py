@@ -68,7 +68,7 @@ class TestReplicaRouter:
         assert (router.allow_migrate("default", "articles"), router.allow_migrate("replica", "articles")) == (True, False)
 
     def reads_during(self, monkeypatch, caught_up: bool, *, atomic: bool = False) -> str:
-        monkeypatch.setattr(replica, "replica_has_caught_up", lambda: caught_up)
+        monkeypatch.setattr(replica, "replica_has_caught_up", lambda request=None: caught_up)
         seen = []
 
         def view(req):

@@ -6,7 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext as _
 
+from newsroom import freshness
 from newsroom.backups import ENGINE_LABELS, BackupError, Database, backup_restore, opened_backup
+from newsroom.models import ContentVersion
 
 
 class Command(BaseCommand):
@@ -30,6 +32,10 @@ class Command(BaseCommand):
                 result = backup_restore(backup=backup, database=database, media_root=media_root, directory=directory)
         except BackupError as e:
             raise CommandError(str(e)) from None
+        # Pages cached before the restore show what it replaced: a new content version retires
+        # them. (A backup older than the version's table gets its row from `make migrate`.)
+        if ContentVersion._meta.db_table in connections["default"].introspection.table_names():
+            freshness.bump()
         self.stdout.write(self.style.SUCCESS(_("已从 %(file)s 恢复。") % {"file": file}))
         self.stdout.write(_("恢复前的状态已备份到 %(path)s；要撤销这次恢复：make restore FILE=%(path)s")
                           % {"path": result.safety_backup})
