@@ -72,6 +72,11 @@ def everywhere(n: int) -> dict:
 
 
 class TestCachedCounts:
+    @pytest.fixture(autouse=True)
+    def _pages_rendered_every_time(self, settings):
+        """Without the page cache, so that the second request renders the page and reads the counts."""
+        settings.NEWSROOM_PAGE_CACHE = False
+
     def test_a_second_reader_counts_nothing(self, client, world):
         client.get("/")
         with CaptureQueriesContext(connection) as captured:

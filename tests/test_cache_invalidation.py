@@ -74,7 +74,7 @@ def page_urls(site: Site, article: Article | None) -> dict[str, str]:
         "feed": "/feed/",
         "zone_feed": f"{site.zone.get_absolute_url()}feed/",
         "tag_feed": f"{tag_url(tag)}feed/",
-        "sitemap": "/sitemap.xml",
+        "sitemap": "/sitemap-articles.xml",  # the index lists sections; this page lists articles
     }
 
 
