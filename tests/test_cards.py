@@ -1,13 +1,16 @@
 """The summary and card stored on each article, and every path that keeps them in step."""
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.text import Truncator
 from taggit.models import Tag
 
 from articles.cards import cards_refreshed
-from articles.models import Article, Byline, ZoneMention
+from articles.models import RELATED_CANDIDATES_PER_FACET, Article, Byline, ZoneMention
 from articles.revisions.history import article_restore, article_versions
 from articles.topics import topics_merge
 from newsroom import freshness
@@ -272,3 +275,49 @@ class TestMigrationFillsCards:
         finally:
             executor = MigrationExecutor(connection)
             migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+class TestRelatedArticles:
+    def test_only_published_and_due_articles_are_related(self, tagged, make_article, chengdu):
+        shown = make_article("已发布", zones=[chengdu])
+        make_article("草稿", zones=[chengdu], status="draft")
+        make_article("定时", zones=[chengdu], publish_at=timezone.now() + datetime.timedelta(days=1))
+        assert [a.headline for a in Article.objects.related_to(tagged)] == [shown.headline]
+
+    def test_equal_shares_are_ordered_newest_first(self, tagged, make_article, chengdu):
+        now = timezone.now()
+        older = make_article("较早", zones=[chengdu], publish_at=now - datetime.timedelta(days=2))
+        newer = make_article("较新", zones=[chengdu], publish_at=now - datetime.timedelta(days=1))
+        assert [a.pk for a in Article.objects.related_to(tagged)] == [newer.pk, older.pk]
+
+    def test_the_share_counts_every_zone_and_topic_in_common(self, make_article, make_zone):
+        zones = [make_zone(f"第{n}号高新区") for n in range(3)]
+        article = make_article("本文", zones=zones, tags=["甲", "乙"])
+        two = make_article("二", zones=zones[:2])
+        four = make_article("四", zones=zones[1:], tags=["甲", "乙"])
+        one = make_article("一", tags=["乙"])
+        assert [a.pk for a in Article.objects.related_to(article)] == [four.pk, two.pk, one.pk]
+
+    def test_related_cards_show_their_own_bylines(self, tagged, make_article, chengdu, client):
+        make_article("相关报道", zones=[chengdu], reporters=[("韩霄鹏", "记者")])
+        html = client.get(tagged.get_absolute_url()).content.decode()
+        related = html.split('<aside class="related"', 1)[1]
+        assert '<span class="byline__role">记者</span> <a href="/reporters/han-xiao-peng/">韩霄鹏</a>' in related
+
+    def test_candidates_are_the_newest_few_of_each_zone_and_topic(self, tagged, make_article, chengdu):
+        """An older article that shares more is left out once RELATED_CANDIDATES_PER_FACET newer
+        ones fill its every list: that bound is what keeps the query flat as the archive grows."""
+        now = timezone.now()
+        make_article("旧而相近", zones=[chengdu], tags=["科技"], publish_at=now - datetime.timedelta(days=30))
+        hours = [now - datetime.timedelta(hours=n + 1) for n in range(RELATED_CANDIDATES_PER_FACET)]
+        by_zone = [make_article(f"同区{n}", zones=[chengdu], publish_at=at) for n, at in enumerate(hours)]
+        by_topic = [
+            make_article(f"同话题{n}", tags=["科技"], publish_at=at - datetime.timedelta(minutes=30))
+            for n, at in enumerate(hours)
+        ]
+        # Both lists are full of newer articles, so the old one is no candidate at all.
+        related = Article.objects.related_to(tagged, limit=100)
+        assert "旧而相近" not in [a.headline for a in related]
+        assert len(related) == 2 * RELATED_CANDIDATES_PER_FACET
+        assert [a.pk for a in related[:3]] == [by_zone[0].pk, by_topic[0].pk, by_zone[1].pk]
