@@ -5,7 +5,7 @@ import reversion
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models, transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -21,8 +21,8 @@ from articles.search.tokenize import article_search_text
 from newsroom.text.slugs import pinyin_slug
 
 RELATED_LIMIT = 5
-# Related articles are chosen among the newest few published articles of each of the
-# article's zones and topics, so that their cost does not grow with the archive.
+# Related articles are chosen among the few published articles most recently linked to each
+# of the article's zones and topics, so that their cost does not grow with the archive.
 RELATED_CANDIDATES_PER_FACET = 20
 # The longest excerpt a page shows (the feed's); `summary` keeps one character more, so
 # that cutting it to any shorter length gives what cutting the whole text would.
@@ -78,15 +78,20 @@ class ArticleQuerySet(models.QuerySet):
     def related_to(self, article, *, limit: int = RELATED_LIMIT) -> list:
         """Published articles sharing a zone or a topic with `article`, most shared first, then newest.
 
-        One query whatever the archive's size: the cards of the newest few published
-        articles of each zone and topic of `article` (each a bounded walk, in one UNION). The shared count is exact for those candidates, from their stored cards;
-        an older article outside every list's newest few is not considered.
+        One query whatever the archive's size: the cards of the few published articles
+        most recently linked to each zone and topic of `article` (each a bounded index walk,
+        in one UNION). The shared count is exact for those candidates, from their stored cards;
+        an article linked to each of its zones and topics before the newest few links of
+        each is not considered.
         """
         zone_ids, topic_ids = article.card_zone_ids, article.card_topic_ids
         if not zone_ids and not topic_ids:
             return []
         candidates = self._related_candidates(article.pk, zone_ids, topic_ids)
-        rows = list(self.cards().filter(pk__in=candidates))
+        # The candidates are published() already. Filtering this outer query by it again made
+        # SQLite walk every published article through the (status, publish_at) index and test
+        # each against the list, instead of fetching the few ids by primary key.
+        rows = list(self.for_reading().defer("body").filter(pk__in=candidates))
         zone_set, topic_set = set(zone_ids), set(topic_ids)
 
         def rank(row):
@@ -96,20 +101,32 @@ class ArticleQuerySet(models.QuerySet):
         return sorted(rows, key=rank)[:limit]
 
     def _related_candidates(self, exclude_pk: int, zone_ids: list[int], topic_ids: list[int]) -> RawSQL:
-        """The newest published ids per zone and per topic, in one UNION for use as a subquery.
+        """The published articles most recently linked to each zone and topic, in one UNION
+        for use as a subquery.
+
+        "Most recently linked" is the newest link row (mention or tagging) first: the index
+        on its zone or topic holds the row id, so the database walks the newest links of
+        one facet and stops after a few published ones. Ordering by publish_at instead made
+        it walk the whole archive by date, testing each article against the facet.
 
         Written out because Django refuses LIMIT inside a compound statement on SQLite. Each
         part is a queryset built on published(); it is compiled once per kind of facet with
         a stand-in id that each facet's id then replaces, since compiling a queryset per
         zone cost more than the rest of the page.
         """
-        newest = self.published().exclude(pk=exclude_pk).order_by("-publish_at", "-pk").values("pk")
-        kinds = [("zone_mentions__zone_id", zone_ids), ("tagged_items__tag_id", topic_ids)]
+        published = self.published().exclude(pk=exclude_pk)
+        # Each link row is kept when its article is published(); for a tagging, the generic
+        # relation's join also checks that the row tags an article.
+        links = [
+            (ZoneMention.objects.filter(zone_id=_STAND_IN_ID), "zone_mentions", "article_id", zone_ids),
+            (TaggedItem.objects.filter(tag_id=_STAND_IN_ID), "tagged_items", "object_id", topic_ids),
+        ]
         parts, params = [], []
-        for lookup, ids in kinds:
+        for rows, relation, article_column, ids in links:
             if not ids:
                 continue
-            queryset = newest.filter(**{lookup: _STAND_IN_ID})[:RELATED_CANDIDATES_PER_FACET]
+            visible = Exists(published.filter(**{relation: OuterRef("pk")}))
+            queryset = rows.filter(visible).order_by("-pk").values(article_column)[:RELATED_CANDIDATES_PER_FACET]
             sql, template = queryset.query.sql_with_params()
             for pk in ids:
                 parts.append(f"SELECT * FROM ({sql}) AS facet{len(parts)}")

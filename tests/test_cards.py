@@ -305,9 +305,10 @@ class TestRelatedArticles:
         related = html.split('<aside class="related"', 1)[1]
         assert '<span class="byline__role">记者</span> <a href="/reporters/han-xiao-peng/">韩霄鹏</a>' in related
 
-    def test_candidates_are_the_newest_few_of_each_zone_and_topic(self, tagged, make_article, chengdu):
-        """An older article that shares more is left out once RELATED_CANDIDATES_PER_FACET newer
-        ones fill its every list: that bound is what keeps the query flat as the archive grows."""
+    def test_candidates_are_the_most_recently_linked_of_each_zone_and_topic(self, tagged, make_article, chengdu):
+        """An article that shares more is left out once RELATED_CANDIDATES_PER_FACET articles
+        linked later fill its every list: that bound is what keeps the query flat as the
+        archive grows."""
         now = timezone.now()
         make_article("旧而相近", zones=[chengdu], tags=["科技"], publish_at=now - datetime.timedelta(days=30))
         hours = [now - datetime.timedelta(hours=n + 1) for n in range(RELATED_CANDIDATES_PER_FACET)]
@@ -316,7 +317,7 @@ class TestRelatedArticles:
             make_article(f"同话题{n}", tags=["科技"], publish_at=at - datetime.timedelta(minutes=30))
             for n, at in enumerate(hours)
         ]
-        # Both lists are full of newer articles, so the old one is no candidate at all.
+        # Both lists are full of articles linked later, so the old one is no candidate at all.
         related = Article.objects.related_to(tagged, limit=100)
         assert "旧而相近" not in [a.headline for a in related]
         assert len(related) == 2 * RELATED_CANDIDATES_PER_FACET
