@@ -4,6 +4,7 @@ from dataclasses import dataclass
 import reversion
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
@@ -115,17 +116,18 @@ class ArticleQuerySet(models.QuerySet):
         zone cost more than the rest of the page.
         """
         published = self.published().exclude(pk=exclude_pk)
-        # Each link row is kept when its article is published(); for a tagging, the generic
-        # relation's join also checks that the row tags an article.
+        # A tagging is kept when it tags an article (taggit's rows can tag any model).
+        article_type = ContentType.objects.filter(app_label="articles", model="article").values("pk")
         links = [
-            (ZoneMention.objects.filter(zone_id=_STAND_IN_ID), "zone_mentions", "article_id", zone_ids),
-            (TaggedItem.objects.filter(tag_id=_STAND_IN_ID), "tagged_items", "object_id", topic_ids),
+            (ZoneMention.objects.filter(zone_id=_STAND_IN_ID), "article_id", zone_ids),
+            (TaggedItem.objects.filter(tag_id=_STAND_IN_ID, content_type_id=Subquery(article_type)), "object_id", topic_ids),
         ]
         parts, params = [], []
-        for rows, relation, article_column, ids in links:
+        for rows, article_column, ids in links:
             if not ids:
                 continue
-            visible = Exists(published.filter(**{relation: OuterRef("pk")}))
+            # A link is kept when its article is published(): one primary-key lookup per link.
+            visible = Exists(published.filter(pk=OuterRef(article_column)))
             queryset = rows.filter(visible).order_by("-pk").values(article_column)[:RELATED_CANDIDATES_PER_FACET]
             sql, template = queryset.query.sql_with_params()
             for pk in ids:
@@ -416,6 +418,8 @@ class ZoneMention(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "zone"], name="unique_zone_per_article")
         ]
+        # A zone's newest mentions first, for related articles (ArticleQuerySet.related_to).
+        indexes = [models.Index(fields=["zone", "id"], name="zonemention_zone_newest")]
 
     def __str__(self):
         return f"{self.zone} × {self.mentions}"

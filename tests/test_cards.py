@@ -322,3 +322,24 @@ class TestRelatedArticles:
         assert "旧而相近" not in [a.headline for a in related]
         assert len(related) == 2 * RELATED_CANDIDATES_PER_FACET
         assert [a.pk for a in related[:3]] == [by_zone[0].pk, by_topic[0].pk, by_zone[1].pk]
+
+
+@pytest.mark.django_db
+class TestRelatedQueryPlan:
+    def test_related_articles_walk_the_newest_links_by_index(self, tagged, make_article, chengdu):
+        """No scan of the article or link tables: each zone and topic is read from its newest link."""
+        make_article("相关", zones=[chengdu], tags=["科技"])
+        candidates = Article.objects.all()._related_candidates(tagged.pk, tagged.card_zone_ids, tagged.card_topic_ids)
+        queryset = Article.objects.for_reading().defer("body").filter(pk__in=candidates)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")  # tiny tables would be read whole
+        plan = queryset.explain()
+        if connection.vendor == "postgresql":
+            assert "Seq Scan" not in plan
+            assert "Index Scan Backward using zonemention_zone_newest" in plan
+            assert "Index Scan Backward using taggeditem_tag_newest" in plan
+        else:
+            assert [line for line in plan.splitlines() if " SCAN " in f" {line}" and "facet" not in line] == []
+            assert "SEARCH articles_zonemention USING INDEX" in plan
+            assert "SEARCH taggit_taggeditem USING INDEX" in plan

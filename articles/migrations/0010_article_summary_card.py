@@ -67,4 +67,15 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
+        # Related articles walk a zone's or a topic's newest links; SQLite's single-column
+        # index holds the row id already, PostgreSQL's does not.
+        migrations.AddIndex(
+            model_name="zonemention",
+            index=models.Index(fields=["zone", "id"], name="zonemention_zone_newest"),
+        ),
+        # taggit's model is not ours to give a Meta index, so the topic's index is SQL.
+        migrations.RunSQL(
+            "CREATE INDEX taggeditem_tag_newest ON taggit_taggeditem (tag_id, id)",
+            "DROP INDEX taggeditem_tag_newest",
+        ),
     ]
