@@ -110,3 +110,13 @@ def blocks_text(blocks: list[dict]) -> str:
         if block.get("subtitle"):
             lines.append(block["subtitle"])
     return "\n".join(lines)
+
+
+def summary_text(*, standfirst: str, body: str) -> str:
+    """What an excerpt is cut from: the standfirst, or else the first paragraph of the body."""
+    if standfirst:
+        return standfirst
+    for block in html_to_blocks(body):
+        if block["type"] == "paragraph":
+            return block["text"]
+    return ""

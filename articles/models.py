@@ -1,10 +1,14 @@
 """Articles, with ordered bylines and counted zone mentions."""
+from dataclasses import dataclass
+
 import reversion
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce, Left
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -12,14 +16,20 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from articles.body import html_to_blocks, sanitize_html
+from articles.body import html_to_blocks, sanitize_html, summary_text
 from articles.proofreading import Word, WordList
 from articles.search.tokenize import article_search_text
 from newsroom.text.slugs import pinyin_slug
 
 RELATED_LIMIT = 5
-# Enough HTML to hold the start of the first paragraph after any headings.
-EXCERPT_SOURCE_CHARS = 2000
+# Related articles are chosen among the few published articles most recently linked to each
+# of the article's zones and topics, so that their cost does not grow with the archive.
+RELATED_CANDIDATES_PER_FACET = 20
+# The longest excerpt a page shows (the feed's); `summary` keeps one character more, so
+# that cutting it to any shorter length gives what cutting the whole text would.
+SUMMARY_CHARS = 200
+# An id no row has, compiled into the related-articles query in place of each facet's id.
+_STAND_IN_ID = -7_310_582_905
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -39,22 +49,21 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_reading(self):
-        """With the issue and the ordered bylines, without the columns no page shows.
+        """With the issue, without the columns no page shows.
 
         The search text and the issue's source file can each be megabytes; loading them with
-        every row made one big issue's pages take seconds.
+        every row made one big issue's pages take seconds. Bylines, zones and topics come
+        from the stored `card`, so no page prefetches them.
         """
-        bylines = Prefetch("bylines", queryset=Byline.objects.select_related("reporter").order_by("position", "id"))
-        return self.select_related("issue").defer("search_text", "issue__source_text").prefetch_related(bylines)
+        return self.select_related("issue").defer("search_text", "issue__source_text")
 
     def for_article_page(self):
         """Everything an article page shows; the preview uses it on unpublished articles too."""
-        return self.for_reading().prefetch_related("zones", "tags")
+        return self.for_reading()
 
     def cards(self):
-        """Published articles as list items show them: for the excerpt only the opening of
-        the body (`body_opening`), never the whole of it."""
-        return self.published().for_reading().defer("body").annotate(body_opening=Left("body", EXCERPT_SOURCE_CHARS))
+        """Published articles as list items show them: the stored summary, never the body."""
+        return self.published().for_reading().defer("body")
 
     def latest_cards(self):
         return self.cards().order_by("-publish_at", "-id")
@@ -64,25 +73,71 @@ class ArticleQuerySet(models.QuerySet):
         return self.cards().filter(issue=issue).order_by("position", "id")
 
     def related_to(self, article, *, limit: int = RELATED_LIMIT) -> list:
-        """Published articles sharing a zone or a topic with `article`, most shared first.
+        """Published articles sharing a zone or a topic with `article`, most shared first, then newest.
 
-        Uses the zones and tags already prefetched on `article`, so it costs one query
-        plus the byline prefetch.
+        One query whatever the archive's size: the cards of the few published articles
+        most recently linked to each zone and topic of `article` (each a bounded index walk,
+        in one UNION). The shared count is exact for those candidates, from their stored cards;
+        an article linked to each of its zones and topics before the newest few links of
+        each is not considered.
         """
-        zone_ids = [zone.pk for zone in article.zones.all()]
-        tag_ids = [tag.pk for tag in article.tags.all()]
-        if not zone_ids and not tag_ids:
+        zone_ids, topic_ids = article.card_zone_ids, article.card_topic_ids
+        if not zone_ids and not topic_ids:
             return []
-        shared = Count("zones", filter=Q(zones__in=zone_ids), distinct=True) + Count(
-            "tags", filter=Q(tags__in=tag_ids), distinct=True
-        )
-        return list(
-            self.cards()
-            .filter(Q(zones__in=zone_ids) | Q(tags__in=tag_ids))
-            .exclude(pk=article.pk)
-            .annotate(shared=shared)
-            .order_by("-shared", "-publish_at", "-id")[:limit]
-        )
+        candidates = self._related_candidates(article.pk, zone_ids, topic_ids)
+        # The candidates are published() already. Filtering this outer query by it again made
+        # SQLite walk every published article through the (status, publish_at) index and test
+        # each against the list, instead of fetching the few ids by primary key.
+        rows = list(self.for_reading().defer("body").filter(pk__in=candidates))
+        zone_set, topic_set = set(zone_ids), set(topic_ids)
+
+        def rank(row):
+            shared = len(zone_set.intersection(row.card_zone_ids)) + len(topic_set.intersection(row.card_topic_ids))
+            return (-shared, -row.publish_at.timestamp(), -row.pk)
+
+        return sorted(rows, key=rank)[:limit]
+
+    def _related_candidates(self, exclude_pk: int, zone_ids: list[int], topic_ids: list[int]) -> RawSQL:
+        """The published articles most recently linked to each zone and topic, in one UNION
+        for use as a subquery.
+
+        "Most recently linked" is the newest link row (mention or tagging) first: the index
+        on its zone or topic holds the row id, so the database walks the newest links of
+        one facet and stops after a few published ones. Ordering by publish_at instead made
+        it walk the whole archive by date, testing each article against the facet.
+
+        Written out because Django refuses LIMIT inside a compound statement on SQLite. Each
+        part is a queryset built on published(); it is compiled once per kind of facet with
+        a stand-in id that each facet's id then replaces, since compiling a queryset per
+        zone cost more than the rest of the page.
+        """
+        published = self.published().exclude(pk=exclude_pk)
+        # A tagging is kept when it tags an article (taggit's rows can tag any model).
+        article_type = ContentType.objects.filter(app_label="articles", model="article").values("pk")
+        links = [
+            (ZoneMention.objects.filter(zone_id=_STAND_IN_ID), "article_id", zone_ids),
+            (TaggedItem.objects.filter(tag_id=_STAND_IN_ID, content_type_id=Subquery(article_type)), "object_id", topic_ids),
+        ]
+        parts, params = [], []
+        for rows, article_column, ids in links:
+            if not ids:
+                continue
+            # A link is kept when its article is published(): one primary-key lookup per link.
+            visible = Exists(published.filter(pk=OuterRef(article_column)))
+            queryset = rows.filter(visible).order_by("-pk").values(article_column)[:RELATED_CANDIDATES_PER_FACET]
+            sql, template = queryset.query.sql_with_params()
+            for pk in ids:
+                parts.append(f"SELECT * FROM ({sql}) AS facet{len(parts)}")
+                params.extend(pk if param == _STAND_IN_ID else param for param in template)
+        return RawSQL(" UNION ".join(parts), params)
+
+    def refresh_cards(self) -> int:
+        """Store each article's card again from its bylines, zones and topics: three reads
+        and one bulk UPDATE for any number of articles. Every write that changes those
+        relations, or a name or slug they show, calls this or Article.refresh_related()."""
+        cards = article_cards(list(self.values_list("pk", flat=True)))
+        Article.objects.bulk_update([Article(pk=pk, card=card) for pk, card in cards.items()], ["card"], batch_size=500)
+        return len(cards)
 
     def published_tally(self, lookup: str) -> dict:
         """How many published articles point at each row via `lookup`: {row id: count}.
@@ -164,6 +219,12 @@ class Article(models.Model):
     publish_at = models.DateTimeField(_("发布时间"), null=True, blank=True, db_index=True)
     slug = models.SlugField(_("网址别名"), max_length=80, blank=True, allow_unicode=False)
     search_text = models.TextField(_("检索文本"), blank=True, editable=False)
+    # Stored at save time so that no page parses the body or prefetches relations per request.
+    summary = models.TextField(_("摘要"), blank=True, editable=False, help_text=_("导语或正文第一段的开头，纯文本。"))
+    card = models.JSONField(
+        _("卡片数据"), default=dict, blank=True, editable=False,
+        help_text=_("署名、高新区和话题的名称与网址别名，供公开页面直接显示。"),
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     import_ref = models.CharField(_("导入标识"), max_length=200, blank=True, editable=False)
     import_fingerprint = models.CharField(_("导入指纹"), max_length=64, blank=True, editable=False)
@@ -199,6 +260,7 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         # The one sanitizer runs on every write path: admin, import and shell saves.
         self.body = sanitize_html(self.body)
+        self.summary = summary_text(standfirst=self.standfirst, body=self.body)[: SUMMARY_CHARS + 1]
         self.slug = pinyin_slug(self.headline) or "article"
         self.search_text = article_search_text(self)
         if self._state.adding:
@@ -242,23 +304,92 @@ class Article(models.Model):
         return html_to_blocks(self.body)
 
     def excerpt(self, *, length: int = 110) -> str:
-        """The standfirst, or else the opening of the first paragraph, as plain text."""
-        if self.standfirst:
-            return Truncator(self.standfirst).chars(length)
-        # Cards carry only the body's opening; a cut tag at its end is dropped by the parser.
-        opening = getattr(self, "body_opening", None)
-        for block in html_to_blocks(self.body if opening is None else opening):
-            if block["type"] == "paragraph":
-                return Truncator(block["text"]).chars(length)
-        return ""
+        """The standfirst, or else the opening of the first paragraph, as plain text (at most SUMMARY_CHARS)."""
+        return Truncator(self.summary).chars(length)
+
+    @property
+    def credits(self) -> list["Credit"]:
+        return [Credit(**byline) for byline in self.card.get("bylines", [])]
+
+    @property
+    def zone_links(self) -> list["FacetLink"]:
+        return [FacetLink(**zone) for zone in self.card.get("zones", [])]
+
+    @property
+    def topic_links(self) -> list["FacetLink"]:
+        return [FacetLink(**topic) for topic in self.card.get("topics", [])]
+
+    @property
+    def card_zone_ids(self) -> list[int]:
+        return [zone["id"] for zone in self.card.get("zones", [])]
+
+    @property
+    def card_topic_ids(self) -> list[int]:
+        return [topic["id"] for topic in self.card.get("topics", [])]
 
     def byline_names(self) -> list[str]:
-        return [byline.reporter.name for byline in self.bylines.all()]
+        return [byline["name"] for byline in self.card.get("bylines", [])]
 
-    def update_search_text(self) -> None:
-        """Re-index after bylines or zones change, which happens after save()."""
+    def refresh_related(self) -> None:
+        """Store the search text and the card again after the bylines, zones or topics
+        changed, which happens after save(); one UPDATE."""
         self.search_text = article_search_text(self)
-        Article.objects.filter(pk=self.pk).update(search_text=self.search_text)
+        self.card = article_cards([self.pk])[self.pk]
+        Article.objects.filter(pk=self.pk).update(search_text=self.search_text, card=self.card)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One byline as the card stores it."""
+
+    name: str
+    role: str
+    slug: str
+
+    @property
+    def shows_role(self) -> bool:
+        # 作者 shows the name alone; 记者 and 通讯员 are printed before it, as in the paper.
+        return self.role != Byline.Role.AUTHOR
+
+    @property
+    def role_label(self) -> str:
+        return Byline.Role(self.role).label
+
+    @property
+    def url(self) -> str:
+        return reverse("reporters:detail", kwargs={"slug": self.slug})
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    """A zone or a topic as the card stores it; topic URLs come from articles.topics.tag_url."""
+
+    id: int
+    name: str
+    slug: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("zones:detail", kwargs={"slug": self.slug})
+
+
+def article_cards(ids: list[int]) -> dict[int, dict]:
+    """The cards of the articles `ids`: bylines in order, zones as Zone orders them (by
+    province, then name), topics in the order they were added. Three queries."""
+    cards = {pk: {"bylines": [], "zones": [], "topics": []} for pk in ids}
+    if not ids:
+        return cards
+    bylines = Byline.objects.filter(article_id__in=ids).order_by("position", "id")
+    for article_id, name, role, slug in bylines.values_list("article_id", "reporter__name", "role", "reporter__slug"):
+        cards[article_id]["bylines"].append({"name": name, "role": role, "slug": slug})
+    mentions = ZoneMention.objects.filter(article_id__in=ids).order_by("zone__province", "zone__name")
+    for article_id, pk, name, slug in mentions.values_list("article_id", "zone_id", "zone__name", "zone__slug"):
+        cards[article_id]["zones"].append({"id": pk, "name": name, "slug": slug})
+    tagged = TaggedItem.objects.filter(
+        content_type__app_label="articles", content_type__model="article", object_id__in=ids
+    ).order_by("pk")
+    for article_id, pk, name, slug in tagged.values_list("object_id", "tag_id", "tag__name", "tag__slug"):
+        cards[article_id]["topics"].append({"id": pk, "name": name, "slug": slug})
+    return cards
 
 
 class Byline(models.Model):
@@ -308,8 +439,12 @@ class ZoneMention(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "zone"], name="unique_zone_per_article")
         ]
-        # A zone's page and count read their articles' ids from the index alone.
-        indexes = [models.Index(fields=["zone", "article"], name="zonemention_zone_article_idx")]
+        indexes = [
+            # A zone's page and count read their articles' ids from the index alone.
+            models.Index(fields=["zone", "article"], name="zonemention_zone_article_idx"),
+            # A zone's newest mentions first, for related articles (ArticleQuerySet.related_to).
+            models.Index(fields=["zone", "id"], name="zonemention_zone_newest"),
+        ]
 
     def __str__(self):
         return f"{self.zone} × {self.mentions}"

@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
-from articles.models import Article, TopicRedirect
+from articles.models import Article, TopicRedirect, article_cards
 from articles.revisions.history import add_article_to_revision, revision_context
 from newsroom.text.names import has_visible_text
 from newsroom.text.slugs import unique_slug
@@ -158,7 +158,10 @@ def _retag(merged: list[Tag], target: Tag) -> int:
         else:
             TaggedItem.objects.filter(pk=item.pk).update(tag=target)
             tagged.add(key)
+    # The cards first, so that the revisions record the articles with their new topics.
+    cards = article_cards([article.pk for article in articles])
     for article in articles:
+        article.card = cards[article.pk]
         article.save()
         add_article_to_revision(article)
     return len(articles)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 from taggit.models import Tag, TaggedItem
 
+from articles.cards import cards_refreshed
 from articles.models import Article, Byline, TopicRedirect, ZoneMention
 from newsroom.models import ContentVersion, Issue, Reporter
 from zones.models import Zone
@@ -123,3 +124,5 @@ def connect_signals() -> None:
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"freshness-delete-{model._meta.label}")
     # Relations set through their managers (zones, excluded zones, reporters, topics).
     m2m_changed.connect(_on_m2m, dispatch_uid="freshness-m2m")
+    # Cards rewritten in bulk after a rename (articles.cards), which no model signal reports.
+    cards_refreshed.connect(_on_write, dispatch_uid="freshness-cards")

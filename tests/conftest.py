@@ -173,6 +173,9 @@ def make_article(db):
         ZoneMention.objects.bulk_create(ZoneMention(article=article, zone=zone) for zone in zones)
         if tags:
             article.tags.add(*tags)
+        # As every write path does once the relations are written: the card pages show.
+        Article.objects.filter(pk=article.pk).refresh_cards()
+        article.refresh_from_db(fields=["card"])
         return article
 
     return make

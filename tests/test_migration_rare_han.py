@@ -16,6 +16,14 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_schema():
+    """Later migrations add columns the tests after this one need."""
+    yield
+    executor = MigrationExecutor(connection)
+    migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
 class TestRetokenizeRareHan:
     def test_only_articles_with_rare_han_are_rewritten(self):
@@ -27,7 +35,8 @@ class TestRetokenizeRareHan:
         migrate(AFTER)
         from articles.models import Article as Current
 
-        rewritten = Current.objects.get(pk=rare.pk)
+        # The columns later migrations add are not there yet.
+        rewritten = Current.objects.defer("summary", "card").get(pk=rare.pk)
         assert rewritten.search_text == article_search_text(rewritten)
         assert rewritten.search_text.split("\n")[0] == "𠮷野 野家 家开 开业"
-        assert Current.objects.get(pk=plain.pk).search_text == "unchanged\nbody"
+        assert Current.objects.values_list("search_text", flat=True).get(pk=plain.pk) == "unchanged\nbody"

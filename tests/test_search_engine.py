@@ -137,10 +137,10 @@ class TestIndexIsCurrent:
         article.delete()
         assert found("出海") == []
 
-    def test_a_new_byline_is_searchable_after_update_search_text(self, make_article, found):
+    def test_a_new_byline_is_searchable_after_refresh_related(self, make_article, found):
         article = make_article("标题", reporters=())
         Byline.objects.create(article=article, reporter=Reporter.objects.create(name="王小明"))
-        article.update_search_text()
+        article.refresh_related()
         assert found("小明") == [article.pk]
 
     def test_a_queryset_update_of_search_text_reindexes(self, make_article, found):

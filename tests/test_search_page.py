@@ -9,8 +9,8 @@ from newsroom.site.pagination import ARTICLES_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 
-# Results (2) + articles and bylines (2) + filter choices (3: the issue is typed, not listed)
-# + a filter lookup each.
+# Results (2) + articles with their cards (1) + filter choices (3: the issue is typed, not
+# listed) + a filter lookup each.
 QUERY_BUDGET = 8
 
 

@@ -10,7 +10,7 @@ TAGGED_INDEX = "taggit_taggeditem_tag_object_idx"
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0009_retokenize_rare_han"),
+        ("articles", "0010_article_summary_card"),
         ("newsroom", "0005_content_version"),
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         ("zones", "0002_load_reference_zones"),

@@ -158,5 +158,5 @@ def article_restore(*, article, version: Version, user, loaded_version: int | No
         _restore_fields(article, version.field_dict)
         article.save()
         _restore_relations(article, version)
-        article.update_search_text()
+        article.refresh_related()
     return article

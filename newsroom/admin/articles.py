@@ -287,7 +287,7 @@ class ArticleAdmin(
         if not change and hasattr(request.user, "reporter") and not article.bylines.exists():
             Byline.objects.create(article=article, reporter=request.user.reporter, role=Byline.Role.REPORTER)
         article_zones_redetect(article=article)
-        article.update_search_text()
+        article.refresh_related()
         history.add_article_to_revision(article)
 
     def response_add(self, request, obj, post_url_continue=None):

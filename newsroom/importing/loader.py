@@ -503,7 +503,7 @@ def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_
     write_bylines(article, parsed, reporters=reporters)
     # Re-detection keeps the zones an editor added or removed by hand.
     article_zones_redetect(article=article, index=index, scan=plan.record.scan)
-    article.update_search_text()
+    article.refresh_related()
     add_article_to_revision(article)
 
 

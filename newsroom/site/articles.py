@@ -18,13 +18,21 @@ def article_detail(request, pk, slug):
     article = get_object_or_404(Article.objects.published().for_article_page(), pk=pk)
     if slug != article.slug:
         return redirect(article, permanent=True)
-    context = {
+    return render(request, "articles/article_detail.html", article_page_context(request, article))
+
+
+def article_page_context(request, article) -> dict:
+    """What the article template shows; the preview adds its banner to the same."""
+    credits, zones, topics = article.credits, article.zone_links, article.topic_links
+    return {
         "article": article,
+        "credits": credits,
+        "zones": zones,
+        "topics": topics,
         "related": Article.objects.related_to(article),
         "description": article.excerpt(length=150),
-        "structured_data": news_article_json_ld(request, article),
+        "structured_data": news_article_json_ld(request, article, credits=credits, keywords=zones + topics),
     }
-    return render(request, "articles/article_detail.html", context)
 
 
 urlpatterns = [

@@ -47,8 +47,7 @@ class LatestFeed(Feed):
         return Article.objects.latest_cards()
 
     def items(self, obj=None):
-        # Tags are prefetched because every entry lists them as categories.
-        return self.articles(obj).prefetch_related("tags")[:FEED_ITEMS]
+        return self.articles(obj)[:FEED_ITEMS]
 
     def item_title(self, item):
         return item.headline
@@ -69,4 +68,4 @@ class LatestFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [tag.name for tag in item.tags.all()]
+        return [topic.name for topic in item.topic_links]

@@ -4,8 +4,9 @@ from django.utils import timezone
 from newsroom.identity import SITE_NAME
 
 
-def news_article_json_ld(request, article) -> dict:
-    """NewsArticle, for an article page and its preview."""
+def news_article_json_ld(request, article, *, credits, keywords) -> dict:
+    """NewsArticle, for an article page and its preview: `credits` and `keywords` (zones, then
+    topics) as the article's card holds them."""
     url = request.build_absolute_uri(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -13,7 +14,7 @@ def news_article_json_ld(request, article) -> dict:
         "headline": article.headline,
         "datePublished": timezone.localtime(article.publish_at).isoformat(),
         "dateModified": timezone.localtime(article.updated_at).isoformat(),
-        "author": [_person(request, byline.reporter) for byline in article.bylines.all()],
+        "author": [_person(request, credit) for credit in credits],
         "publisher": {"@type": "Organization", "name": str(SITE_NAME), "url": request.build_absolute_uri("/")},
         "mainEntityOfPage": url,
         "url": url,
@@ -21,11 +22,10 @@ def news_article_json_ld(request, article) -> dict:
     }
     if article.subheadline:
         data["alternativeHeadline"] = article.subheadline
-    keywords = [zone.name for zone in article.zones.all()] + [tag.name for tag in article.tags.all()]
     if keywords:
-        data["keywords"] = keywords
+        data["keywords"] = [keyword.name for keyword in keywords]
     return data
 
 
-def _person(request, reporter) -> dict:
-    return {"@type": "Person", "name": reporter.name, "url": request.build_absolute_uri(reporter.get_absolute_url())}
+def _person(request, credit) -> dict:
+    return {"@type": "Person", "name": credit.name, "url": request.build_absolute_uri(credit.url)}

@@ -14,7 +14,7 @@ from articles import workflow
 from articles.models import Article
 from newsroom.desk import is_desk_user
 from newsroom.models import Issue
-from newsroom.site.jsonld import news_article_json_ld
+from newsroom.site.articles import article_page_context
 
 app_name = "preview"
 
@@ -35,13 +35,7 @@ def desk_only(view):
 @desk_only
 def article_preview(request, pk: int):
     article = get_object_or_404(Article.objects.for_article_page(), pk=pk)
-    context = {
-        "article": article,
-        "related": Article.objects.related_to(article),
-        "description": article.excerpt(length=150),
-        "structured_data": news_article_json_ld(request, article),
-        "preview_state": workflow.status_label(article),
-    }
+    context = {**article_page_context(request, article), "preview_state": workflow.status_label(article)}
     return render(request, "preview/article_detail.html", context)
 
 
