@@ -62,7 +62,11 @@ def _empty_page_cache():
 
     Within a test wrapped in a transaction nothing commits, so the version does not move on:
     a test that reads a public page, changes what it shows and reads it again must be
-    transactional (as tests/test_cache_invalidation.py is), or it reads the cached page."""
+    transactional (as tests/test_cache_invalidation.py is), or it reads the cached page.
+
+    Every transactional test here is also serialized_rollback=True: a plain one's flush runs
+    post_migrate, which creates the content types again under new ids, and the next
+    serialized test then fails to load its snapshot over them (a UNIQUE violation)."""
     from django.core.cache import cache
 
     cache.clear()

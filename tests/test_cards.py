@@ -217,7 +217,7 @@ class TestRenamesRefreshTheCards:
 
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestCardsAndTheContentVersion:
     def test_cards_rewritten_in_bulk_move_the_content_version_on(self):
         before = freshness.current().number
@@ -258,7 +258,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestMigrationFillsCards:
     def test_existing_articles_get_their_summary_and_card(self):
         apps = migrate(BEFORE)

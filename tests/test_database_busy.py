@@ -33,7 +33,7 @@ class TestDatabaseBusy:
         assert client.get("/").status_code == 500
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_admin_form_behind_a_long_write_lock_answers_503(admin_client, settings, make_article):
     """The admin's change view takes SQLite's write lock even to show the form; a writer that
     holds it past the busy timeout makes the form answer 503, not 500."""

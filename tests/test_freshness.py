@@ -25,7 +25,7 @@ def _row(request):
         freshness.current()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestBumps:
     def test_a_transaction_of_many_writes_bumps_once(self, make_issue, make_zone, make_article):
         before = number()
@@ -66,7 +66,7 @@ class TestBumps:
         assert number() == before + 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestScheduledBoundary:
     def test_the_next_boundary_is_the_soonest_scheduled_publication(self, make_article):
         soon = timezone.now() + datetime.timedelta(hours=1)

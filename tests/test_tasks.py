@@ -59,7 +59,7 @@ class TestRebuildCommandInBackground:
         assert DBTaskResult.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestContentVersion:
     """Search results may have changed, and no signal says so: the tasks say it themselves."""
 
