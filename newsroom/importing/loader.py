@@ -218,7 +218,7 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
         raise ImportFailed(source_name, _(e.template).format(**e.params), e.line, e.column) from None
     check_lengths(parsed, source_name)
     zones = list(Zone.objects.all())
-    index = ZoneIndex.from_zones(zones)
+    index = zone_index(zones)
     return PreparedFile(
         source_name=source_name,
         parsed=parsed,
@@ -228,6 +228,19 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
         index=index,
         zone_order={zone: rank for rank, zone in enumerate(zones)},
     )
+
+
+# The last scanner built, by what it was built from: a bulk import reads the zones for each
+# file but builds the scanner (a few hundred names' prefixes) once while they stay the same.
+_zone_indexes: dict[tuple, ZoneIndex] = {}
+
+
+def zone_index(zones: list) -> ZoneIndex:
+    key = tuple((zone.pk, zone.city, tuple(zone.names)) for zone in zones)
+    if key not in _zone_indexes:
+        _zone_indexes.clear()
+        _zone_indexes[key] = ZoneIndex.from_zones(zones)
+    return _zone_indexes[key]
 
 
 def prepare_record(position: int, parsed: ParsedArticle, index: ZoneIndex) -> Record:
