@@ -91,6 +91,13 @@ def manage(*arguments, env) -> None:
     subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
+def children_cpu() -> float:
+    """User and system time of the finished import processes: what the import itself costs
+    on a machine that other work shares (the database server's own time is not in it)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main():
     args = parse_args()
     env = environment(args)
@@ -104,12 +111,14 @@ def main():
     for first in range(0, args.articles, BLOCK):
         block = files / f"block-{first // BLOCK + 1:02d}"
         write_files(block, first, min(BLOCK, args.articles - first))
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), children_cpu()
         manage("import_issue", str(block), *publish, env=env)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, children_cpu() - cpu_before
         total_seconds += seconds
         count = min(BLOCK, args.articles - first)
-        print(f"articles {first + 1:>7,}–{first + count:>7,}: {seconds:6.1f} s, {count / seconds:6.0f} articles/s")
+        print(f"articles {first + 1:>7,}–{first + count:>7,}: {seconds:6.1f} s, {count / seconds:6.0f} articles/s"
+              f" (CPU time of the import process {cpu:6.1f} s, {count / cpu:6.0f} articles per CPU second;"
+              f" load average {os.getloadavg()[0]:.1f})")
         shutil.rmtree(block)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"all {args.articles:,}: {total_seconds:.1f} s, {args.articles / total_seconds:.0f} articles/s; "

@@ -93,7 +93,8 @@ def publish_imported(*, issue: Issue, publish_at) -> IssuePublication:
         issue.status = Issue.Status.PUBLISHED
         issue.published_at = issue.published_at or now
         issue.save(update_fields=["status", "published_at", "updated_at"])
-    return IssuePublication(issue=issue, published=list(rows.order_by("position", "pk")))
+    # Only the ids and places: the import reloads what it keeps in its revision itself.
+    return IssuePublication(issue=issue, published=list(rows.only("pk", "position").order_by("position", "pk")))
 
 
 def _publish(*, issue: Issue, user, publish_at) -> IssuePublication:
