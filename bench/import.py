@@ -88,7 +88,10 @@ def fresh_database(args, env) -> str:
 
 
 def manage(*arguments, env) -> None:
-    subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    """Run a command quietly (the import's progress bar included); its errors end the run."""
+    done = subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"manage.py {arguments[0]} failed:\n{done.stderr[-3000:]}")
 
 
 def children_cpu() -> float:

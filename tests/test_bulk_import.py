@@ -94,6 +94,15 @@ class TestBulkReporters:
         slugs = dict(Reporter.objects.values_list("name", "slug"))
         assert slugs == {"王方": "wang-fang", "王芳": "wang-fang-2", "汪芳": "wang-fang-3", "刘琴": "liu-qin"}
 
+    def test_a_file_with_more_new_reporters_than_one_query_takes(self):
+        surnames, given = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "明华建国立新志强伟芳秀英敏静丽军平刚桂兰"
+        names = [s + a + b for s in surnames for a in given for b in given[:3]][:1100]
+        credits = " ".join(names)
+        import_issue(data=f"标题\n\n► {credits}\n\n正文。\n".encode(), source_name="a.txt")
+        assert Reporter.objects.count() == 1100
+        assert Reporter.objects.values("slug").distinct().count() == 1100
+        assert Byline.objects.count() == 1100
+
     def test_a_reporter_made_afterwards_by_hand_gets_the_next_free_slug(self):
         import_issue(data="标题\n\n► 王芳 汪芳\n\n正文。\n".encode(), source_name="a.txt")
         assert unique_slug(model=Reporter, text="王方") == "wang-fang-3"

@@ -57,6 +57,7 @@ IMPORT_LOCK_KEY = 0x4E57_5349  # "NWSI"
 # An import that loses a race to someone outside the importers (an editor adding an
 # issue or a reporter by hand) plans again this many times before it gives up.
 WRITE_ATTEMPTS = 3
+SLUG_PREFIXES_PER_QUERY = 400
 
 
 class ImportFailed(Exception):
@@ -607,10 +608,13 @@ def create_reporters(names: list[str]) -> list[Reporter]:
         return []
     prefix = Reporter._meta.model_name
     bases = {name: base_slug(name, prefix=prefix) for name in names}
-    starts = Q()
-    for base in set(bases.values()):
-        starts |= Q(slug__startswith=base)
-    taken = set(Reporter.objects.filter(starts).values_list("slug", flat=True))
+    taken, distinct = set(), sorted(set(bases.values()))
+    # A few hundred prefixes a query: SQLite refuses an expression more than 1,000 ORs deep.
+    for start in range(0, len(distinct), SLUG_PREFIXES_PER_QUERY):
+        starts = Q()
+        for base in distinct[start : start + SLUG_PREFIXES_PER_QUERY]:
+            starts |= Q(slug__startswith=base)
+        taken.update(Reporter.objects.filter(starts).values_list("slug", flat=True))
     reporters = []
     for name in names:
         reporters.append(Reporter(name=name, slug=free_slug(bases[name], taken)))
