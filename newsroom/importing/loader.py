@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from articles import workflow
 from articles.body import blocks_to_html, html_to_blocks
 from articles.models import Article, Byline, ZoneMention
-from articles.revisions.history import add_articles_to_revision, revision_context
+from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
 from newsroom.freshness import content_changed
 from newsroom.importing.parser import (
@@ -476,8 +476,8 @@ def write_issue(result: ImportResult, *, prepared: PreparedFile, options: Import
     ]
     written += create_articles([plan for plan in writing if plan.article is None], issue=issue, prepared=prepared, reporters=reporters)
     published = publish_issue_articles(issue, publish_at=issue_publish_at(issue.date)) if options.publish else []
-    if written or published:  # one snapshot of each article as the import leaves it
-        add_articles_to_revision(Article.objects.filter(pk__in={*written, *published}).order_by("position", "pk"))
+    if written or published:  # the revision: each article as the import leaves it
+        save_articles_revision(Article.objects.filter(pk__in={*written, *published}).order_by("position", "pk"))
 
 
 def issue_changes(issue: Issue, *, created: bool, prepared: PreparedFile, options: ImportOptions) -> dict:
