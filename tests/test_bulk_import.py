@@ -137,21 +137,23 @@ class TestBulkReporters:
         assert unique_slug(model=Reporter, text="王方") == "wang-fang-3"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 class TestBulkImportIsVisibleAtOnce:
     def test_search_finds_the_imported_articles(self):
         import_issue(data=ISSUE.encode(), source_name="a.txt", number=1, publish=True)
         ids = search(Article.objects.published(), parse_query("苏州工业园区")).ids
         assert list(Article.objects.filter(pk__in=ids).values_list("headline", flat=True)) == ["第二篇"]
 
-    def test_the_content_version_moves_on_once(self):
+    def test_the_content_version_moves_on_once(self, django_capture_on_commit_callbacks):
         before = freshness.current().number
-        import_issue(data=ISSUE.encode(), source_name="a.txt", number=1, publish=True)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            import_issue(data=ISSUE.encode(), source_name="a.txt", number=1, publish=True)
+        assert len(callbacks) == 1
         assert freshness.current().number == before + 1
 
-    def test_a_refused_file_moves_nothing_on(self):
+    def test_a_refused_file_moves_nothing_on(self, django_capture_on_commit_callbacks):
         before = freshness.current().number
-        with pytest.raises(loader.ImportFailed):
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(loader.ImportFailed):
             import_issue(data="标题\n\n► 刘琴\n\n正文。\n\n标题二\n\n► 韩霄鹏\n".encode(), source_name="bad.txt")
         assert freshness.current().number == before
 
