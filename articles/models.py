@@ -258,11 +258,7 @@ class Article(models.Model):
         """The row changed after this instance (or the editor's form) read it; nothing was written."""
 
     def save(self, *args, **kwargs):
-        # The one sanitizer runs on every write path: admin, import and shell saves.
-        self.body = sanitize_html(self.body)
-        self.summary = summary_text(standfirst=self.standfirst, body=self.body)[: SUMMARY_CHARS + 1]
-        self.slug = pinyin_slug(self.headline) or "article"
-        self.search_text = article_search_text(self)
+        self.compute_derived()
         if self._state.adding:
             super().save(*args, **kwargs)
             return
@@ -281,6 +277,20 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def compute_derived(self, *, reporter_names=None, zone_names=None) -> None:
+        """Set the stored fields derived from the others, as every write path stores them.
+
+        save() calls it, and so does the bulk import, which writes its rows with
+        bulk_create() and passes the names it already has (in the order the database
+        lists them) instead of having them read per article. A field added here is
+        computed on both paths.
+        """
+        # The one sanitizer runs on every write path: admin, import and shell saves.
+        self.body = sanitize_html(self.body)
+        self.summary = summary_text(standfirst=self.standfirst, body=self.body)[: SUMMARY_CHARS + 1]
+        self.slug = pinyin_slug(self.headline) or "article"
+        self.search_text = article_search_text(self, reporter_names=reporter_names, zone_names=zone_names)
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         """One conditional UPDATE … WHERE version = <the version this instance read>.

@@ -77,9 +77,9 @@ def stage_label(article: Article, stages: list[ReviewStage] | None = None) -> st
     return _("待%(stage)s") % {"stage": stage.name} if stage else _("审毕")
 
 
-def review_problem(article: Article) -> str | None:
+def review_problem(article: Article, stages: list[ReviewStage] | None = None) -> str | None:
     """Why the article may not be published yet for want of sign-offs, or None."""
-    stage = next_stage(article)
+    stage = next_stage(article, stages)
     if stage is None:
         return None
     return _("《%(headline)s》尚未通过%(stage)s") % {"headline": article.headline or _("无标题"), "stage": stage.name}

@@ -20,16 +20,17 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles import workflow
 from articles.body import blocks_to_html, html_to_blocks
-from articles.models import Article, Byline
-from articles.revisions.history import add_article_to_revision, revision_context
+from articles.models import Article, Byline, ZoneMention
+from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
+from newsroom.freshness import content_changed
 from newsroom.importing.parser import (
     ParsedArticle,
     ParsedIssue,
@@ -39,7 +40,9 @@ from newsroom.importing.parser import (
 )
 from newsroom.models import Issue, Reporter
 from newsroom.publishing import publish_imported
+from newsroom.text.slugs import base_slug, free_slug
 from zones.mentions import ZoneIndex, ZoneScan
+from zones.models import Zone
 
 CREATE, UPDATE, UNCHANGED, CONFLICT, FORCED = "create", "update", "unchanged", "conflict", "forced"
 ACTION_LABELS = {
@@ -54,6 +57,7 @@ IMPORT_LOCK_KEY = 0x4E57_5349  # "NWSI"
 # An import that loses a race to someone outside the importers (an editor adding an
 # issue or a reporter by hand) plans again this many times before it gives up.
 WRITE_ATTEMPTS = 3
+SLUG_PREFIXES_PER_QUERY = 400
 
 
 class ImportFailed(Exception):
@@ -91,6 +95,7 @@ class PreparedFile:
     text_sha256: str  # of the text: the same issue, whatever its encoding or line ends
     records: list[Record]
     index: ZoneIndex
+    zone_order: dict  # zone -> its place in the database's order (province, name)
 
 
 @dataclass(frozen=True)
@@ -213,7 +218,8 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
     except ParseError as e:
         raise ImportFailed(source_name, _(e.template).format(**e.params), e.line, e.column) from None
     check_lengths(parsed, source_name)
-    index = ZoneIndex.from_db()
+    zones = list(Zone.objects.all())
+    index = zone_index(zones)
     return PreparedFile(
         source_name=source_name,
         parsed=parsed,
@@ -221,7 +227,21 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
         text_sha256=text_fingerprint(parsed.text),
         records=[prepare_record(position, article, index) for position, article in enumerate(parsed.articles, start=1)],
         index=index,
+        zone_order={zone: rank for rank, zone in enumerate(zones)},
     )
+
+
+# The last scanner built, by what it was built from: a bulk import reads the zones for each
+# file but builds the scanner (a few hundred names' prefixes) once while they stay the same.
+_zone_indexes: dict[tuple, ZoneIndex] = {}
+
+
+def zone_index(zones: list) -> ZoneIndex:
+    key = tuple((zone.pk, zone.city, tuple(zone.names)) for zone in zones)
+    if key not in _zone_indexes:
+        _zone_indexes.clear()
+        _zone_indexes[key] = ZoneIndex.from_zones(zones)
+    return _zone_indexes[key]
 
 
 def prepare_record(position: int, parsed: ParsedArticle, index: ZoneIndex) -> Record:
@@ -288,7 +308,7 @@ def commit_import(prepared: PreparedFile, options: ImportOptions, *, user, comme
 
 
 def commit_once(prepared: PreparedFile, options: ImportOptions, *, user, comment: str) -> ImportResult:
-    # Each written article is added to the revision once, when complete (write_article).
+    # Each written article is added to the revision once, when complete (write_issue).
     with transaction.atomic(), revision_context(user=user, comment=comment, manage_manually=True):
         lock_imports()
         result = plan_import(prepared, options, dry_run=False)
@@ -446,13 +466,18 @@ def write_issue(result: ImportResult, *, prepared: PreparedFile, options: Import
         # The unique number is left to the database, which decides it at the insert.
         issue.full_clean(validate_unique=False)
         issue.save()
-    publish_at = issue_publish_at(issue.date) if options.publish else None
+    writing = [plan for plan in result.plans if plan.writes]
     reporters = ReporterCache()
-    for plan in result.plans:
-        if plan.writes:
-            write_article(plan, issue=issue, index=prepared.index, publish_at=publish_at, reporters=reporters)
-    if options.publish:
-        publish_issue_articles(issue, publish_at=publish_at)
+    reporters.load(credit.name for plan in writing for credit in plan.parsed.credits)
+    written = [
+        write_article(plan, issue=issue, index=prepared.index, reporters=reporters)
+        for plan in writing
+        if plan.article is not None
+    ]
+    written += create_articles([plan for plan in writing if plan.article is None], issue=issue, prepared=prepared, reporters=reporters)
+    published = publish_issue_articles(issue, publish_at=issue_publish_at(issue.date)) if options.publish else []
+    if written or published:  # the revision: each article as the import leaves it
+        save_articles_revision(Article.objects.filter(pk__in={*written, *published}).order_by("position", "pk"))
 
 
 def issue_changes(issue: Issue, *, created: bool, prepared: PreparedFile, options: ImportOptions) -> dict:
@@ -480,20 +505,16 @@ def issue_publish_at(date: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(date, dt.time.min), timezone.get_default_timezone())
 
 
-def publish_issue_articles(issue: Issue, *, publish_at) -> None:
-    """Through the one publishing function, so --publish obeys the publish action's rules;
-    a refusal (WorkflowError) rolls the whole import back."""
-    for article in publish_imported(issue=issue, publish_at=publish_at).published:
-        add_article_to_revision(article)
+def publish_issue_articles(issue: Issue, *, publish_at) -> list[int]:
+    """Through the one publishing function's rules, so --publish obeys the publish action's
+    checks; a refusal (WorkflowError) rolls the whole import back. Returns the ids published."""
+    return [article.pk for article in publish_imported(issue=issue, publish_at=publish_at).published]
 
 
-def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_at, reporters: "ReporterCache") -> None:
-    parsed, draft = plan.parsed, plan.record.draft
-    article = plan.article or Article(issue=issue)
-    if plan.article is None:
-        # New articles start as drafts; only publish_issue_articles publishes, after its checks.
-        article.status = Article.Status.DRAFT
-        article.publish_at = None
+def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, reporters: "ReporterCache") -> int:
+    """Update an article imported before, one save at a time: the save is conditional on the
+    version planned from (Article.StaleVersion), and re-detection keeps editors' zone choices."""
+    parsed, draft, article = plan.parsed, plan.record.draft, plan.article
     article.position = plan.position
     for name in (*IMPORTED_FIELDS, "body"):
         setattr(article, name, getattr(draft, name))
@@ -501,26 +522,118 @@ def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, publish_
     article.import_fingerprint = plan.fingerprint
     article.save()
     write_bylines(article, parsed, reporters=reporters)
-    # Re-detection keeps the zones an editor added or removed by hand.
     article_zones_redetect(article=article, index=index, scan=plan.record.scan)
     article.refresh_related()
-    add_article_to_revision(article)
+    return article.pk
+
+
+def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> list[int]:
+    """Insert the file's new articles, their bylines and zone mentions, a few statements in all.
+
+    Each row gets exactly what saving it one at a time would store: the derived fields come
+    from Article.compute_derived(), given the names in the order the database lists them.
+    New articles start as drafts; only publish_issue_articles publishes, after its checks.
+    The search index follows by itself (database triggers, a generated column).
+    """
+    if not plans:
+        return []
+    articles = Article.objects.bulk_create([new_article(plan, issue=issue, prepared=prepared, reporters=reporters) for plan in plans])
+    bylines, mentions = [], []
+    for plan, article in zip(plans, articles, strict=True):
+        write_bylines(article, plan.parsed, reporters=reporters, rows=bylines)
+        mentions += [ZoneMention(article=article, zone=zone, mentions=n) for zone, n in plan.record.scan.counts.items()]
+    Byline.objects.bulk_create(bylines)
+    ZoneMention.objects.bulk_create(mentions)
+    ids = [article.pk for article in articles]
+    Article.objects.filter(pk__in=ids).refresh_cards()  # the cards show the bylines and zones
+    content_changed()  # bulk_create() sends no signals
+    return ids
+
+
+def new_article(plan: ArticlePlan, *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> Article:
+    draft, scan = plan.record.draft, plan.record.scan
+    article = Article(
+        issue=issue,
+        position=plan.position,
+        status=Article.Status.DRAFT,
+        publish_at=None,
+        **{name: getattr(draft, name) for name in (*IMPORTED_FIELDS, "body")},
+        import_ref=plan.parsed.headline,
+        import_fingerprint=plan.fingerprint,
+        unknown_zones=dict(scan.unknown),
+    )
+    article.compute_derived(
+        reporter_names=reporters.in_database_order({credit.name for credit in plan.parsed.credits}),
+        zone_names=[zone.name for zone in sorted(scan.counts, key=prepared.zone_order.__getitem__)],
+    )
+    return article
 
 
 class ReporterCache:
-    """Reporters by name for one import: each name is looked up or created once."""
+    """Reporters by name for one import: looked up together, each missing one created once."""
 
     def __init__(self):
         self._by_name: dict[str, Reporter] = {}
+        self._rank: dict[str, int] = {}
+
+    def load(self, names) -> None:
+        """Fetch the named reporters in one query and create the missing ones, in file order."""
+        wanted = [name for name in dict.fromkeys(names) if name not in self._by_name]
+        if not wanted:
+            return
+        self._by_name.update((r.name, r) for r in Reporter.objects.filter(name__in=wanted))
+        missing = [name for name in wanted if name not in self._by_name]
+        self._by_name.update((r.name, r) for r in create_reporters(missing))
+        self._rank = {}
 
     def get(self, name: str) -> Reporter:
         if name not in self._by_name:
             self._by_name[name], _created = Reporter.objects.get_or_create(name=name)
+            self._rank = {}
         return self._by_name[name]
 
+    def in_database_order(self, names) -> list[str]:
+        """The names as `article.reporters` lists them (by name, in the database's collation)."""
+        if not self._rank:
+            ordered = Reporter.objects.filter(name__in=self._by_name).values_list("name", flat=True)
+            self._rank = {name: rank for rank, name in enumerate(ordered)}
+        return sorted(names, key=self._rank.__getitem__)
 
-def write_bylines(article: Article, parsed: ParsedArticle, *, reporters: ReporterCache | None = None) -> None:
+
+def create_reporters(names: list[str]) -> list[Reporter]:
+    """New reporters in one insert, each with the slug Reporter.save() would give it, in order.
+
+    Someone adding a reporter by hand meanwhile makes the insert fail on the unique name or
+    slug, and the import plans again (commit_import), as with a save one at a time.
+    """
+    if not names:
+        return []
+    prefix = Reporter._meta.model_name
+    bases = {name: base_slug(name, prefix=prefix) for name in names}
+    taken, distinct = set(), sorted(set(bases.values()))
+    # A few hundred prefixes a query: SQLite refuses an expression more than 1,000 ORs deep.
+    for start in range(0, len(distinct), SLUG_PREFIXES_PER_QUERY):
+        starts = Q()
+        for base in distinct[start : start + SLUG_PREFIXES_PER_QUERY]:
+            starts |= Q(slug__startswith=base)
+        taken.update(Reporter.objects.filter(starts).values_list("slug", flat=True))
+    reporters = []
+    for name in names:
+        reporters.append(Reporter(name=name, slug=free_slug(bases[name], taken)))
+        taken.add(reporters[-1].slug)
+    created = Reporter.objects.bulk_create(reporters)
+    content_changed()  # bulk_create() sends no signals
+    return created
+
+
+def write_bylines(article: Article, parsed: ParsedArticle, *, reporters: ReporterCache | None = None, rows: list | None = None) -> None:
+    """Replace the article's bylines; for a new article, add them to `rows` for one bulk insert instead."""
     reporters = reporters or ReporterCache()
-    article.bylines.all().delete()
+    if rows is None:
+        article.bylines.all().delete()
     for position, credit in enumerate(parsed.credits, start=1):
-        Byline.objects.create(article=article, reporter=reporters.get(credit.name), role=credit.role, position=position)
+        byline = Byline(article=article, reporter=reporters.get(credit.name), role=credit.role, position=position)
+        if rows is None:
+            byline.save()
+        else:
+            rows.append(byline)

@@ -30,10 +30,15 @@ def fallback_slug(text: str, *, prefix: str) -> str:
 
 def unique_slug(*, model, text: str, instance_pk=None, field: str = "slug") -> str:
     """A pinyin slug not yet used by another row of `model` (suffixes -2, -3, …)."""
-    base = pinyin_slug(text) or fallback_slug(text, prefix=model._meta.model_name)
+    base = base_slug(text, prefix=model._meta.model_name)
     others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager.all()
     taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
     return free_slug(base, taken)
+
+
+def base_slug(text: str, *, prefix: str) -> str:
+    """The slug a row named `text` gets unless another row has it already."""
+    return pinyin_slug(text) or fallback_slug(text, prefix=prefix)
 
 
 def free_slug(base: str, taken: set[str]) -> str:
