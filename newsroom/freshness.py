@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, Value
+from django.db.models.functions import Greatest
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.http import http_date
@@ -44,25 +45,30 @@ class Version:
         return http_date(self.changed_at.timestamp())
 
 
-def next_boundary(now: datetime):
+def next_boundary(now: datetime, *, using: str = DEFAULT_DB_ALIAS):
     """The soonest publish_at still ahead among published articles (index status, publish_at)."""
     return (
-        Article.objects.filter(status=Article.Status.PUBLISHED, publish_at__gt=now)
+        Article.objects.using(using).filter(status=Article.Status.PUBLISHED, publish_at__gt=now)
         .aggregate(soonest=Min("publish_at"))["soonest"]
     )
 
 
-def bump(*, using: str = DEFAULT_DB_ALIAS, only_if: int | None = None) -> None:
-    """Move the number on and recompute the next boundary; with only_if, only from that number."""
+def bump(*, using: str = DEFAULT_DB_ALIAS, only_if: int | None = None, past: int = 0) -> None:
+    """Move the number on and recompute the next boundary; with only_if, only from that number.
+
+    `past` is a number already served: the new one goes beyond it even when the row holds a
+    smaller one (a restore brings back the backup's number, and numbers served since then
+    name cached pages and ETags of other content)."""
     now = timezone.now()
     rows = ContentVersion.objects.using(using).filter(pk=ROW)
     if only_if is not None:
         rows = rows.filter(number=only_if)
-    updated = rows.update(number=F("number") + 1, changed_at=now, next_boundary=next_boundary(now))
+    number = Greatest(F("number"), Value(past)) + 1
+    updated = rows.update(number=number, changed_at=now, next_boundary=next_boundary(now, using=using))
     if not updated and only_if is None:
         # A database made before the migration's row (or emptied by a test): start it.
         ContentVersion.objects.using(using).get_or_create(
-            pk=ROW, defaults={"changed_at": now, "next_boundary": next_boundary(now)}
+            pk=ROW, defaults={"number": past + 1, "changed_at": now, "next_boundary": next_boundary(now, using=using)}
         )
 
 

@@ -21,7 +21,13 @@ __all__ = ["TaskResultStatus", "rebuild_search_index", "reindex_articles", "sear
 
 
 def search_index_rebuild(*, using: str = DEFAULT_DB_ALIAS, batch_size: int = 500, progress=None) -> int:
-    """Re-derive every article's search text and the whole index; returns the article count."""
+    """Re-derive every article's search text and the whole index; returns the article count.
+
+    One transaction, unlike reindex_articles: the index is emptied and refilled, and readers
+    must see the old index or the new one, never half of each. On SQLite that holds the
+    write lock for the whole rebuild (editors' saves wait, and past the busy timeout are
+    answered 503), so a full rebuild is for maintenance; after an import, reindex_articles
+    re-indexes just the new rows in short chunks."""
     with transaction.atomic(using=using):
         count = index.rebuild(articles=Article.objects.using(using), batch_size=batch_size, progress=progress)
         # bulk_update sends no signal, and the search results may have changed.

@@ -420,13 +420,20 @@ class TestCommands:
 
     def test_restore_moves_the_content_version_on(self, backed_up, source, media_root, backup_dir):
         """Pages cached before the restore show the replaced content: the version retires them."""
+        from django.db.models import F
         from django.utils import timezone
 
         from newsroom.models import ContentVersion
 
         started = timezone.now()
+        for _ in range(3):  # numbers served after the backup was made
+            ContentVersion.objects.update(number=F("number") + 1)
+        served = ContentVersion.objects.get().number
         call_command("restore", str(backed_up), "--yes", stdout=StringIO())
-        assert ContentVersion.objects.get().changed_at >= started
+        restored = ContentVersion.objects.get()
+        assert restored.changed_at >= started
+        # Past every number served before the restore, though the backup holds an older one.
+        assert restored.number == served + 1
 
     def test_restore_refusal_is_one_line(self, source, media_root, backup_dir, tmp_path):
         """A bad file is a CommandError of one line."""

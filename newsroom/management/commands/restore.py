@@ -23,6 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, interactive, **options):
         database = Database.from_settings(connections["default"].settings_dict)
+        served = self.served_version()
         directory, media_root = Path(settings.BACKUP_DIR), Path(settings.MEDIA_ROOT)
         try:
             with opened_backup(Path(file), database=database, directory=directory) as backup:
@@ -33,15 +34,25 @@ class Command(BaseCommand):
         except BackupError as e:
             raise CommandError(str(e)) from None
         # Pages cached before the restore show what it replaced: a new content version retires
-        # them. (A backup older than the version's table gets its row from `make migrate`.)
-        if ContentVersion._meta.db_table in connections["default"].introspection.table_names():
-            freshness.bump()
+        # them. It goes past every number served before the restore, since the backup brings
+        # back an older one. (A backup older than the version's table gets its row from
+        # `make migrate`.)
+        if self.has_version_table():
+            freshness.bump(past=served)
         self.stdout.write(self.style.SUCCESS(_("已从 %(file)s 恢复。") % {"file": file}))
         self.stdout.write(_("恢复前的状态已备份到 %(path)s；要撤销这次恢复：make restore FILE=%(path)s")
                           % {"path": result.safety_backup})
         if result.pending_migrations:
             self.stdout.write(_("备份的数据库比当前程序少 %(count)s 个迁移：请运行 make migrate（make restore 会自动运行）。")
                               % {"count": len(result.pending_migrations)})
+
+    def has_version_table(self) -> bool:
+        return ContentVersion._meta.db_table in connections["default"].introspection.table_names()
+
+    def served_version(self) -> int:
+        if not self.has_version_table():
+            return 0
+        return ContentVersion.objects.filter(pk=freshness.ROW).values_list("number", flat=True).first() or 0
 
     def describe(self, backup, *, database, media_root) -> None:
         manifest = backup.manifest
