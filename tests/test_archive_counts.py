@@ -162,3 +162,30 @@ class TestWithoutTheCache:
         monkeypatch.setattr(count_cache.cache, "get", unavailable)
         monkeypatch.setattr(count_cache.cache, "set", unavailable)
         assert counts(client, world["zone"]) == everywhere(2)
+
+
+class TestRelatedArticles:
+    """An article's related articles are kept under the content version like the counts."""
+
+    @pytest.fixture(autouse=True)
+    def _pages_rendered_every_time(self, settings):
+        settings.NEWSROOM_PAGE_CACHE = False
+
+    def related(self, client, article) -> list[str]:
+        return [row.headline for row in client.get(article.get_absolute_url()).context["related"]]
+
+    def test_a_second_reader_does_not_look_them_up_again(self, client, world):
+        article = world["articles"][0]
+        with CaptureQueriesContext(connection) as first:
+            assert self.related(client, article) == ["成都报道2"]
+        with CaptureQueriesContext(connection) as second:
+            assert self.related(client, article) == ["成都报道2"]
+        assert len(second) == len(first) - 1
+
+    def test_a_new_publication_is_related_at_once(self, client, world, committed, make_article):
+        article = world["articles"][0]
+        assert self.related(client, article) == ["成都报道2"]
+        with committed():
+            make_article("成都报道3", issue=world["issue"], position=3, zones=[world["zone"]])
+        # 报道2 shares the zone and the topic, 报道3 only the zone.
+        assert self.related(client, article) == ["成都报道2", "成都报道3"]

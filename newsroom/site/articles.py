@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
 from articles.models import Article
+from newsroom.site.counts import cached
 from newsroom.site.jsonld import news_article_json_ld
 
 app_name = "articles"
@@ -29,7 +30,9 @@ def article_page_context(request, article) -> dict:
         "credits": credits,
         "zones": zones,
         "topics": topics,
-        "related": Article.objects.related_to(article),
+        # Like the counts, kept under the content version: any change that could alter the
+        # list (a publication, a zone or topic added or removed anywhere) moves it on.
+        "related": cached(f"related:{article.pk}", lambda: Article.objects.related_to(article), request=request),
         "description": article.excerpt(length=150),
         "structured_data": news_article_json_ld(request, article, credits=credits, keywords=zones + topics),
     }

@@ -1,4 +1,5 @@
-"""Counts that grow with the archive, cached under the site-wide content version.
+"""Counts that grow with the archive (and an article's related articles), cached under the
+site-wide content version.
 
 How many articles are published, or name a zone, a topic or a reporter, changes only when
 content changes or a scheduled publication falls due, and both move the content version
