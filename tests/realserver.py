@@ -74,6 +74,15 @@ def site_env(database_url: str, **extra) -> dict:
     return env
 
 
+def seeded_site_env(database_url: str, **extra) -> dict:
+    """site_env() for a database that is migrated and holds the seed as published issue 1."""
+    env = site_env(database_url, **extra)
+    for args in (("migrate", "--noinput", "-v0"), ("import_issue", "seeds/", "--number", "1", "--publish")):
+        done = manage(env, *args)
+        assert done.returncode == 0, done.stderr
+    return env
+
+
 def manage(env: dict, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
         [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout

@@ -24,11 +24,10 @@ from tests.realserver import (
     _pg_conninfo,
     fresh_database,
     gunicorn,
-    manage,
     orm,
     read_form,
+    seeded_site_env,
     set_field,
-    site_env,
 )
 
 PASSWORD = "replica-password-1"
@@ -143,10 +142,7 @@ def execute(url: str, sql: str) -> None:
 def replicated(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("replica")
     with fresh_database(workdir) as url:
-        env = site_env(url)
-        for args in (("migrate", "--noinput"), ("import_issue", "seeds/", "--number", "1", "--publish")):
-            done = manage(env, *args)
-            assert done.returncode == 0, done.stderr
+        env = seeded_site_env(url)
         article = orm(env, SETUP)
         with copy_of(url, workdir) as replica_url:
             env = {**env, "DATABASE_REPLICA_URL": replica_url}

@@ -18,8 +18,8 @@ from tests.realserver import (
     manage,
     orm,
     read_form,
+    seeded_site_env,
     set_field,
-    site_env,
 )
 
 PAIRS = 100
@@ -53,10 +53,7 @@ def site(tmp_path_factory):
     """A migrated database with the seed, two editors and one draft, served by gunicorn."""
     workdir = tmp_path_factory.mktemp("served")
     with fresh_database(workdir) as url:
-        env = site_env(url)
-        for args in (("migrate", "--noinput"), ("import_issue", "seeds/", "--number", "1", "--publish")):
-            done = manage(env, *args)
-            assert done.returncode == 0, done.stderr
+        env = seeded_site_env(url)
         article_pk = orm(env, SETUP)
         with gunicorn(env, log=workdir / "gunicorn.log") as base:
             yield {"base": base, "env": env, "article": article_pk, "workdir": workdir}

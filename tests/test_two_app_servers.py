@@ -18,11 +18,10 @@ from tests.realserver import (
     free_port,
     fresh_database,
     gunicorn,
-    manage,
     orm,
     read_form,
+    seeded_site_env,
     set_field,
-    site_env,
 )
 
 PASSWORD = "scale-password-1"
@@ -82,10 +81,7 @@ def wait_for_redis(port: int, process, log) -> None:
 def servers(tmp_path_factory, redis_url):
     workdir = tmp_path_factory.mktemp("scale-out")
     with fresh_database(workdir) as url:
-        env = site_env(url, REDIS_URL=redis_url)
-        for args in (("migrate", "--noinput"), ("import_issue", "seeds/", "--number", "1", "--publish")):
-            done = manage(env, *args)
-            assert done.returncode == 0, done.stderr
+        env = seeded_site_env(url, REDIS_URL=redis_url)
         ids = orm(env, SETUP)
         with gunicorn(env, workers=2, log=workdir / "a.log") as a, gunicorn(env, workers=2, log=workdir / "b.log") as b:
             yield {"a": a, "b": b, **ids}

@@ -17,7 +17,7 @@ from tests.realserver import (
     fresh_database,
     manage,
     orm,
-    site_env,
+    seeded_site_env,
 )
 
 SEARCH = """
@@ -36,11 +36,7 @@ def site(tmp_path_factory):
     """A migrated database holding the seed as published issue 1, and the environment to reach it."""
     workdir = tmp_path_factory.mktemp("worker")
     with fresh_database(workdir) as url:
-        env = site_env(url)
-        for args in (("migrate", "--noinput", "-v0"),
-                     ("import_issue", str(next((ROOT / "seeds").glob("*.txt"))), "--number", "1", "--publish")):
-            done = manage(env, *args)
-            assert done.returncode == 0, done.stderr
+        env = seeded_site_env(url)
         yield env
 
 
