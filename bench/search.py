@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.synth import seed_material  # noqa: E402 (after the path that finds it)
+
 # A fixed mix: what readers type, from one hit to every article.
 QUERY_MIX = {
     "rare word": "{rare}",
@@ -29,7 +31,6 @@ QUERY_MIX = {
     "phrase": '"国家高新区"',
     "no hits": "量子纠缠",
 }
-SENTENCE_RE = re.compile(r"[^。！？]*[。！？]”?")
 # Made-up two-character given names: each appears in about one article in a thousand.
 NAME_CHARS = "明华建国立新志强伟芳秀英敏静丽军平刚桂兰玉珍海燕文博晓宇浩然思远嘉欣子涵雨轩"
 
@@ -58,15 +59,6 @@ def setup_django(args):
 
     django.setup()
     call_command("migrate", verbosity=0)
-
-
-def seed_material():
-    text = next((ROOT / "seeds").glob("*.txt")).read_text(encoding="utf-8-sig")
-    flat = re.sub(r"\s+", "", text)
-    sentences = [s for s in SENTENCE_RE.findall(flat) if len(s) >= 8]
-    lines = [line.strip() for line in text.splitlines()]
-    headings = [line for line in lines if 4 <= len(line) <= 24 and not line.endswith(("。", "！", "？"))]
-    return sentences, [h for h in headings if not h.startswith("►")]
 
 
 def synthetic_articles(n, rng, sentences, headings, zone_names):
