@@ -16,6 +16,7 @@ from articles.revisions.history import article_restore, article_versions
 from articles.topics import topics_merge
 from newsroom import freshness
 from newsroom.models import Reporter
+from tests.migrating import migrate
 from zones.models import Zone
 
 LIU_QIN = {"name": "刘琴", "role": "作者", "slug": "liu-qin"}
@@ -249,13 +250,6 @@ class TestBylineRows:
 
 BEFORE = [("articles", "0009_retokenize_rare_han")]
 AFTER = [("articles", "0010_article_summary_card")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -4,16 +4,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from articles.search.tokenize import article_search_text
+from tests.migrating import migrate
 
 BEFORE = [("articles", "0008_default_review_stages")]
 AFTER = [("articles", "0009_retokenize_rare_han")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture(autouse=True)
