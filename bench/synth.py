@@ -15,9 +15,11 @@ What it makes, all added to what the database already holds:
   sentences (each naming its zones), one or two bylines from a pool of 200 reporters, one to
   three zone mentions, up to three topics from a pool of 300; about 2% drafts, 1% archived,
   and 0.5% published but scheduled up to 30 days ahead;
-- `search_text` through the real tokenizer (the same lines `article_search_text` makes),
-  so the full-text index the database derives from it (triggers on SQLite, a generated
-  column on PostgreSQL) is consistent.
+- every stored field an article derives (the sanitized body, summary, slug, `search_text`,
+  the card) through the same `Article.compute_derived()` and `refresh_cards()` that the
+  bulk import calls, so list pages, search and related articles see what they would see
+  after a real import (the full-text index follows from `search_text`: triggers on
+  SQLite, a generated column on PostgreSQL).
 
 Rows go in with bulk_create in batches, one transaction a batch, so no model signal runs:
 content_changed() is called once at the end.
@@ -102,14 +104,6 @@ def _issues(count: int, now):
     return Issue.objects.bulk_create(issues)
 
 
-def _search_text(headline: str, paragraphs: list[str], reporter_names, zone_names) -> str:
-    # article_search_text() reads the body back out of its HTML; the plain paragraphs are
-    # that text already (each <p> is one line), so this is the same string, made faster.
-    from articles.search.tokenize import LINE_SEPARATOR, _token_line
-
-    return _token_line([headline]) + LINE_SEPARATOR + _token_line([*paragraphs, *reporter_names, *zone_names])
-
-
 class Material:
     """Everything an article is drawn from."""
 
@@ -120,7 +114,6 @@ class Material:
 
     def article(self, *, issue, position: int, now):
         from articles.models import Article
-        from newsroom.text.slugs import pinyin_slug
 
         rng = self.rng
         zones = rng.sample(self.zones, rng.choice((1, 1, 2, 3)))
@@ -137,13 +130,11 @@ class Material:
         elif roll < 0.035:
             publish_at = now + timedelta(minutes=rng.randint(60, 30 * 24 * 60))
         reporters = rng.sample(self.reporters, rng.choice((1, 1, 2)))
-        article = Article(
-            issue=issue, position=position, headline=headline, status=status, publish_at=publish_at,
-            body="".join(f"<p>{p}</p>" for p in paragraphs), slug=pinyin_slug(headline) or "article",
-            # Names in the order article_search_text() reads them (Reporter's and Zone's ordering).
-            search_text=_search_text(headline, paragraphs, sorted(r.name for r in reporters),
-                                     [z.name for z in sorted(zones, key=lambda z: (z.province, z.name))]),
-        )
+        article = Article(issue=issue, position=position, headline=headline, status=status, publish_at=publish_at,
+                          body="".join(f"<p>{p}</p>" for p in paragraphs))
+        # Names in the order article_search_text() reads them (Reporter's and Zone's ordering).
+        article.compute_derived(reporter_names=sorted(r.name for r in reporters),
+                                zone_names=[z.name for z in sorted(zones, key=lambda z: (z.province, z.name))])
         tags = rng.sample(self.tags, rng.choice((0, 1, 1, 2, 3)))
         return article, reporters, zones, tags
 
@@ -164,6 +155,8 @@ def _write_batch(drafted, content_type) -> None:
         Byline.objects.bulk_create(bylines)
         ZoneMention.objects.bulk_create(mentions)
         TaggedItem.objects.bulk_create(taggings)
+        # The cards show the bylines, zones and topics just written, as after an import.
+        Article.objects.filter(pk__in=[a.pk for a in articles]).refresh_cards()
 
 
 def synthesize(*, articles: int, seed: int = 11, progress=None) -> dict:
