@@ -3,16 +3,18 @@ import html
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
+from django.db.models import Subquery
 from django.forms.utils import flatatt
 from django.shortcuts import render
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
-from articles.models import Article
+from articles.models import Article, Byline, ZoneMention
 from articles.search.engine import RESULT_LIMIT, SearchResults, search
 from articles.search.highlight import highlight, snippet
 from articles.search.tokenize import MAX_QUERY_CHARS, ParsedQuery, parse_query
@@ -83,10 +85,30 @@ class SearchFilterForm(forms.Form):
         return {self.FILTERS[k]: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
     def apply(self, queryset):
-        return queryset.filter(**self.active_filters())
+        """The chosen articles. A zone, topic or reporter is a subquery of its link rows rather
+        than a join, so that the database can start from those rows (see narrowed())."""
+        for lookup, value in self.active_filters().items():
+            link = LINKS.get(lookup)
+            queryset = queryset.filter(pk__in=link(value)) if link else queryset.filter(**{lookup: value})
+        return queryset
+
+    def narrowed(self) -> bool:
+        """A zone, topic, reporter or issue is chosen: its articles are a small part of the archive."""
+        return not self.active_filters().keys().isdisjoint({"zones", "tags", "reporters", "issue"})
 
 
 LISTED_MODELS = {"zone": Zone, "tag": Tag, "reporter": Reporter}
+
+# The ids of the articles linked to a zone, a topic or a reporter, by the indexes that start
+# with the zone, the topic or the reporter. A tagging is kept when it tags an article
+# (taggit's rows can tag any model).
+LINKS = {
+    "zones": lambda zone: ZoneMention.objects.filter(zone=zone).values("article_id"),
+    "tags": lambda tag: TaggedItem.objects.filter(
+        tag=tag, content_type=Subquery(ContentType.objects.filter(app_label="articles", model="article").values("pk"))
+    ).values("object_id"),
+    "reporters": lambda reporter: Byline.objects.filter(reporter=reporter).values("article_id"),
+}
 
 
 def filter_choices() -> dict[str, list[tuple[str, str]]]:
@@ -133,7 +155,7 @@ def search_view(request):
     form = SearchFilterForm(request.GET, choices=cached("search-choices", filter_choices, request=request))
     context = {"form": form, "q": raw_query, "query": query, "result_limit": RESULT_LIMIT}
     if query:
-        results = search(form.apply(Article.objects.published()), query)
+        results = search(form.apply(Article.objects.published()), query, narrow=form.narrowed())
         context.update(results_context(request, results, query))
         if not results.ids:
             context["suggestions"] = suggestions(raw_query, form)
