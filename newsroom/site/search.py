@@ -24,26 +24,45 @@ from newsroom.site.pagination import ARTICLES_PER_PAGE
 from zones.models import Zone
 
 
+def option(value: str, label: str, *, selected: bool = False) -> str:
+    """One <option>, as Django's template writes it, escaped as Django's escape() does (without
+    its lazy-string wrapper, which for hundreds of options cost more than the escaping)."""
+    return f'<option value="{html.escape(value)}"{" selected" if selected else ""}>{html.escape(label)}</option>'
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A filter's choices, with each one's <option> written once per content version."""
+
+    choices: tuple[tuple[str, str], ...]  # (slug, name)
+    options: tuple[str, ...]
+
+    @classmethod
+    def of(cls, choices) -> "Listed":
+        choices = tuple(choices)
+        return cls(choices=choices, options=tuple(option(slug, name) for slug, name in choices))
+
+
 class ListSelect(forms.Select):
     """A <select> written in Python, with the markup of Django's own.
 
     Django renders every <option> through a template, and normalises and copies the
     choices on the way: for the hundreds of zones, topics and reporters of an archive,
-    that was most of the search page's time. The options are `listed`, (value, label)
-    pairs that the form sets; the field's own choices are never built. Escaped as Django's
-    escape() does, without its lazy-string wrapper, which cost more than the escaping.
+    that was most of the search page's time. The options come written (`listed`, which
+    the form sets); the field's own choices are never built.
     """
 
-    listed: list[tuple[str, str]] = []
+    listed = Listed.of(())
+    empty_label = ""
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = set(self.format_value(value))
-        options = "\n  ".join(
-            f'<option value="{html.escape(choice)}"{" selected" if choice in selected else ""}>{html.escape(label)}</option>'
-            for choice, label in self.listed
-        )
+        options = [option("", self.empty_label, selected="" in selected), *self.listed.options]
+        for index, (slug, label) in enumerate(self.listed.choices, start=1):
+            if slug in selected:
+                options[index] = option(slug, label, selected=True)
         return format_html("<select name=\"{}\"{}>\n  {}\n</select>", name,
-                           flatatt(self.build_attrs(self.attrs, attrs)), mark_safe(options))
+                           flatatt(self.build_attrs(self.attrs, attrs)), mark_safe("\n  ".join(options)))
 
 
 class SearchFilterForm(forms.Form):
@@ -74,9 +93,9 @@ class SearchFilterForm(forms.Form):
         choices = choices or filter_choices()
         for name, model in LISTED_MODELS.items():
             field = self.fields[name]
-            field.widget.listed = [("", str(field.empty_label)), *choices[name]]
+            field.widget.listed, field.widget.empty_label = choices[name], str(field.empty_label)
             # A value must be one of the listed slugs; the IN list is built only when one came.
-            slugs = [slug for slug, _ in choices[name]] if self.data.get(name) else []
+            slugs = [slug for slug, _ in choices[name].choices] if self.data.get(name) else []
             field.queryset = model.objects.filter(slug__in=slugs)
         self.fields["issue"].queryset = Issue.objects.published()
 
@@ -111,17 +130,17 @@ LINKS = {
 }
 
 
-def filter_choices() -> dict[str, list[tuple[str, str]]]:
+def filter_choices() -> dict[str, Listed]:
     """(slug, name) of the zones, topics and reporters that published articles use: only
     choices that lead somewhere. Each is a pass over every published article, so the view
-    keeps them in the count cache."""
+    keeps them, with their <option>s written, in the count cache."""
     published = Article.objects.published()
     listed = {
         "zone": Zone.objects.filter(articles__in=published).distinct(),
         "tag": Tag.objects.filter(article__in=published).distinct().order_by("name"),
         "reporter": Reporter.objects.filter(articles__in=published).distinct(),
     }
-    return {name: list(queryset.values_list("slug", "name")) for name, queryset in listed.items()}
+    return {name: Listed.of(queryset.values_list("slug", "name")) for name, queryset in listed.items()}
 
 
 @dataclass(frozen=True)
