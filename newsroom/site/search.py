@@ -171,7 +171,9 @@ def suggestions(raw_query: str, form: SearchFilterForm) -> dict:
 def search_view(request):
     raw_query = request.GET.get("q", "")[:MAX_QUERY_CHARS].strip()
     query = parse_query(raw_query)
-    form = SearchFilterForm(request.GET, choices=cached("search-choices", filter_choices, request=request))
+    # Not "search-choices": that key held bare (slug, name) lists, which a shared cache may
+    # still hold for the current version while the new code rolls out.
+    form = SearchFilterForm(request.GET, choices=cached("search-options", filter_choices, request=request))
     context = {"form": form, "q": raw_query, "query": query, "result_limit": RESULT_LIMIT}
     if query:
         results = search(form.apply(Article.objects.published()), query, narrow=form.narrowed())
