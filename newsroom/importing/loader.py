@@ -469,15 +469,16 @@ def write_issue(result: ImportResult, *, prepared: PreparedFile, options: Import
     writing = [plan for plan in result.plans if plan.writes]
     reporters = ReporterCache()
     reporters.load(credit.name for plan in writing for credit in plan.parsed.credits)
-    written = [
+    updated = [
         write_article(plan, issue=issue, index=prepared.index, reporters=reporters)
         for plan in writing
         if plan.article is not None
     ]
-    written += create_articles([plan for plan in writing if plan.article is None], issue=issue, prepared=prepared, reporters=reporters)
+    created = create_articles([plan for plan in writing if plan.article is None], issue=issue, prepared=prepared, reporters=reporters)
     published = publish_issue_articles(issue, publish_at=issue_publish_at(issue.date)) if options.publish else []
-    if written or published:  # the revision: each article as the import leaves it
-        save_articles_revision(Article.objects.filter(pk__in={*written, *published}).order_by("position", "pk"))
+    if updated or created or published:  # the revision: each article as the import leaves it
+        articles = Article.objects.filter(pk__in={*updated, *created, *published}).order_by("position", "pk")
+        save_articles_revision(articles, written=created)
 
 
 def issue_changes(issue: Issue, *, created: bool, prepared: PreparedFile, options: ImportOptions) -> dict:
@@ -527,8 +528,9 @@ def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, reporter
     return article.pk
 
 
-def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> list[int]:
+def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> dict[int, list]:
     """Insert the file's new articles, their bylines and zone mentions, a few statements in all.
+    Returns each new article's id with the rows inserted with it, for the revision.
 
     Each row gets exactly what saving it one at a time would store: the derived fields come
     from Article.compute_derived(), given the names in the order the database lists them.
@@ -536,18 +538,21 @@ def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: Prepare
     The search index follows by itself (database triggers, a generated column).
     """
     if not plans:
-        return []
+        return {}
     articles = Article.objects.bulk_create([new_article(plan, issue=issue, prepared=prepared, reporters=reporters) for plan in plans])
-    bylines, mentions = [], []
+    rows = {}
     for plan, article in zip(plans, articles, strict=True):
+        bylines = []
         write_bylines(article, plan.parsed, reporters=reporters, rows=bylines)
-        mentions += [ZoneMention(article=article, zone=zone, mentions=n) for zone, n in plan.record.scan.counts.items()]
-    Byline.objects.bulk_create(bylines)
-    ZoneMention.objects.bulk_create(mentions)
+        mentions = [ZoneMention(article=article, zone=zone, mentions=n) for zone, n in plan.record.scan.counts.items()]
+        rows[article] = (bylines, mentions)
+    Byline.objects.bulk_create([byline for bylines, _mentions in rows.values() for byline in bylines])
+    ZoneMention.objects.bulk_create([mention for _bylines, mentions in rows.values() for mention in mentions])
     ids = [article.pk for article in articles]
     Article.objects.filter(pk__in=ids).refresh_cards()  # the cards show the bylines and zones
     content_changed()  # bulk_create() sends no signals
-    return ids
+    # Their ids once inserted (bulk_create sets them on both databases, which return them).
+    return {article.pk: [*bylines, *mentions] for article, (bylines, mentions) in rows.items()}
 
 
 def new_article(plan: ArticlePlan, *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> Article:
