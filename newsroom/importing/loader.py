@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from articles import workflow
 from articles.body import blocks_to_html, html_to_blocks
-from articles.models import Article, Byline, ZoneMention
+from articles.models import Article, Byline, ZoneMention, article_card
 from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
 from newsroom.freshness import content_changed
@@ -533,7 +533,8 @@ def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: Prepare
     Returns each new article's id with the rows inserted with it, for the revision.
 
     Each row gets exactly what saving it one at a time would store: the derived fields come
-    from Article.compute_derived(), given the names in the order the database lists them.
+    from Article.compute_derived(), given the names in the order the database lists them,
+    and the card from article_card(), given the rows inserted with it.
     New articles start as drafts; only publish_issue_articles publishes, after its checks.
     The search index follows by itself (database triggers, a generated column).
     """
@@ -548,15 +549,14 @@ def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: Prepare
         rows[article] = (bylines, mentions)
     Byline.objects.bulk_create([byline for bylines, _mentions in rows.values() for byline in bylines])
     ZoneMention.objects.bulk_create([mention for _bylines, mentions in rows.values() for mention in mentions])
-    ids = [article.pk for article in articles]
-    Article.objects.filter(pk__in=ids).refresh_cards()  # the cards show the bylines and zones
     content_changed()  # bulk_create() sends no signals
     # Their ids once inserted (bulk_create sets them on both databases, which return them).
     return {article.pk: [*bylines, *mentions] for article, (bylines, mentions) in rows.items()}
 
 
 def new_article(plan: ArticlePlan, *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> Article:
-    draft, scan = plan.record.draft, plan.record.scan
+    draft, scan, credits = plan.record.draft, plan.record.scan, plan.parsed.credits
+    zones = sorted(scan.counts, key=prepared.zone_order.__getitem__)
     article = Article(
         issue=issue,
         position=plan.position,
@@ -566,10 +566,16 @@ def new_article(plan: ArticlePlan, *, issue: Issue, prepared: PreparedFile, repo
         import_ref=plan.parsed.headline,
         import_fingerprint=plan.fingerprint,
         unknown_zones=dict(scan.unknown),
+        # As refresh_cards() would store it: the bylines in their order, the zones in Zone's.
+        card=article_card(
+            bylines=[(credit.name, credit.role, reporters.get(credit.name).slug) for credit in credits],
+            zones=[(zone.pk, zone.name, zone.slug) for zone in zones],
+            topics=[],
+        ),
     )
     article.compute_derived(
-        reporter_names=reporters.in_database_order({credit.name for credit in plan.parsed.credits}),
-        zone_names=[zone.name for zone in sorted(scan.counts, key=prepared.zone_order.__getitem__)],
+        reporter_names=reporters.in_database_order({credit.name for credit in credits}),
+        zone_names=[zone.name for zone in zones],
     )
     return article
 
