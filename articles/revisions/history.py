@@ -3,6 +3,7 @@
 A revision may hold several articles (publishing an issue saves all of them at once), so
 everything here picks out the rows of one article from a revision.
 """
+import functools
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.encoding import is_protected_type
 from django.utils.translation import gettext as _
@@ -112,39 +113,69 @@ def save_articles_revision(articles, *, written: dict | None = None) -> None:
         date_created=reversion.get_date_created(), user=reversion.get_user(), comment=reversion.get_comment()
     )
     types = {model: ContentType.objects.get_for_model(model) for model, _pk in rows}
-    Version.objects.bulk_create(
-        [stored_version(obj, revision=revision, content_type=types[type(obj)], many=many) for obj, many in rows.values()]
+    insert_versions(
+        [version_row(obj, revision=revision, content_type=types[type(obj)], many=many) for obj, many in rows.values()]
     )
 
 
-def stored_version(obj, *, revision: Revision, content_type: ContentType, many: dict | None = None) -> Version:
-    """The Version row django-reversion's add_to_revision() would make of `obj`."""
-    return Version(
-        revision=revision,
-        object_id=str(obj.pk),
-        content_type=content_type,
-        db=router.db_for_write(type(obj), instance=obj),
-        format="json",
-        serialized_data=serialized(obj, many=many),
-        object_repr=str(obj),
+# The columns of a Version row, in the order version_row() gives their values.
+VERSION_FIELDS = ("revision", "object_id", "content_type", "db", "format", "serialized_data", "object_repr")
+
+
+def version_row(obj, *, revision: Revision, content_type: ContentType, many: dict | None = None) -> tuple:
+    """The Version row django-reversion's add_to_revision() would make of `obj`, as values."""
+    return (
+        revision.pk,
+        str(obj.pk),
+        content_type.pk,
+        router.db_for_write(type(obj), instance=obj),
+        "json",
+        serialized(obj, many=many),
+        str(obj),
     )
+
+
+def insert_versions(rows: list[tuple]) -> None:
+    """Insert Version rows in one statement executed for each row.
+
+    Every value is already a plain string or integer, so the ORM's bulk_create, which
+    prepares each of the thousands of values of a large import one field at a time (and
+    builds a Version instance per row first), is skipped; nothing it checks applies.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(Version)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Version._meta.get_field(name).column) for name in VERSION_FIELDS)
+    sql = f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(VERSION_FIELDS))})"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+@functools.cache
+def serial_fields(model) -> tuple[str, tuple, tuple]:
+    """What Django's JSON serializer writes of a model: its label, its own fields and the
+    many-to-many relations it lists (not those through a model of their own)."""
+    meta = model._meta.concrete_model._meta
+    fields = tuple(field for field in meta.local_fields if field.serialize)
+    many = tuple(
+        field for field in meta.local_many_to_many if field.serialize and field.remote_field.through._meta.auto_created
+    )
+    return str(model._meta), fields, many
 
 
 def serialized(obj, *, many: dict | None = None) -> str:
     """`serializers.serialize("json", [obj])`, as django-reversion stores it, without a
     serializer made per object; many-to-many values come from `many` (field name -> the
     related ids) when given, else from the prefetch cache."""
-    meta = obj._meta.concrete_model._meta
-    fields = {field.name: _value(obj, field) for field in meta.local_fields if field.serialize}
-    for field in meta.local_many_to_many:
-        # Django's serializer leaves out relations through a model of their own.
-        if not (field.serialize and field.remote_field.through._meta.auto_created):
-            continue
+    label, own_fields, many_fields = serial_fields(type(obj))
+    fields = {field.name: _value(obj, field) for field in own_fields}
+    for field in many_fields:
         if many is not None and field.name in many:
             fields[field.name] = list(many[field.name])
         else:
             fields[field.name] = [_value(related, related._meta.pk) for related in getattr(obj, field.name).all()]
-    data = {"model": str(obj._meta), "pk": _value(obj, obj._meta.pk), "fields": fields}
+    data = {"model": label, "pk": _value(obj, obj._meta.pk), "fields": fields}
     return json.dumps([data], cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
