@@ -4,6 +4,7 @@ The body is stored as sanitized HTML because editors change it in a rich-text ed
 A section heading is an <h2>; its subtitle (as in “新”潮涌动 / 增强创新发展新动能) is
 the <h3> right after it.
 """
+import functools
 import html
 from html.parser import HTMLParser
 
@@ -91,9 +92,26 @@ class _BlockCollector(HTMLParser):
             self.blocks.append({"type": "paragraph", "text": text})
 
 
+# Bodies up to this long are remembered after parsing: one import parses the same body
+# for its fingerprint, its summary, its search text and the publication checks.
+CACHED_BODY_CHARS = 20_000
+
+
 def html_to_blocks(value: str) -> list[dict]:
+    value = value or ""
+    if len(value) > CACHED_BODY_CHARS:
+        return _parse_blocks(value)
+    return [dict(block) for block in _remembered_blocks(value)]  # copies: callers may change them
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered_blocks(value: str) -> tuple[dict, ...]:
+    return tuple(_parse_blocks(value))
+
+
+def _parse_blocks(value: str) -> list[dict]:
     collector = _BlockCollector()
-    collector.feed(value or "")
+    collector.feed(value)
     collector.close()
     return collector.blocks
 
