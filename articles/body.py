@@ -4,8 +4,9 @@ The body is stored as sanitized HTML because editors change it in a rich-text ed
 A section heading is an <h2>; its subtitle (as in “新”潮涌动 / 增强创新发展新动能) is
 the <h3> right after it.
 """
-import functools
 import html
+from contextlib import contextmanager
+from contextvars import ContextVar
 from html.parser import HTMLParser
 
 import nh3
@@ -92,21 +93,29 @@ class _BlockCollector(HTMLParser):
             self.blocks.append({"type": "paragraph", "text": text})
 
 
-# Bodies up to this long are remembered after parsing: one import parses the same body
-# for its fingerprint, its summary, its search text and the publication checks.
-CACHED_BODY_CHARS = 20_000
+# The bodies parsed inside a blocks_remembered() block, by their HTML; None outside one.
+_remembered: ContextVar[dict | None] = ContextVar("remembered_blocks", default=None)
+
+
+@contextmanager
+def blocks_remembered():
+    """Within this block html_to_blocks() parses each distinct body once: an import reads
+    the same body for its fingerprint, its summary, its search text and the publication
+    checks. Scoped to the block, so that nothing is kept after it."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
 
 
 def html_to_blocks(value: str) -> list[dict]:
-    value = value or ""
-    if len(value) > CACHED_BODY_CHARS:
+    value, remembered = value or "", _remembered.get()
+    if remembered is None:
         return _parse_blocks(value)
-    return [dict(block) for block in _remembered_blocks(value)]  # copies: callers may change them
-
-
-@functools.lru_cache(maxsize=256)
-def _remembered_blocks(value: str) -> tuple[dict, ...]:
-    return tuple(_parse_blocks(value))
+    if value not in remembered:
+        remembered[value] = _parse_blocks(value)
+    return [dict(block) for block in remembered[value]]  # copies: callers may change them
 
 
 def _parse_blocks(value: str) -> list[dict]:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles import workflow
-from articles.body import blocks_to_html, html_to_blocks
+from articles.body import blocks_remembered, blocks_to_html, html_to_blocks
 from articles.models import Article, Byline, ZoneMention, article_card
 from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
@@ -202,14 +202,15 @@ def import_issue(
     comment: str | None = None,
 ) -> ImportResult:
     """Parse, validate and plan one issue file, then write it in one transaction."""
-    prepared = prepare_file(data=data, source_name=source_name)
     options = ImportOptions(
         number=number, date=date, title=title, publish=publish, force=force, allow_duplicate=allow_duplicate
     )
-    if dry_run:
-        return plan_import(prepared, options, dry_run=True)
-    comment = comment or _("从 %(source)s 导入") % {"source": source_name}
-    return commit_import(prepared, options, user=user, comment=comment)
+    with blocks_remembered():  # each body is read into blocks once, however many steps read it
+        prepared = prepare_file(data=data, source_name=source_name)
+        if dry_run:
+            return plan_import(prepared, options, dry_run=True)
+        comment = comment or _("从 %(source)s 导入") % {"source": source_name}
+        return commit_import(prepared, options, user=user, comment=comment)
 
 
 def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
