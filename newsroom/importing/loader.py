@@ -219,8 +219,7 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
     except ParseError as e:
         raise ImportFailed(source_name, _(e.template).format(**e.params), e.line, e.column) from None
     check_lengths(parsed, source_name)
-    zones = list(Zone.objects.all())
-    index = zone_index(zones)
+    zones, index = current_zones()
     return PreparedFile(
         source_name=source_name,
         parsed=parsed,
@@ -232,17 +231,22 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
     )
 
 
-# The last scanner built, by what it was built from: a bulk import reads the zones for each
-# file but builds the scanner (a few hundred names' prefixes) once while they stay the same.
-_zone_indexes: dict[tuple, ZoneIndex] = {}
+# The zones as last read, with their scanner, by the rows they were made from: a bulk
+# import reads the zones for each file (an editor may change one meanwhile) but makes the
+# zones and builds the scanner (a few hundred names' prefixes) once while they stay the same.
+_zones_read: dict[tuple, tuple[list, ZoneIndex]] = {}
 
 
-def zone_index(zones: list) -> ZoneIndex:
-    key = tuple((zone.pk, zone.city, tuple(zone.names)) for zone in zones)
-    if key not in _zone_indexes:
-        _zone_indexes.clear()
-        _zone_indexes[key] = ZoneIndex.from_zones(zones)
-    return _zone_indexes[key]
+def current_zones() -> tuple[list[Zone], ZoneIndex]:
+    """The zones in the database's order (province, name), and their scanner."""
+    queryset = Zone.objects.all()
+    columns = [field.attname for field in Zone._meta.concrete_fields]
+    rows = tuple(queryset.values_list(*columns))
+    if rows not in _zones_read:
+        _zones_read.clear()
+        zones = [Zone.from_db(queryset.db, columns, row) for row in rows]  # as the query would make them
+        _zones_read[rows] = zones, ZoneIndex.from_zones(zones)
+    return _zones_read[rows]
 
 
 def prepare_record(position: int, parsed: ParsedArticle, index: ZoneIndex) -> Record:
