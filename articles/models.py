@@ -439,7 +439,12 @@ class Byline(models.Model):
         indexes = [models.Index(fields=["reporter", "article"], name="byline_reporter_article_idx")]
 
     def __str__(self):
-        return f"{self.get_role_display()} {self.reporter}"
+        # What get_role_display() gives, without translating every role's label to find
+        # one: a revision stores this text for each byline, thousands in a bulk import.
+        return f"{ROLE_LABELS.get(self.role, self.role)} {self.reporter}"
+
+
+ROLE_LABELS = dict(Byline.Role.choices)  # lazy labels, translated when shown
 
 
 class ZoneMention(models.Model):

@@ -131,6 +131,15 @@ class TestImportRevision:
         assert version_rows(imported) == version_rows(by_reversion)
 
 
+class TestBylineText:
+    @pytest.mark.parametrize("role", [*Byline.Role.values, "未知"])
+    def test_is_the_role_display_and_the_reporter(self, role):
+        """The text a revision stores for a byline, as get_role_display() gives the role."""
+        byline = Byline(reporter=Reporter(name="刘琴"), role=role)
+        assert str(byline) == f"{byline.get_role_display()} 刘琴"
+        assert str(Byline(reporter=Reporter(name="刘琴"), role="通讯员")) == "通讯员 刘琴"
+
+
 @pytest.mark.django_db
 class TestBulkReporters:
     def test_new_reporters_get_the_slugs_saves_would_give_them(self):
