@@ -148,7 +148,7 @@ class TestBulkReporters:
         slugs = dict(Reporter.objects.values_list("name", "slug"))
         assert slugs == {"王方": "wang-fang", "王芳": "wang-fang-2", "汪芳": "wang-fang-3", "刘琴": "liu-qin"}
 
-    def test_a_file_with_more_new_reporters_than_one_query_takes(self):
+    def test_a_file_with_over_a_thousand_new_reporters(self):
         surnames, given = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "明华建国立新志强伟芳秀英敏静丽军平刚桂兰"
         names = [s + a + b for s in surnames for a in given for b in given[:3]][:1100]
         credits = " ".join(names)
