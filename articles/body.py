@@ -5,6 +5,8 @@ A section heading is an <h2>; its subtitle (as in “新”潮涌动 / 增强创
 the <h3> right after it.
 """
 import html
+from contextlib import contextmanager
+from contextvars import ContextVar
 from html.parser import HTMLParser
 
 import nh3
@@ -91,9 +93,34 @@ class _BlockCollector(HTMLParser):
             self.blocks.append({"type": "paragraph", "text": text})
 
 
+# The bodies parsed inside a blocks_remembered() block, by their HTML; None outside one.
+_remembered: ContextVar[dict | None] = ContextVar("remembered_blocks", default=None)
+
+
+@contextmanager
+def blocks_remembered():
+    """Within this block html_to_blocks() parses each distinct body once: an import reads
+    the same body for its fingerprint, its summary, its search text and the publication
+    checks. Scoped to the block, so that nothing is kept after it."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def html_to_blocks(value: str) -> list[dict]:
+    value, remembered = value or "", _remembered.get()
+    if remembered is None:
+        return _parse_blocks(value)
+    if value not in remembered:
+        remembered[value] = _parse_blocks(value)
+    return [dict(block) for block in remembered[value]]  # copies: callers may change them
+
+
+def _parse_blocks(value: str) -> list[dict]:
     collector = _BlockCollector()
-    collector.feed(value or "")
+    collector.feed(value)
     collector.close()
     return collector.blocks
 

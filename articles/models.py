@@ -395,21 +395,32 @@ class FacetLink:
 def article_cards(ids: list[int]) -> dict[int, dict]:
     """The cards of the articles `ids`: bylines in order, zones as Zone orders them (by
     province, then name), topics in the order they were added. Three queries."""
-    cards = {pk: {"bylines": [], "zones": [], "topics": []} for pk in ids}
+    rows = {pk: ([], [], []) for pk in ids}
     if not ids:
-        return cards
+        return {}
     bylines = Byline.objects.filter(article_id__in=ids).order_by("position", "id")
-    for article_id, name, role, slug in bylines.values_list("article_id", "reporter__name", "role", "reporter__slug"):
-        cards[article_id]["bylines"].append({"name": name, "role": role, "slug": slug})
+    for article_id, *byline in bylines.values_list("article_id", "reporter__name", "role", "reporter__slug"):
+        rows[article_id][0].append(byline)
     mentions = ZoneMention.objects.filter(article_id__in=ids).order_by("zone__province", "zone__name")
-    for article_id, pk, name, slug in mentions.values_list("article_id", "zone_id", "zone__name", "zone__slug"):
-        cards[article_id]["zones"].append({"id": pk, "name": name, "slug": slug})
+    for article_id, *zone in mentions.values_list("article_id", "zone_id", "zone__name", "zone__slug"):
+        rows[article_id][1].append(zone)
     tagged = TaggedItem.objects.filter(
         content_type__app_label="articles", content_type__model="article", object_id__in=ids
     ).order_by("pk")
-    for article_id, pk, name, slug in tagged.values_list("object_id", "tag_id", "tag__name", "tag__slug"):
-        cards[article_id]["topics"].append({"id": pk, "name": name, "slug": slug})
-    return cards
+    for article_id, *topic in tagged.values_list("object_id", "tag_id", "tag__name", "tag__slug"):
+        rows[article_id][2].append(topic)
+    return {pk: article_card(bylines=b, zones=z, topics=t) for pk, (b, z, t) in rows.items()}
+
+
+def article_card(*, bylines, zones, topics) -> dict:
+    """One article's card from its rows, each list in the order the card shows it: bylines
+    as (name, role, slug), zones and topics as (id, name, slug). The bulk import builds
+    its new articles' cards with it from the rows it inserts, without reading them back."""
+    return {
+        "bylines": [{"name": name, "role": role, "slug": slug} for name, role, slug in bylines],
+        "zones": [{"id": pk, "name": name, "slug": slug} for pk, name, slug in zones],
+        "topics": [{"id": pk, "name": name, "slug": slug} for pk, name, slug in topics],
+    }
 
 
 class Byline(models.Model):
@@ -438,7 +449,12 @@ class Byline(models.Model):
         indexes = [models.Index(fields=["reporter", "article"], name="byline_reporter_article_idx")]
 
     def __str__(self):
-        return f"{self.get_role_display()} {self.reporter}"
+        # What get_role_display() gives, without translating every role's label to find
+        # one: a revision stores this text for each byline, thousands in a bulk import.
+        return f"{ROLE_LABELS.get(self.role, self.role)} {self.reporter}"
+
+
+ROLE_LABELS = dict(Byline.Role.choices)  # lazy labels, translated when shown
 
 
 class ZoneMention(models.Model):

@@ -3,6 +3,7 @@
 A revision may hold several articles (publishing an issue saves all of them at once), so
 everything here picks out the rows of one article from a revision.
 """
+import functools
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,14 +12,14 @@ from datetime import datetime
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import router, transaction
-from django.db.models import Prefetch
+from django.db import connections, router, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.encoding import is_protected_type
 from django.utils.translation import gettext as _
 from reversion.models import Revision, Version
 from taggit.models import Tag, TaggedItem
 
-from articles.models import Byline, ZoneMention
+from articles.models import Article, Byline, ZoneMention
 
 # A restore brings back the text and its relations; workflow state (status, schedule,
 # place in the issue) stays as it is now, so restoring never unpublishes by accident.
@@ -71,62 +72,110 @@ def add_article_to_revision(article) -> None:
     reversion.add_to_revision(article)
 
 
-def save_articles_revision(articles) -> None:
+def save_articles_revision(articles, *, written: dict | None = None) -> None:
     """Save one revision holding every article of the queryset `articles` as it is now, with
     its bylines, zones and tags, under the user and comment of the open revision block.
 
     The same revision add_article_to_revision() would fill, article by article, but written
-    in a few statements: the rows are loaded with their relations prefetched and each one is
-    serialized once, exactly as django-reversion serializes it (tests/test_bulk_import.py
-    compares the stored text byte for byte). The bulk import saves each file's revision
-    this way; the block itself then has nothing left to save.
+    in a few statements: each row is serialized once, exactly as django-reversion serializes
+    it (tests/test_bulk_import.py compares the stored text byte for byte). `written` maps
+    the id of an article the caller has just inserted to the rows it inserted with it (its
+    bylines with their reporters, its zone mentions with their zones): those are taken as
+    they are instead of being read back, and such an article has no tags or excluded zones
+    yet. The other articles' rows are loaded with their relations prefetched. The bulk
+    import saves each file's revision this way; the block itself then has nothing left to save.
     """
     if not reversion.is_active():
         return
-    articles = articles.prefetch_related(
+    written = written or {}
+    articles = list(articles)
+    prefetch_related_objects(
+        [article for article in articles if article.pk not in written],
         Prefetch("bylines", queryset=Byline.objects.select_related("reporter")),
         Prefetch("zone_mentions", queryset=ZoneMention.objects.select_related("zone")),
         Prefetch("tagged_items", queryset=TaggedItem.objects.select_related("tag")),
         "excluded_zones",
     )
-    rows = {}
+    rows = {}  # (model, pk) -> (object, its many-to-many values when known already)
     for article in articles:
+        if article.pk in written:
+            for obj in written[article.pk]:
+                rows[(type(obj), obj.pk)] = (obj, None)
+            rows[(Article, article.pk)] = (article, {"excluded_zones": []})
+            continue
         for obj in (*article.bylines.all(), *article.zone_mentions.all(), *article.tagged_items.all(), article):
-            rows[(type(obj), obj.pk)] = obj
+            rows[(type(obj), obj.pk)] = (obj, None)
         for item in article.tagged_items.all():  # TaggedItem follows its tag
-            rows[(Tag, item.tag.pk)] = item.tag
+            rows[(Tag, item.tag.pk)] = (item.tag, None)
     if not rows:
         return
     revision = Revision.objects.create(
         date_created=reversion.get_date_created(), user=reversion.get_user(), comment=reversion.get_comment()
     )
     types = {model: ContentType.objects.get_for_model(model) for model, _pk in rows}
-    Version.objects.bulk_create([stored_version(obj, revision=revision, content_type=types[type(obj)]) for obj in rows.values()])
-
-
-def stored_version(obj, *, revision: Revision, content_type: ContentType) -> Version:
-    """The Version row django-reversion's add_to_revision() would make of `obj`."""
-    return Version(
-        revision=revision,
-        object_id=str(obj.pk),
-        content_type=content_type,
-        db=router.db_for_write(type(obj), instance=obj),
-        format="json",
-        serialized_data=serialized(obj),
-        object_repr=str(obj),
+    insert_versions(
+        [version_row(obj, revision=revision, content_type=types[type(obj)], many=many) for obj, many in rows.values()]
     )
 
 
-def serialized(obj) -> str:
+# The columns of a Version row, in the order version_row() gives their values.
+VERSION_FIELDS = ("revision", "object_id", "content_type", "db", "format", "serialized_data", "object_repr")
+
+
+def version_row(obj, *, revision: Revision, content_type: ContentType, many: dict | None = None) -> tuple:
+    """The Version row django-reversion's add_to_revision() would make of `obj`, as values."""
+    return (
+        revision.pk,
+        str(obj.pk),
+        content_type.pk,
+        router.db_for_write(type(obj), instance=obj),
+        "json",
+        serialized(obj, many=many),
+        str(obj),
+    )
+
+
+def insert_versions(rows: list[tuple]) -> None:
+    """Insert Version rows in one statement executed for each row.
+
+    Every value is already a plain string or integer, so the ORM's bulk_create, which
+    prepares each of the thousands of values of a large import one field at a time (and
+    builds a Version instance per row first), is skipped; nothing it checks applies.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(Version)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Version._meta.get_field(name).column) for name in VERSION_FIELDS)
+    sql = f"INSERT INTO {quote(Version._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(VERSION_FIELDS))})"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+@functools.cache
+def serial_fields(model) -> tuple[str, tuple, tuple]:
+    """What Django's JSON serializer writes of a model: its label, its own fields and the
+    many-to-many relations it lists (not those through a model of their own)."""
+    meta = model._meta.concrete_model._meta
+    fields = tuple(field for field in meta.local_fields if field.serialize)
+    many = tuple(
+        field for field in meta.local_many_to_many if field.serialize and field.remote_field.through._meta.auto_created
+    )
+    return str(model._meta), fields, many
+
+
+def serialized(obj, *, many: dict | None = None) -> str:
     """`serializers.serialize("json", [obj])`, as django-reversion stores it, without a
-    serializer made per object; many-to-many values come from the prefetch cache."""
-    meta = obj._meta.concrete_model._meta
-    fields = {field.name: _value(obj, field) for field in meta.local_fields if field.serialize}
-    for field in meta.local_many_to_many:
-        # Django's serializer leaves out relations through a model of their own.
-        if field.serialize and field.remote_field.through._meta.auto_created:
+    serializer made per object; many-to-many values come from `many` (field name -> the
+    related ids) when given, else from the prefetch cache."""
+    label, own_fields, many_fields = serial_fields(type(obj))
+    fields = {field.name: _value(obj, field) for field in own_fields}
+    for field in many_fields:
+        if many is not None and field.name in many:
+            fields[field.name] = list(many[field.name])
+        else:
             fields[field.name] = [_value(related, related._meta.pk) for related in getattr(obj, field.name).all()]
-    data = {"model": str(obj._meta), "pk": _value(obj, obj._meta.pk), "fields": fields}
+    data = {"model": label, "pk": _value(obj, obj._meta.pk), "fields": fields}
     return json.dumps([data], cls=DjangoJSONEncoder, ensure_ascii=False)
 
 

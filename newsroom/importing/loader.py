@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles import workflow
-from articles.body import blocks_to_html, html_to_blocks
-from articles.models import Article, Byline, ZoneMention
+from articles.body import blocks_remembered, blocks_to_html, html_to_blocks
+from articles.models import Article, Byline, ZoneMention, article_card
 from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
 from newsroom.freshness import content_changed
@@ -57,7 +58,6 @@ IMPORT_LOCK_KEY = 0x4E57_5349  # "NWSI"
 # An import that loses a race to someone outside the importers (an editor adding an
 # issue or a reporter by hand) plans again this many times before it gives up.
 WRITE_ATTEMPTS = 3
-SLUG_PREFIXES_PER_QUERY = 400
 
 
 class ImportFailed(Exception):
@@ -202,14 +202,15 @@ def import_issue(
     comment: str | None = None,
 ) -> ImportResult:
     """Parse, validate and plan one issue file, then write it in one transaction."""
-    prepared = prepare_file(data=data, source_name=source_name)
     options = ImportOptions(
         number=number, date=date, title=title, publish=publish, force=force, allow_duplicate=allow_duplicate
     )
-    if dry_run:
-        return plan_import(prepared, options, dry_run=True)
-    comment = comment or _("从 %(source)s 导入") % {"source": source_name}
-    return commit_import(prepared, options, user=user, comment=comment)
+    with blocks_remembered():  # each body is read into blocks once, however many steps read it
+        prepared = prepare_file(data=data, source_name=source_name)
+        if dry_run:
+            return plan_import(prepared, options, dry_run=True)
+        comment = comment or _("从 %(source)s 导入") % {"source": source_name}
+        return commit_import(prepared, options, user=user, comment=comment)
 
 
 def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
@@ -218,8 +219,7 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
     except ParseError as e:
         raise ImportFailed(source_name, _(e.template).format(**e.params), e.line, e.column) from None
     check_lengths(parsed, source_name)
-    zones = list(Zone.objects.all())
-    index = zone_index(zones)
+    zones, index = current_zones()
     return PreparedFile(
         source_name=source_name,
         parsed=parsed,
@@ -231,17 +231,22 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
     )
 
 
-# The last scanner built, by what it was built from: a bulk import reads the zones for each
-# file but builds the scanner (a few hundred names' prefixes) once while they stay the same.
-_zone_indexes: dict[tuple, ZoneIndex] = {}
+# The zones as last read, with their scanner, by the rows they were made from: a bulk
+# import reads the zones for each file (an editor may change one meanwhile) but makes the
+# zones and builds the scanner (a few hundred names' prefixes) once while they stay the same.
+_zones_read: dict[tuple, tuple[list, ZoneIndex]] = {}
 
 
-def zone_index(zones: list) -> ZoneIndex:
-    key = tuple((zone.pk, zone.city, tuple(zone.names)) for zone in zones)
-    if key not in _zone_indexes:
-        _zone_indexes.clear()
-        _zone_indexes[key] = ZoneIndex.from_zones(zones)
-    return _zone_indexes[key]
+def current_zones() -> tuple[list[Zone], ZoneIndex]:
+    """The zones in the database's order (province, name), and their scanner."""
+    queryset = Zone.objects.all()
+    columns = [field.attname for field in Zone._meta.concrete_fields]
+    rows = tuple(queryset.values_list(*columns))
+    if rows not in _zones_read:
+        _zones_read.clear()
+        zones = [Zone.from_db(queryset.db, columns, row) for row in rows]  # as the query would make them
+        _zones_read[rows] = zones, ZoneIndex.from_zones(zones)
+    return _zones_read[rows]
 
 
 def prepare_record(position: int, parsed: ParsedArticle, index: ZoneIndex) -> Record:
@@ -469,15 +474,16 @@ def write_issue(result: ImportResult, *, prepared: PreparedFile, options: Import
     writing = [plan for plan in result.plans if plan.writes]
     reporters = ReporterCache()
     reporters.load(credit.name for plan in writing for credit in plan.parsed.credits)
-    written = [
+    updated = [
         write_article(plan, issue=issue, index=prepared.index, reporters=reporters)
         for plan in writing
         if plan.article is not None
     ]
-    written += create_articles([plan for plan in writing if plan.article is None], issue=issue, prepared=prepared, reporters=reporters)
+    created = create_articles([plan for plan in writing if plan.article is None], issue=issue, prepared=prepared, reporters=reporters)
     published = publish_issue_articles(issue, publish_at=issue_publish_at(issue.date)) if options.publish else []
-    if written or published:  # the revision: each article as the import leaves it
-        save_articles_revision(Article.objects.filter(pk__in={*written, *published}).order_by("position", "pk"))
+    if updated or created or published:  # the revision: each article as the import leaves it
+        articles = Article.objects.filter(pk__in={*updated, *created, *published}).order_by("position", "pk")
+        save_articles_revision(articles, written=created)
 
 
 def issue_changes(issue: Issue, *, created: bool, prepared: PreparedFile, options: ImportOptions) -> dict:
@@ -527,31 +533,35 @@ def write_article(plan: ArticlePlan, *, issue: Issue, index: ZoneIndex, reporter
     return article.pk
 
 
-def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> list[int]:
+def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> dict[int, list]:
     """Insert the file's new articles, their bylines and zone mentions, a few statements in all.
+    Returns each new article's id with the rows inserted with it, for the revision.
 
     Each row gets exactly what saving it one at a time would store: the derived fields come
-    from Article.compute_derived(), given the names in the order the database lists them.
+    from Article.compute_derived(), given the names in the order the database lists them,
+    and the card from article_card(), given the rows inserted with it.
     New articles start as drafts; only publish_issue_articles publishes, after its checks.
     The search index follows by itself (database triggers, a generated column).
     """
     if not plans:
-        return []
+        return {}
     articles = Article.objects.bulk_create([new_article(plan, issue=issue, prepared=prepared, reporters=reporters) for plan in plans])
-    bylines, mentions = [], []
+    rows = {}
     for plan, article in zip(plans, articles, strict=True):
+        bylines = []
         write_bylines(article, plan.parsed, reporters=reporters, rows=bylines)
-        mentions += [ZoneMention(article=article, zone=zone, mentions=n) for zone, n in plan.record.scan.counts.items()]
-    Byline.objects.bulk_create(bylines)
-    ZoneMention.objects.bulk_create(mentions)
-    ids = [article.pk for article in articles]
-    Article.objects.filter(pk__in=ids).refresh_cards()  # the cards show the bylines and zones
+        mentions = [ZoneMention(article=article, zone=zone, mentions=n) for zone, n in plan.record.scan.counts.items()]
+        rows[article] = (bylines, mentions)
+    Byline.objects.bulk_create([byline for bylines, _mentions in rows.values() for byline in bylines])
+    ZoneMention.objects.bulk_create([mention for _bylines, mentions in rows.values() for mention in mentions])
     content_changed()  # bulk_create() sends no signals
-    return ids
+    # Their ids once inserted (bulk_create sets them on both databases, which return them).
+    return {article.pk: [*bylines, *mentions] for article, (bylines, mentions) in rows.items()}
 
 
 def new_article(plan: ArticlePlan, *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> Article:
-    draft, scan = plan.record.draft, plan.record.scan
+    draft, scan, credits = plan.record.draft, plan.record.scan, plan.parsed.credits
+    zones = sorted(scan.counts, key=prepared.zone_order.__getitem__)
     article = Article(
         issue=issue,
         position=plan.position,
@@ -561,10 +571,16 @@ def new_article(plan: ArticlePlan, *, issue: Issue, prepared: PreparedFile, repo
         import_ref=plan.parsed.headline,
         import_fingerprint=plan.fingerprint,
         unknown_zones=dict(scan.unknown),
+        # As refresh_cards() would store it: the bylines in their order, the zones in Zone's.
+        card=article_card(
+            bylines=[(credit.name, credit.role, reporters.get(credit.name).slug) for credit in credits],
+            zones=[(zone.pk, zone.name, zone.slug) for zone in zones],
+            topics=[],
+        ),
     )
     article.compute_derived(
-        reporter_names=reporters.in_database_order({credit.name for credit in plan.parsed.credits}),
-        zone_names=[zone.name for zone in sorted(scan.counts, key=prepared.zone_order.__getitem__)],
+        reporter_names=reporters.in_database_order({credit.name for credit in credits}),
+        zone_names=[zone.name for zone in zones],
     )
     return article
 
@@ -610,13 +626,7 @@ def create_reporters(names: list[str]) -> list[Reporter]:
         return []
     prefix = Reporter._meta.model_name
     bases = {name: base_slug(name, prefix=prefix) for name in names}
-    taken, distinct = set(), sorted(set(bases.values()))
-    # A few hundred prefixes a query: SQLite refuses an expression more than 1,000 ORs deep.
-    for start in range(0, len(distinct), SLUG_PREFIXES_PER_QUERY):
-        starts = Q()
-        for base in distinct[start : start + SLUG_PREFIXES_PER_QUERY]:
-            starts |= Q(slug__startswith=base)
-        taken.update(Reporter.objects.filter(starts).values_list("slug", flat=True))
+    taken = taken_slugs(set(bases.values()))
     reporters = []
     for name in names:
         reporters.append(Reporter(name=name, slug=free_slug(bases[name], taken)))
@@ -624,6 +634,15 @@ def create_reporters(names: list[str]) -> list[Reporter]:
     created = Reporter.objects.bulk_create(reporters)
     content_changed()  # bulk_create() sends no signals
     return created
+
+
+def taken_slugs(bases: set[str]) -> set[str]:
+    """Every reporter slug that starts with one of `bases` (and a few more): what free_slug()
+    must avoid. One query that compares each row once, by its first few characters, where
+    one LIKE per base made the database test every row against every new name."""
+    head = min(len(base) for base in bases)
+    rows = Reporter.objects.annotate(head=Substr("slug", 1, head)).filter(head__in={base[:head] for base in bases})
+    return set(rows.values_list("slug", flat=True))
 
 
 def write_bylines(article: Article, parsed: ParsedArticle, *, reporters: ReporterCache | None = None, rows: list | None = None) -> None:

@@ -380,6 +380,8 @@ def normalize_punctuation(text: str) -> str:
     Brackets change as a pair, so (CDE) never becomes (CDE）; spaces typed after a
     converted mark before more Chinese text are dropped.
     """
+    if not any(mark in text for mark in ASCII_TO_FULLWIDTH):
+        return text  # nothing to convert: most paragraphs of Chinese text, checked in C
     chars = list(text)
     convert = [_touches_cjk(text, i) for i in range(len(text))]
     for open_i, close_i in _bracket_pairs(text):
