@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from articles.card_html import bylines_html, render_card, render_meta
 from articles.topics import tag_url as topic_url
 from newsroom.identity import SITE_NAME, SITE_TAGLINE
 
@@ -26,9 +27,28 @@ def site_tagline():
     return SITE_TAGLINE
 
 
-@register.filter
-def excerpt(article, length=110):
-    return article.excerpt(length=int(length))
+@register.simple_tag(takes_context=True)
+def article_card(context, article, *, lead=False, level=3, show_excerpt=False, show_issue=False):
+    """An article's card, from the HTML stored with it (articles.card_html); on a preview
+    page (`preview` in the context) rendered live and linked to the previews."""
+    # One reverse() per issue for the whole page, however many of its articles are listed.
+    issue_links = context.render_context.setdefault("card_issue_links", {})
+    return render_card(
+        article, lead=lead, level=level, show_excerpt=show_excerpt, show_issue=show_issue,
+        preview=bool(context.get("preview")), issue_links=issue_links,
+    )
+
+
+@register.simple_tag
+def card_meta(article, show_issue=False):
+    """The line under a card's headline, for lists whose headline is their own (search hits)."""
+    return render_meta(article, card_bylines(article), show_issue=show_issue)
+
+
+@register.simple_tag
+def card_bylines(article):
+    """The byline's people as the article's card stores them."""
+    return mark_safe(article.card_html["bylines"]) if article.card_html else bylines_html(article.card.get("bylines", []))
 
 
 @register.filter
