@@ -30,6 +30,9 @@ RELATED_CANDIDATES_PER_FACET = 20
 # The longest excerpt a page shows (the feed's); `summary` keeps one character more, so
 # that cutting it to any shorter length gives what cutting the whole text would.
 SUMMARY_CHARS = 200
+# What a card reads of an article besides its stored HTML: the date and the issue's number
+# (articles.card_html.render_card).
+CARD_COLUMNS = ["issue__number", "publish_at", "card_html"]
 # An id no row has, compiled into the related-articles query in place of each facet's id.
 _STAND_IN_ID = -7_310_582_905
 
@@ -64,11 +67,21 @@ class ArticleQuerySet(models.QuerySet):
         return self.for_reading()
 
     def cards(self):
-        """Published articles as list items show them: the stored summary, never the body."""
-        return self.published().for_reading().defer("body")
+        """Published articles as list items show them: the stored card HTML and the few
+        columns a card adds to it (articles.card_html.render_card), nothing else.
+
+        A list of 50 cards loaded the articles' every column and decoded their JSON; at an
+        archive's scale that was a good part of the page. A page that shows more of an
+        article (a feed) starts from latest() instead.
+        """
+        return self.published().select_related("issue").only(*CARD_COLUMNS)
 
     def latest_cards(self):
         return self.cards().order_by("-publish_at", "-id")
+
+    def latest(self):
+        """Published articles newest first, with every column a feed entry shows."""
+        return self.published().for_reading().defer("body").order_by("-publish_at", "-id")
 
     def issue_cards(self, issue):
         """An issue's published articles in print order."""

@@ -4,6 +4,7 @@ from django.urls import path
 
 from articles.models import Article
 from newsroom.models import Issue
+from newsroom.site.counts import cached
 from newsroom.site.feeds import LatestFeed
 from newsroom.site.pagination import paginate
 from zones.models import Zone
@@ -13,10 +14,23 @@ HOME_LATEST = 10
 HOME_ISSUE_ARTICLES = 12
 
 
-def _zones_of(issue) -> list[Zone]:
-    """Zones that the issue's published articles name, however many articles it has."""
-    articles = Article.objects.cards().filter(issue=issue).values("pk")
-    return list(Zone.objects.filter(mentions__article__in=articles).distinct().order_by("slug"))
+def _zones_of(issue, request) -> list[Zone]:
+    """The zones that the issue's published articles name, by slug, each with its `url`.
+
+    Kept under the content version like the counts (newsroom.site.counts): it reads every
+    mention of a whole issue, which grows with the issue, and any publication, mention or
+    zone rename moves the version on. The URLs are kept with them, so that a front page
+    reverses none of them.
+    """
+
+    def compute():
+        articles = Article.objects.cards().filter(issue=issue).values("pk")
+        zones = list(Zone.objects.filter(mentions__article__in=articles).distinct().order_by("slug"))
+        for zone in zones:
+            zone.url = zone.get_absolute_url()
+        return zones
+
+    return cached(f"issue-zones:{issue.pk}", compute, request=request)
 
 
 def home(request):
@@ -27,7 +41,7 @@ def home(request):
         "issue": issue,
         "issue_articles": issue_articles[:HOME_ISSUE_ARTICLES],
         "issue_has_more": len(issue_articles) > HOME_ISSUE_ARTICLES,
-        "issue_zones": _zones_of(issue) if issue_articles else [],
+        "issue_zones": _zones_of(issue, request) if issue_articles else [],
         "page_obj": paginate(request, Article.objects.latest_cards(), per_page=HOME_LATEST, count_key="published"),
     }
     return render(request, "newsroom/home.html", context)
