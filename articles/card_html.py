@@ -13,14 +13,17 @@ The stored fragments depend on the article's own fields, on its stored `card` (b
 and on the URL patterns; every path that writes either stores them again (Article.save,
 Article.refresh_related, ArticleQuerySet.refresh_cards).
 """
+import functools
+
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from articles.roles import BylineRole
+from newsroom.models import Issue
 
 # The excerpt under a card's headline (the feed's is longer and is cut from `summary` itself).
 CARD_EXCERPT_CHARS = 110
@@ -69,12 +72,11 @@ def live_fragments(article, *, preview: bool) -> dict[str, str]:
     return fragments
 
 
-def render_card(article, *, lead=False, level=3, show_excerpt=False, show_issue=False, preview=False, issue_links=None) -> SafeString:
+def render_card(article, *, lead=False, level=3, show_excerpt=False, show_issue=False, preview=False) -> SafeString:
     """One card, byte for byte what templates/includes/article_card.html rendered.
 
     Cards sit under an <h2> section title, except on the front page's issue, which sits
-    under the <h1> (level 2). `issue_links` is a dict the caller keeps for one page, so that
-    a list of cards from the same issue reverses its URL once.
+    under the <h1> (level 2).
     """
     fragments = article.card_html if (article.card_html and not preview) else live_fragments(article, preview=preview)
     tag = "h2" if level == 2 else "h3"
@@ -85,12 +87,12 @@ def render_card(article, *, lead=False, level=3, show_excerpt=False, show_issue=
         f'  <{tag} class="card__headline">{fragments["link"]}</{tag}>\n'
         f'  {fragments["subheadline"]}\n'
         f'  {fragments["excerpt"] if show_excerpt else ""}\n'
-        f"  {render_meta(article, mark_safe(fragments['bylines']), show_issue=show_issue, issue_links=issue_links)}\n"
+        f"  {render_meta(article, mark_safe(fragments['bylines']), show_issue=show_issue)}\n"
         "\n</article>\n"
     )
 
 
-def render_meta(article, bylines: SafeString, *, show_issue=False, issue_links=None) -> SafeString:
+def render_meta(article, bylines: SafeString, *, show_issue=False) -> SafeString:
     """The line under a card's headline: bylines, date, and the issue where `show_issue`.
 
     The newline before </span> is the one the byline template used to end with, kept so that
@@ -100,26 +102,31 @@ def render_meta(article, bylines: SafeString, *, show_issue=False, issue_links=N
         '<p class="card__meta">\n'
         f"  {byline}\n"
         f"  {_time(article.publish_at)}\n"
-        f"  {_issue_link(article, issue_links) if show_issue and article.issue_id else ''}\n"
+        f"  {_issue_link(article.issue) if show_issue and article.issue_id else ''}\n"
         "</p>"
     )
 
 
 def _time(moment) -> str:
-    """The date in the reader's time zone, as the `date` filter gave it."""
+    """The date in the reader's time zone, as the `date` filter gave it. Only digits and
+    ASCII punctuation go into it, so there is nothing to escape."""
     if moment is None:
         return ""
     local = timezone.localtime(moment)
-    return format_html('<time datetime="{}">{}年{}月{}日</time>', local.strftime("%Y-%m-%dT%H:%M:%S%z"), local.year, local.month, local.day)
+    return f'<time datetime="{local.strftime("%Y-%m-%dT%H:%M:%S%z")}">{local.year}年{local.month}月{local.day}日</time>'
 
 
-def _issue_link(article, issue_links) -> str:
-    issue = article.issue
-    if issue_links is None:
-        issue_links = {}
-    if issue.pk not in issue_links:
-        issue_links[issue.pk] = format_html('<a class="card__issue" href="{}">{}</a>', issue.get_absolute_url(), issue)
-    return issue_links[issue.pk]
+def _issue_link(issue) -> str:
+    return _issue_link_html(issue.number, get_script_prefix(), get_urlconf(), translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _issue_link_html(number: int, _prefix, _urlconf, _language) -> str:
+    """The link to issue `number`. A list of 20 cards from 20 issues reversed 20 URLs per
+    request; the link depends only on the number, the script prefix, the URLconf and the
+    language, which the cache key holds, so each is built once per process."""
+    issue = Issue(number=number)
+    return format_html('<a class="card__issue" href="{}">{}</a>', issue.get_absolute_url(), issue)
 
 
 def _paragraph(css_class: str, text: str) -> str:

@@ -31,11 +31,9 @@ def site_tagline():
 def article_card(context, article, *, lead=False, level=3, show_excerpt=False, show_issue=False):
     """An article's card, from the HTML stored with it (articles.card_html); on a preview
     page (`preview` in the context) rendered live and linked to the previews."""
-    # One reverse() per issue for the whole page, however many of its articles are listed.
-    issue_links = context.render_context.setdefault("card_issue_links", {})
     return render_card(
         article, lead=lead, level=level, show_excerpt=show_excerpt, show_issue=show_issue,
-        preview=bool(context.get("preview")), issue_links=issue_links,
+        preview=bool(context.get("preview")),
     )
 
 
