@@ -102,7 +102,7 @@ def render_meta(article, bylines: SafeString, *, show_issue=False) -> SafeString
         '<p class="card__meta">\n'
         f"  {byline}\n"
         f"  {_time(article.publish_at)}\n"
-        f"  {_issue_link(article.issue) if show_issue and article.issue_id else ''}\n"
+        f"  {_issue_link(article) if show_issue and article.issue_id else ''}\n"
         "</p>"
     )
 
@@ -116,8 +116,10 @@ def _time(moment) -> str:
     return f'<time datetime="{local.strftime("%Y-%m-%dT%H:%M:%S%z")}">{local.year}年{local.month}月{local.day}日</time>'
 
 
-def _issue_link(issue) -> str:
-    return _issue_link_html(issue.number, get_script_prefix(), get_urlconf(), translation.get_language())
+def _issue_link(article) -> str:
+    # A list's rows carry the number (ArticleQuerySet.cards); an article read whole, its issue.
+    number = getattr(article, "issue_number", None) or article.issue.number
+    return _issue_link_html(number, get_script_prefix(), get_urlconf(), translation.get_language())
 
 
 @functools.lru_cache(maxsize=4096)

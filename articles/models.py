@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -30,9 +30,9 @@ RELATED_CANDIDATES_PER_FACET = 20
 # The longest excerpt a page shows (the feed's); `summary` keeps one character more, so
 # that cutting it to any shorter length gives what cutting the whole text would.
 SUMMARY_CHARS = 200
-# What a card reads of an article besides its stored HTML: the date and the issue's number
-# (articles.card_html.render_card).
-CARD_COLUMNS = ["issue__number", "publish_at", "card_html"]
+# What a card reads of an article besides its stored HTML: the date and whether it has an
+# issue (articles.card_html.render_card); cards() adds the issue's number.
+CARD_COLUMNS = ["issue", "publish_at", "card_html"]
 # An id no row has, compiled into the related-articles query in place of each facet's id.
 _STAND_IN_ID = -7_310_582_905
 
@@ -74,7 +74,9 @@ class ArticleQuerySet(models.QuerySet):
         archive's scale that was a good part of the page. A page that shows more of an
         article (a feed) starts from latest() instead.
         """
-        return self.published().select_related("issue").only(*CARD_COLUMNS)
+        # The issue's number rides on the join the visibility rule makes already, instead of
+        # an Issue built per row by select_related (a third of the cost of loading 50 cards).
+        return self.published().only(*CARD_COLUMNS).annotate(issue_number=F("issue__number"))
 
     def latest_cards(self):
         return self.cards().order_by("-publish_at", "-id")
