@@ -6,7 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles.card_html import bylines_html, render_card, render_meta
+from articles.card_html import bylines_html, render_cards, render_meta
 from articles.topics import tag_url as topic_url
 from newsroom.identity import SITE_NAME, SITE_TAGLINE
 
@@ -28,11 +28,11 @@ def site_tagline():
 
 
 @register.simple_tag(takes_context=True)
-def article_card(context, article, *, lead=False, level=3, show_excerpt=False, show_issue=False):
-    """An article's card, from the HTML stored with it (articles.card_html); on a preview
-    page (`preview` in the context) rendered live and linked to the previews."""
-    return render_card(
-        article, lead=lead, level=level, show_excerpt=show_excerpt, show_issue=show_issue,
+def article_cards(context, articles, *, lead=False, level=3, show_excerpt=False, show_issue=False, item=""):
+    """The cards of a list, from the HTML stored with each article (articles.card_html); on a
+    preview page (`preview` in the context) rendered live and linked to the previews."""
+    return render_cards(
+        articles, lead=lead, item=item, level=level, show_excerpt=show_excerpt, show_issue=show_issue,
         preview=bool(context.get("preview")),
     )
 
