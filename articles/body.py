@@ -112,6 +112,11 @@ def blocks_text(blocks: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def plain_text(*, standfirst: str, body: str) -> str:
+    """The standfirst and the body as one line of plain text: what search snippets are cut from."""
+    return " ".join(t for t in (standfirst, body_text(body).replace("\n", " ")) if t)
+
+
 def summary_text(*, standfirst: str, body: str) -> str:
     """What an excerpt is cut from: the standfirst, or else the first paragraph of the body."""
     if standfirst:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from articles.body import html_to_blocks, sanitize_html, summary_text
+from articles.body import html_to_blocks, plain_text, sanitize_html, summary_text
 from articles.card_html import CARD_EXCERPT_CHARS, stored_fragments
 from articles.proofreading import Word, WordList
 from articles.roles import BylineRole
@@ -60,7 +60,7 @@ class ArticleQuerySet(models.QuerySet):
         every row made one big issue's pages take seconds. Bylines, zones and topics come
         from the stored `card`, so no page prefetches them.
         """
-        return self.select_related("issue").defer("search_text", "issue__source_text")
+        return self.select_related("issue").defer("search_text", "plain_text", "issue__source_text")
 
     def for_article_page(self):
         """Everything an article page shows; the preview uses it on unpublished articles too."""
@@ -77,6 +77,13 @@ class ArticleQuerySet(models.QuerySet):
         # The issue's number rides on the join the visibility rule makes already, instead of
         # an Issue built per row by select_related (a third of the cost of loading 50 cards).
         return self.published().only(*CARD_COLUMNS).annotate(issue_number=F("issue__number"))
+
+    def search_hits(self):
+        """Articles as search results show them: the card, and the plain text that the
+        snippet is cut from; not the body, which can run to hundreds of kilobytes."""
+        return self.select_related("issue").only(
+            "headline", "slug", "publish_at", "card", "card_html", "plain_text", "issue__number"
+        )
 
     def latest_cards(self):
         return self.cards().order_by("-publish_at", "-id")
@@ -255,6 +262,8 @@ class Article(models.Model):
     search_text = models.TextField(_("检索文本"), blank=True, editable=False)
     # Stored at save time so that no page parses the body or prefetches relations per request.
     summary = models.TextField(_("摘要"), blank=True, editable=False, help_text=_("导语或正文第一段的开头，纯文本。"))
+    # What search results cut their highlighted snippets from, without parsing the body.
+    plain_text = models.TextField(_("纯文本"), blank=True, editable=False, help_text=_("导语和正文的纯文本，供搜索结果摘录。"))
     card = models.JSONField(
         _("卡片数据"), default=dict, blank=True, editable=False,
         help_text=_("署名、高新区和话题的名称与网址别名，供公开页面直接显示。"),
@@ -332,6 +341,7 @@ class Article(models.Model):
         # The one sanitizer runs on every write path: admin, import and shell saves.
         self.body = sanitize_html(self.body)
         self.summary = summary_text(standfirst=self.standfirst, body=self.body)[: SUMMARY_CHARS + 1]
+        self.plain_text = plain_text(standfirst=self.standfirst, body=self.body)
         self.slug = pinyin_slug(self.headline) or "article"
         self.search_text = article_search_text(self, reporter_names=reporter_names, zone_names=zone_names)
         # A new row has no id for its link yet: save() and refresh_cards() store it after the insert.

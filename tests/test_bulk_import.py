@@ -54,6 +54,7 @@ def stored(number: int) -> list[dict]:
     for article in Article.objects.filter(issue__number=number).order_by("position"):
         fields = {k: v for k, v in model_to_dict(article).items() if k not in COMPARED}
         fields["search_text"], fields["version"] = article.search_text, article.version
+        fields["plain_text"] = article.plain_text
         fields["bylines"] = list(article.bylines.order_by("position").values_list("reporter__name", "role", "position"))
         fields["zones"] = sorted(article.zone_mentions.values_list("zone__name", "mentions", "manual"))
         versions = Version.objects.get_for_object(article)

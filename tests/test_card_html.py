@@ -254,7 +254,7 @@ class TestRenamesReachTheSearchText:
         assert Article.objects.get(pk=story.pk).search_text == expected
 
 
-BEFORE = [("articles", "0011_archive_indexes")]
+BEFORE = [("articles", "0012_search_plain_text")]
 AFTER = [("articles", "0013_card_html")]
 
 

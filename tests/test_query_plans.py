@@ -134,7 +134,8 @@ def public_urls(archive) -> list[str]:
         f"/tags/{tag.slug}/", f"/tags/{tag.slug}/feed/", reporter.get_absolute_url(), "/feed/",
         "/sitemap.xml", "/sitemap-sections.xml", "/sitemap-articles.xml", "/sitemap-issues.xml",
         "/sitemap-zones.xml", "/sitemap-reporters.xml", "/sitemap-tags.xml",
-        "/search/?q=高新区", "/search/?q=坐诊",
+        "/search/?q=高新区", "/search/?q=坐诊", f"/search/?q=高新区&zone={zone.slug}", f"/search/?q=坐诊&tag={tag.slug}",
+        f"/search/?q=高新区&reporter={reporter.slug}",
         f"/search/?q=高新区&zone={zone.slug}&tag={tag.slug}&reporter={reporter.slug}&issue={issue.number}"
         "&date_from=2000-01-01&date_to=2100-01-01",
     ]

@@ -4,7 +4,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from articles.models import Article, Byline
+from articles.models import Article, Byline, ZoneMention
 from articles.search.engine import matching, search
 from articles.search.tokenize import parse_query
 from newsroom.models import Reporter
@@ -123,6 +123,35 @@ class TestRanking:
         ids = [make_article(f"出海{i}").pk for i in range(3)]
         results = search(Article.objects.published(), parse_query("出海"), limit=2)
         assert (set(results.ids), results.more) == (set(ids[1:]), True)
+
+
+class TestNarrowSearch:
+    """narrow=True walks the chosen articles newest first and tests each against the index;
+    it finds and orders exactly what walking the index's matches does."""
+
+    @pytest.fixture
+    def zone_articles(self, make_article, make_zone):
+        zone = make_zone("测试高新区")
+        older_headline = make_article("出海新动向", zones=[zone]).pk
+        once = make_article("其他", zones=[zone], body="<p>出海。</p>").pk
+        newer_headline = make_article("企业出海", zones=[zone]).pk
+        often = make_article("其他", zones=[zone], body="<p>" + "出海。" * 9 + "</p>").pk
+        make_article("出海在别处")  # not in the zone
+        make_article("出海草稿", zones=[zone], status="draft")
+        in_zone = Article.objects.published().filter(pk__in=ZoneMention.objects.filter(zone=zone).values("article_id"))
+        return in_zone, older_headline, [once, often], newer_headline
+
+    @pytest.mark.parametrize("narrow", [True, False])
+    def test_all_matches_are_ranked_by_relevance(self, zone_articles, narrow):
+        in_zone, older_headline, body, newer_headline = zone_articles
+        results = search(in_zone, parse_query("出海"), limit=4, narrow=narrow)
+        assert (results.ids, results.more) == ((newer_headline, older_headline, body[1], body[0]), False)
+
+    @pytest.mark.parametrize("narrow", [True, False])
+    def test_past_the_limit_the_newest_come_headline_matches_first(self, zone_articles, narrow):
+        in_zone, _, (once, often), newer_headline = zone_articles
+        results = search(in_zone, parse_query("出海"), limit=3, narrow=narrow)
+        assert (results.ids, results.more) == ((newer_headline, often, once), True)
 
 
 class TestIndexIsCurrent:

@@ -105,6 +105,11 @@ class TestFilters:
             '<option value="" selected>全部记者</option>',
         ]
 
+    def test_option_labels_are_escaped(self, client, seed_articles, make_article):
+        make_article("话题文章", tags=['研发&<"转化">'])
+        html = page(client, q="高新区")
+        assert re.findall(r'<option value="[^"]*">研发[^<]*</option>', html)[0].endswith(">研发&amp;&lt;&quot;转化&quot;&gt;</option>")
+
     def test_the_issue_is_typed_not_listed(self, client, seed_articles):
         html = page(client, q="高新区", issue="1")
         assert '<input type="number" name="issue" value="1" min="1" placeholder="期号" id="id_issue">' in html

@@ -3,8 +3,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from articles.body import plain_text
 from articles.search.engine import fts5_query
-from articles.search.highlight import highlight, snippet
+from articles.search.highlight import FOLD_PIECE, first_match, highlight, snippet
 from articles.search.tokenize import (
     MAX_QUERY_CHARS,
     ParsedQuery,
@@ -124,24 +125,55 @@ class TestHighlight:
 
 class TestSnippet:
     def test_window_starts_shortly_before_the_first_match(self):
-        article = SimpleNamespace(standfirst="", body="<p>" + "甲" * 100 + "出海" + "乙" * 200 + "</p>")
-        text = snippet(article, ("出海",))
-        assert text == "…" + "甲" * 30 + "<mark>出海</mark>" + "乙" * 88 + "…"
+        text = plain_text(standfirst="", body="<p>" + "甲" * 100 + "出海" + "乙" * 200 + "</p>")
+        assert snippet(text, ("出海",)) == "…" + "甲" * 30 + "<mark>出海</mark>" + "乙" * 88 + "…"
 
     def test_window_starts_at_the_sentence_of_the_match(self):
-        article = SimpleNamespace(standfirst="", body="<p>" + "甲" * 100 + "。园区出海" + "乙" * 200 + "</p>")
-        assert snippet(article, ("出海",)) == "…园区<mark>出海</mark>" + "乙" * 116 + "…"
+        text = plain_text(standfirst="", body="<p>" + "甲" * 100 + "。园区出海" + "乙" * 200 + "</p>")
+        assert snippet(text, ("出海",)) == "…园区<mark>出海</mark>" + "乙" * 116 + "…"
 
     def test_window_never_opens_on_a_closing_quote(self):
         # The cut would fall just after the quotation's last character: "…”，园区…".
         body = "<p>" + "甲" * 70 + "“开门红”，园区" + "丙" * 26 + "出海" + "乙" * 200 + "</p>"
-        text = snippet(SimpleNamespace(standfirst="", body=body), ("出海",))
+        text = snippet(plain_text(standfirst="", body=body), ("出海",))
         assert text == "…园区" + "丙" * 26 + "<mark>出海</mark>" + "乙" * 90 + "…"
 
     def test_window_never_ends_on_an_opening_quote(self):
         body = "<p>出海" + "乙" * 117 + "“开门红”" + "</p>"
-        assert snippet(SimpleNamespace(standfirst="", body=body), ("出海",)) == "<mark>出海</mark>" + "乙" * 117 + "…"
+        assert snippet(plain_text(standfirst="", body=body), ("出海",)) == "<mark>出海</mark>" + "乙" * 117 + "…"
 
     def test_without_a_match_the_opening_is_shown(self):
-        article = SimpleNamespace(standfirst="导语&", body="<p>正文</p>")
-        assert snippet(article, ("出海",)) == "导语&amp; 正文"
+        text = plain_text(standfirst="导语&", body="<p>正文</p>")
+        assert snippet(text, ("出海",)) == "导语&amp; 正文"
+
+    def test_the_plain_text_is_the_standfirst_then_the_body_on_one_line(self):
+        assert plain_text(standfirst="导语", body="<p>第一段</p><p>第二段</p>") == "导语 第一段 第二段"
+
+
+class TestFirstMatch:
+    """first_match() folds the text a piece at a time; the answer is the whole text's first match."""
+
+    def test_a_match_across_the_end_of_a_piece_is_found_where_it_starts(self):
+        text = "甲" * (FOLD_PIECE - 1) + "出海" + "乙" * 10
+        assert first_match(text, ("出海",)) == FOLD_PIECE - 1
+
+    def test_a_match_far_into_the_text_is_found(self):
+        text = "甲" * (5 * FOLD_PIECE + 7) + "出海"
+        assert first_match(text, ("出海",)) == 5 * FOLD_PIECE + 7
+
+    def test_an_earlier_match_cut_by_a_piece_wins_over_a_later_one_in_it(self):
+        # The first piece ends in "招商引", which holds all of "商引" but not "招商引资".
+        text = "甲" * (FOLD_PIECE - 3) + "招商引资" + "乙" * 10
+        assert first_match(text, ("招商引资", "商引")) == FOLD_PIECE - 3
+
+    def test_a_latin_word_at_the_end_of_a_piece_is_whole_only_with_the_next_character(self):
+        # The first piece ends in "siRNA", the start of "siRNAs".
+        text = "甲" * (FOLD_PIECE - 5) + "siRNAs and siRNA"
+        assert first_match(text, ("sirna",)) == FOLD_PIECE - 5 + len("siRNAs and ")
+
+    def test_offsets_count_original_characters_when_folding_expands_one(self):
+        text = "㎏" * (FOLD_PIECE + 5) + "出海"
+        assert first_match(text, ("出海",)) == FOLD_PIECE + 5
+
+    def test_no_match_is_the_start(self):
+        assert first_match("甲" * (3 * FOLD_PIECE), ("出海",)) == 0

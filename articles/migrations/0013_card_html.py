@@ -27,7 +27,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0011_archive_indexes"),
+        ("articles", "0012_search_plain_text"),
     ]
 
     operations = [

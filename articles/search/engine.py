@@ -43,12 +43,17 @@ def matching(queryset: QuerySet, query: ParsedQuery) -> QuerySet:
     return _scan(queryset, query)
 
 
-def search(queryset: QuerySet, query: ParsedQuery, *, limit: int = RESULT_LIMIT) -> SearchResults:
-    """The ids of the matching rows of `queryset`, best first, at most `limit` of them."""
+def search(queryset: QuerySet, query: ParsedQuery, *, limit: int = RESULT_LIMIT, narrow: bool = False) -> SearchResults:
+    """The ids of the matching rows of `queryset`, best first, at most `limit` of them.
+
+    `narrow`: `queryset` is a small part of the archive (a zone's, a topic's, a reporter's or
+    an issue's articles), so its rows are walked newest first and each is tested against
+    the index, instead of walking the index's matches and testing each against `queryset`.
+    """
     if not query:
         return SearchResults()
     if query.phrases:
-        ids, more = _backend(queryset.db).search(_scan(queryset, query), query.phrases, limit=limit)
+        ids, more = _backend(queryset.db).search(_scan(queryset, query), query.phrases, limit=limit, narrow=narrow)
         return SearchResults(ids=tuple(ids), more=more)
     # Single characters alone give nothing to rank by: the newest come first.
     candidates = list(_scan(queryset, query).order_by("-pk").values_list("pk", flat=True)[: limit + 1])
@@ -93,8 +98,24 @@ class SQLiteBackend:
             order_by=[f"-{FTS_TABLE}.rowid"],
         )
 
-    def search(self, queryset, phrases, *, limit):
-        candidates = list(self.newest(queryset, phrases).values_list("pk", flat=True)[: limit + 1])
+    def newest_within(self, queryset, phrases, *, limit) -> list[int]:
+        # CROSS JOIN is SQLite's way to fix the join order: the filtered rows first, newest
+        # first, each looked up in the index by its rowid. Left to itself SQLite walked every
+        # published article by the visibility index and sorted the matches afterwards.
+        inner, params = queryset.order_by().values("pk").query.sql_with_params()
+        sql = (
+            f"SELECT candidate.pk FROM ({inner}) AS candidate CROSS JOIN {FTS_TABLE}"
+            f" WHERE {FTS_TABLE}.rowid = candidate.pk AND {FTS_TABLE} MATCH %s ORDER BY candidate.pk DESC LIMIT %s"
+        )
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(sql, [*params, fts5_query(phrases), limit])
+            return [row[0] for row in cursor.fetchall()]
+
+    def search(self, queryset, phrases, *, limit, narrow=False):
+        if narrow:
+            candidates = self.newest_within(queryset, phrases, limit=limit + 1)
+        else:
+            candidates = list(self.newest(queryset, phrases).values_list("pk", flat=True)[: limit + 1])
         ids, more = candidates[:limit], len(candidates) > limit
         return (self.rank(ids, phrases, score=not more, using=queryset.db) if ids else []), more
 
@@ -102,15 +123,21 @@ class SQLiteBackend:
         # `rowid >= lowest` lets FTS5 skip the older part of every doclist. The unary
         # + keeps `IN` away from FTS5: as an index constraint it would restart the
         # full-text query, and bm25()'s statistics, once per id.
-        relevance = f"bm25({FTS_TABLE}, %s, %s)," if score else ""
-        sql = (
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid >= %s"
-            " AND +rowid IN (SELECT value FROM json_each(%s))"
-            f" ORDER BY rowid IN ({self.match_sql} AND rowid >= %s) DESC, {relevance} rowid DESC"
-        )
         lowest = min(ids)
-        params = [fts5_query(phrases), lowest, json.dumps(ids), fts5_query(phrases, column="headline"), lowest]
-        params += [HEADLINE_WEIGHT, BODY_WEIGHT] if score else []
+        in_headline = f"({self.match_sql} AND rowid >= %s)"
+        headline_params = [fts5_query(phrases, column="headline"), lowest]
+        if not score:
+            # Only which ids are headline matches: the ids need not come back from the index,
+            # which for a zone's or a reporter's articles meant a second walk of the archive.
+            sql = f"SELECT value FROM json_each(%s) ORDER BY value IN {in_headline} DESC, value DESC"
+            params = [json.dumps(ids), *headline_params]
+        else:
+            sql = (
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid >= %s"
+                " AND +rowid IN (SELECT value FROM json_each(%s))"
+                f" ORDER BY rowid IN {in_headline} DESC, bm25({FTS_TABLE}, %s, %s), rowid DESC"
+            )
+            params = [fts5_query(phrases), lowest, json.dumps(ids), *headline_params, HEADLINE_WEIGHT, BODY_WEIGHT]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return [row[0] for row in cursor.fetchall()]
@@ -130,7 +157,7 @@ class PostgreSQLBackend:
     def newest(self, queryset, phrases):
         return self.match(queryset, phrases).order_by("-pk")
 
-    def search(self, queryset, phrases, *, limit):
+    def search(self, queryset, phrases, *, limit, narrow=False):
         # The scan for the newest matches also says which are headline matches: the
         # small headline vector is stored in the row, so this costs next to nothing,
         # and when more than `limit` match (no relevance score) it is the whole

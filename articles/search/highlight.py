@@ -4,18 +4,21 @@ Matches are found on the raw text, then every piece of text is escaped on its ow
 the matched pieces are wrapped in <mark>: hostile text in an article stays inert, and
 escaping can never split an entity or a tag.
 """
+import functools
 import re
+from collections.abc import Sequence
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.body import body_text
 from articles.search.tokenize import fold
 from newsroom.text.han import HAN, HAN_RE
 
 SNIPPET_CHARS = 120
 # How much text to keep before the first match, so the reader sees its context.
 SNIPPET_LEAD = 30
+# How much text first_match() folds at a time.
+FOLD_PIECE = 200
 # A window must not open on the tail of the sentence before it ("…”，…") nor close on the
 # head of the next one ("…“…"): these marks are dropped at its edges.
 CLOSING_MARKS = "”’」』）》〉】〕，。、；：！？ "
@@ -23,22 +26,34 @@ OPENING_MARKS = "“‘「『（《〈【〔 "
 SENTENCE_ENDS = "。！？；"
 
 
-def _folded(text: str) -> tuple[str, list[int]]:
+# Text holds few distinct characters, and folding one is the costly part of a snippet.
+_fold_char = functools.lru_cache(maxsize=8192)(fold)
+
+
+def _folded(text: str) -> tuple[str, Sequence[int]]:
     """The folded text, and for each folded character the index it came from.
 
     Folding one character can give several (㎏ -> kg), so offsets in the folded text
     are mapped back through this list rather than assumed equal.
     """
+    folded = "".join(map(_fold_char, text))
+    if len(folded) == len(text):  # no character folded to several: offsets are equal
+        return folded, range(len(text))
     chars, origin = [], []
     for index, char in enumerate(text):
-        folded = fold(char)
+        folded = _fold_char(char)
         chars.append(folded)
         origin.extend([index] * len(folded))
     return "".join(chars), origin
 
 
 def _pattern(marks) -> re.Pattern | None:
-    # Latin words match whole words only, as the tokenizer cuts them (at anything but
+    return _compiled(tuple(marks))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(marks: tuple[str, ...]) -> re.Pattern | None:
+    # A page asks for the same query's pattern three times a hit. Latin words match whole words only, as the tokenizer cuts them (at anything but
     # a non-Han letter or digit), so "a" does not light up inside "data".
     word = rf"[^\W_{HAN}]"
     alternatives = [
@@ -70,13 +85,39 @@ def highlight(text: str, marks) -> SafeString:
     return mark_safe("".join(parts))  # every piece was escaped above
 
 
-def snippet(article, marks, *, length: int = SNIPPET_CHARS) -> SafeString:
-    """A window of the standfirst and body around the first match, highlighted."""
-    text = " ".join(t for t in (article.standfirst, body_text(article.body).replace("\n", " ")) if t)
-    spans = match_spans(text, marks)
-    start, end = _window(text, spans[0][0] if spans else 0, length)
+def snippet(text: str, marks, *, length: int = SNIPPET_CHARS) -> SafeString:
+    """A window of `text` (an article's stored plain text) around the first match, highlighted."""
+    start, end = _window(text, first_match(text, marks), length)
     window = highlight(text[start:end], marks)
     return mark_safe(("…" if start else "") + window + ("…" if end < len(text) else ""))
+
+
+def first_match(text: str, marks) -> int:
+    """Where the first match in `text` starts, or 0 without one.
+
+    The text is folded a piece at a time until the first match is certain: a body runs
+    to thousands of characters and the match is usually near its start, while folding
+    costs a Python call per character. A match is certain once the folded text reaches
+    the longest mark, plus the character after it that a Latin word's boundary reads,
+    past the match's start.
+    """
+    pattern = _pattern(marks)
+    if pattern is None:
+        return 0
+    reach = max(len(mark) for mark in marks) + 1
+    folded, origin, done, searched = "", [], 0, 0
+    while done < len(text):
+        piece, piece_origin = _folded(text[done : done + FOLD_PIECE])
+        folded += piece
+        origin += [done + index for index in piece_origin]
+        done += FOLD_PIECE
+        # Earlier positions had all the text they need and matched nothing. The
+        # lookbehind of a Latin word still sees the characters before `searched`.
+        match = pattern.search(folded, searched)
+        if match and (done >= len(text) or match.start() + reach <= len(folded)):
+            return origin[match.start()]
+        searched = max(searched, len(folded) - reach)
+    return 0
 
 
 def _window(text: str, first_match: int, length: int) -> tuple[int, int]:
