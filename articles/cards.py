@@ -1,4 +1,4 @@
-"""Keep the stored cards in step when a reporter, zone or topic they show changes.
+"""Keep the stored cards (and their HTML) in step when a reporter, zone or topic they show changes.
 
 An article's own edits refresh its card where they change its bylines, zones or topics
 (Article.refresh_related, ArticleQuerySet.refresh_cards). A rename, a new slug or a
@@ -40,7 +40,10 @@ def refresh_if_shown_changed(sender, instance, created=False, raw=False, **kwarg
     before = getattr(instance, "_card_shown", None)
     if raw or created or before is None or before == tuple(getattr(instance, f) for f in fields):
         return
-    _refresh(Article.objects.filter(**{lookup: instance}).distinct(), using=kwargs.get("using"))
+    # The search text holds reporters' and zones' names (not topics'): a search for the new
+    # name must find the articles, and one for the old name must not.
+    articles = Article.objects.filter(**{lookup: instance}).distinct()
+    _refresh(articles, using=kwargs.get("using"), search_text=sender in (Reporter, Zone))
 
 
 def remember_tagged(sender, instance, **kwargs) -> None:
@@ -55,7 +58,7 @@ def refresh_untagged(sender, instance, **kwargs) -> None:
         _refresh(Article.objects.filter(pk__in=ids), using=kwargs.get("using"))
 
 
-def _refresh(articles, *, using) -> None:
+def _refresh(articles, *, using, search_text=False) -> None:
     with transaction.atomic(using=using):
-        if articles.refresh_cards():
+        if articles.refresh_cards(search_text=search_text):
             cards_refreshed.send(sender=Article, using=using)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -17,7 +17,9 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from articles.body import html_to_blocks, plain_text, sanitize_html, summary_text
+from articles.card_html import CARD_EXCERPT_CHARS, stored_fragments
 from articles.proofreading import Word, WordList
+from articles.roles import BylineRole
 from articles.search.tokenize import article_search_text
 from newsroom.text.slugs import pinyin_slug
 
@@ -28,6 +30,9 @@ RELATED_CANDIDATES_PER_FACET = 20
 # The longest excerpt a page shows (the feed's); `summary` keeps one character more, so
 # that cutting it to any shorter length gives what cutting the whole text would.
 SUMMARY_CHARS = 200
+# What a card reads of an article besides its stored HTML: the date and whether it has an
+# issue (articles.card_html.render_card); cards() adds the issue's number.
+CARD_COLUMNS = ["issue", "publish_at", "card_html"]
 # An id no row has, compiled into the related-articles query in place of each facet's id.
 _STAND_IN_ID = -7_310_582_905
 
@@ -62,18 +67,30 @@ class ArticleQuerySet(models.QuerySet):
         return self.for_reading()
 
     def cards(self):
-        """Published articles as list items show them: the stored summary, never the body."""
-        return self.published().for_reading().defer("body")
+        """Published articles as list items show them: the stored card HTML and the few
+        columns a card adds to it (articles.card_html.render_card), nothing else.
+
+        A list of 50 cards loaded the articles' every column and decoded their JSON; at an
+        archive's scale that was a good part of the page. A page that shows more of an
+        article (a feed) starts from latest() instead.
+        """
+        # The issue's number rides on the join the visibility rule makes already, instead of
+        # an Issue built per row by select_related (a third of the cost of loading 50 cards).
+        return self.published().only(*CARD_COLUMNS).annotate(issue_number=F("issue__number"))
 
     def search_hits(self):
         """Articles as search results show them: the card, and the plain text that the
         snippet is cut from; not the body, which can run to hundreds of kilobytes."""
         return self.select_related("issue").only(
-            "headline", "slug", "publish_at", "card", "plain_text", "issue__number"
+            "headline", "slug", "publish_at", "card", "card_html", "plain_text", "issue__number"
         )
 
     def latest_cards(self):
         return self.cards().order_by("-publish_at", "-id")
+
+    def latest(self):
+        """Published articles newest first, with every column a feed entry shows."""
+        return self.published().for_reading().defer("body").order_by("-publish_at", "-id")
 
     def issue_cards(self, issue):
         """An issue's published articles in print order."""
@@ -138,13 +155,30 @@ class ArticleQuerySet(models.QuerySet):
                 params.extend(pk if param == _STAND_IN_ID else param for param in template)
         return RawSQL(" UNION ".join(parts), params)
 
-    def refresh_cards(self) -> int:
-        """Store each article's card again from its bylines, zones and topics: three reads
-        and one bulk UPDATE for any number of articles. Every write that changes those
-        relations, or a name or slug they show, calls this or Article.refresh_related()."""
-        cards = article_cards(list(self.values_list("pk", flat=True)))
-        Article.objects.bulk_update([Article(pk=pk, card=card) for pk, card in cards.items()], ["card"], batch_size=500)
-        return len(cards)
+    def refresh_cards(self, *, search_text: bool = False) -> int:
+        """Store each article's card and card HTML again from its bylines, zones and topics:
+        four reads and one bulk UPDATE for any number of articles. Every write that changes
+        those relations, or a name or slug they show, calls this or Article.refresh_related().
+
+        With `search_text`, the search text too, for a renamed reporter or zone (the text
+        holds their names); it reads the bodies, so only a rename asks for it.
+        """
+        fields = ["pk", *CARD_HTML_SOURCES]
+        if search_text:
+            fields += ["standfirst", "body"]
+        rows = list(self.order_by().only(*fields))
+        cards = article_cards([row.pk for row in rows])
+        names = _reporter_names([row.pk for row in rows]) if search_text else {}
+        for row in rows:
+            row.card = cards[row.pk]
+            row.card_html = stored_fragments(row)
+            if search_text:
+                row.search_text = article_search_text(
+                    row, reporter_names=names.get(row.pk, []), zone_names=[zone["name"] for zone in row.card["zones"]]
+                )
+        updated = ["card", "card_html", *(["search_text"] if search_text else [])]
+        Article.objects.bulk_update(rows, updated, batch_size=500)
+        return len(rows)
 
     def published_tally(self, lookup: str) -> dict:
         """How many published articles point at each row via `lookup`: {row id: count}.
@@ -234,6 +268,12 @@ class Article(models.Model):
         _("卡片数据"), default=dict, blank=True, editable=False,
         help_text=_("署名、高新区和话题的名称与网址别名，供公开页面直接显示。"),
     )
+    # The card's HTML that is the same wherever it is listed (articles.card_html), so that a
+    # list page joins strings instead of rendering templates and reversing URLs per card.
+    card_html = models.JSONField(
+        _("卡片 HTML"), default=dict, blank=True, editable=False,
+        help_text=_("列表页直接显示的卡片片段：引题、标题链接、副题、摘要和署名。"),
+    )
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
     import_ref = models.CharField(_("导入标识"), max_length=200, blank=True, editable=False)
     import_fingerprint = models.CharField(_("导入指纹"), max_length=64, blank=True, editable=False)
@@ -270,6 +310,9 @@ class Article(models.Model):
         self.compute_derived()
         if self._state.adding:
             super().save(*args, **kwargs)
+            # The card links to the article's URL, which holds the id the insert just gave.
+            self.card_html = stored_fragments(self)
+            Article.objects.filter(pk=self.pk).update(card_html=self.card_html)
             return
         read_version = self.version
         self.version = read_version + 1
@@ -301,6 +344,8 @@ class Article(models.Model):
         self.plain_text = plain_text(standfirst=self.standfirst, body=self.body)
         self.slug = pinyin_slug(self.headline) or "article"
         self.search_text = article_search_text(self, reporter_names=reporter_names, zone_names=zone_names)
+        # A new row has no id for its link yet: save() and refresh_cards() store it after the insert.
+        self.card_html = stored_fragments(self) if self.pk is not None else {}
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
         """One conditional UPDATE … WHERE version = <the version this instance read>.
@@ -323,7 +368,7 @@ class Article(models.Model):
     def blocks(self) -> list[dict]:
         return html_to_blocks(self.body)
 
-    def excerpt(self, *, length: int = 110) -> str:
+    def excerpt(self, *, length: int = CARD_EXCERPT_CHARS) -> str:
         """The standfirst, or else the opening of the first paragraph, as plain text (at most SUMMARY_CHARS)."""
         return Truncator(self.summary).chars(length)
 
@@ -355,7 +400,8 @@ class Article(models.Model):
         changed, which happens after save(); one UPDATE."""
         self.search_text = article_search_text(self)
         self.card = article_cards([self.pk])[self.pk]
-        Article.objects.filter(pk=self.pk).update(search_text=self.search_text, card=self.card)
+        self.card_html = stored_fragments(self)
+        Article.objects.filter(pk=self.pk).update(search_text=self.search_text, card=self.card, card_html=self.card_html)
 
 
 @dataclass(frozen=True)
@@ -392,6 +438,20 @@ class FacetLink:
         return reverse("zones:detail", kwargs={"slug": self.slug})
 
 
+# The fields stored_fragments() reads besides the card.
+CARD_HTML_SOURCES = ["slug", "kicker", "headline", "subheadline", "summary"]
+
+
+def _reporter_names(ids: list[int]) -> dict[int, list[str]]:
+    """Each article's reporters' names as `article.reporters` lists them (by name, in the
+    database's collation), for the search text; one query."""
+    names: dict[int, list[str]] = {}
+    rows = Byline.objects.filter(article_id__in=ids).order_by("reporter__name").values_list("article_id", "reporter__name")
+    for article_id, name in rows:
+        names.setdefault(article_id, []).append(name)
+    return names
+
+
 def article_cards(ids: list[int]) -> dict[int, dict]:
     """The cards of the articles `ids`: bylines in order, zones as Zone orders them (by
     province, then name), topics in the order they were added. Three queries."""
@@ -424,10 +484,7 @@ def article_card(*, bylines, zones, topics) -> dict:
 
 
 class Byline(models.Model):
-    class Role(models.TextChoices):
-        AUTHOR = "作者", _("作者")
-        REPORTER = "记者", _("记者")
-        CORRESPONDENT = "通讯员", _("通讯员")
+    Role = BylineRole
 
     article = models.ForeignKey(
         Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="bylines"

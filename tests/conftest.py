@@ -211,7 +211,7 @@ def make_article(db):
             article.tags.add(*tags)
         # As every write path does once the relations are written: the card pages show.
         Article.objects.filter(pk=article.pk).refresh_cards()
-        article.refresh_from_db(fields=["card"])
+        article.refresh_from_db(fields=["card", "card_html"])
         return article
 
     return make

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from articles import workflow
 from articles.body import blocks_remembered, blocks_to_html, html_to_blocks
+from articles.card_html import stored_fragments
 from articles.models import Article, Byline, ZoneMention, article_card
 from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
@@ -546,6 +547,11 @@ def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: Prepare
     if not plans:
         return {}
     articles = Article.objects.bulk_create([new_article(plan, issue=issue, prepared=prepared, reporters=reporters) for plan in plans])
+    # The card's HTML links to the article, so it needs the id the insert gave: one UPDATE
+    # for the file, as save() stores it after its own insert.
+    for article in articles:
+        article.card_html = stored_fragments(article)
+    Article.objects.bulk_update(articles, ["card_html"], batch_size=500)
     rows = {}
     for plan, article in zip(plans, articles, strict=True):
         bylines = []

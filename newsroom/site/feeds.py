@@ -44,7 +44,7 @@ class LatestFeed(Feed):
         return reverse("home")
 
     def articles(self, obj):
-        return Article.objects.latest_cards()
+        return Article.objects.latest()
 
     def items(self, obj=None):
         return self.articles(obj)[:FEED_ITEMS]

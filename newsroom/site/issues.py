@@ -20,7 +20,9 @@ def issue_archive(request):
 
 def issue_detail(request, number):
     issue = get_object_or_404(Issue.objects.published(), number=number)
-    page_obj = paginate(request, Article.objects.issue_cards(issue), per_page=ISSUE_ARTICLES_PER_PAGE)
+    page_obj = paginate(
+        request, Article.objects.issue_cards(issue), per_page=ISSUE_ARTICLES_PER_PAGE, count_key=f"issue:{issue.pk}"
+    )
     context = {"issue": issue, "articles": page_obj.object_list, "page_obj": page_obj}
     return render(request, "newsroom/issue_detail.html", context)
 

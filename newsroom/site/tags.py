@@ -44,7 +44,7 @@ class TagFeed(LatestFeed):
         return reverse("tags:detail", kwargs={"slug": obj.slug})
 
     def articles(self, obj):
-        return Article.objects.latest_cards().filter(tags=obj)
+        return Article.objects.latest().filter(tags=obj)
 
 
 def tag_feed(request, slug):

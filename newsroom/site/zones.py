@@ -62,7 +62,7 @@ class ZoneFeed(LatestFeed):
         return obj.get_absolute_url()
 
     def articles(self, obj):
-        return Article.objects.latest_cards().filter(zones=obj)
+        return Article.objects.latest().filter(zones=obj)
 
 
 urlpatterns = [

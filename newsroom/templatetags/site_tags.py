@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from articles.card_html import bylines_html, render_cards, render_meta
 from articles.topics import tag_url as topic_url
 from newsroom.identity import SITE_NAME, SITE_TAGLINE
 
@@ -26,9 +27,26 @@ def site_tagline():
     return SITE_TAGLINE
 
 
-@register.filter
-def excerpt(article, length=110):
-    return article.excerpt(length=int(length))
+@register.simple_tag(takes_context=True)
+def article_cards(context, articles, *, lead=False, level=3, show_excerpt=False, show_issue=False, item=""):
+    """The cards of a list, from the HTML stored with each article (articles.card_html); on a
+    preview page (`preview` in the context) rendered live and linked to the previews."""
+    return render_cards(
+        articles, lead=lead, item=item, level=level, show_excerpt=show_excerpt, show_issue=show_issue,
+        preview=bool(context.get("preview")),
+    )
+
+
+@register.simple_tag
+def card_meta(article, show_issue=False):
+    """The line under a card's headline, for lists whose headline is their own (search hits)."""
+    return render_meta(article, card_bylines(article), show_issue=show_issue)
+
+
+@register.simple_tag
+def card_bylines(article):
+    """The byline's people as the article's card stores them."""
+    return mark_safe(article.card_html["bylines"]) if article.card_html else bylines_html(article.card.get("bylines", []))
 
 
 @register.filter
