@@ -100,7 +100,12 @@ def missing_for_publication(article: Article) -> list[str]:
         missing.append(_("标题"))
     if not (article.body or "").strip():
         missing.append(_("正文"))
-    if article.pk is None or not article.bylines.exists():
+    # publication_problems() reads an issue's articles with `has_bylines` annotated (an
+    # EXISTS in the same query) instead of loading every byline to see that there is one.
+    has_bylines = getattr(article, "has_bylines", None)
+    if has_bylines is None:
+        has_bylines = article.pk is not None and article.bylines.exists()
+    if not has_bylines:
         missing.append(_("记者"))
     return missing
 

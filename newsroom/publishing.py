@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import reversion
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,13 +52,14 @@ def unreviewed_articles(articles: list[Article]) -> list[str]:
 
 def publication_problems(*, issue: Issue) -> list[str]:
     """Everything that stops the issue's publication: the one rule every publishing path uses."""
-    # The issue's articles read once for all three checks, with the bylines and sign-offs
-    # they look at prefetched: a fixed number of queries for the whole issue. The stored
-    # derived fields (search text, card, summary) are no rule's business and stay unread.
+    # The issue's articles read once for all three checks, with whether each has a byline
+    # and the sign-offs they look at: a fixed number of queries for the whole issue. The
+    # stored derived fields (search text, card, summary) are no rule's business and stay unread.
     articles = list(
         issue.articles.exclude(status=Article.Status.ARCHIVED)
         .defer("search_text", "card", "summary", "unknown_zones")
-        .prefetch_related(Prefetch("bylines", queryset=Byline.objects.only("pk", "article")), "signoffs")
+        .annotate(has_bylines=Exists(Byline.objects.filter(article=OuterRef("pk"))))
+        .prefetch_related("signoffs")
         .order_by("position", "pk")
     )
     return incomplete_articles(articles) + unreviewed_articles(articles) + blocked_articles(articles)

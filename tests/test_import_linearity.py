@@ -9,6 +9,7 @@ A file made of n identical units then costs exactly a + b·n if the work is line
 the cost of doubling from 2n to 4n must be exactly twice the cost of doubling from n
 to 2n; any per-block rescan or growing copy adds a term in n² and breaks the equality.
 """
+import gc
 import sys
 from pathlib import Path
 
@@ -70,11 +71,17 @@ class WorkMeter:
 
 def work_of(run) -> int:
     meter = WorkMeter()
+    # The cyclic garbage collector runs Python finalizers and weakref callbacks (Django's
+    # among them) whenever earlier allocations happen to trigger it: traced, that work lands
+    # in whichever run it falls into, and depends on the tests that ran before, not on the file.
+    gc.collect()
+    gc.disable()
     sys.settrace(meter.trace)
     try:
         run()
     finally:
         sys.settrace(None)
+        gc.enable()
     return meter.work
 
 

@@ -1,12 +1,14 @@
 """Models: the one visibility rule, slugs, the version counter and the body sanitizer."""
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from pypinyin import lazy_pinyin
 
 from articles.models import Article
 from newsroom.models import Issue, Reporter
-from newsroom.text.slugs import pinyin_slug
+from newsroom.text.slugs import pinyin_slug, slugify
 from zones.models import Zone
 
 NOW = timezone.now()
@@ -57,6 +59,16 @@ class TestSlugs:
 
     def test_slug_is_bounded(self):
         assert len(pinyin_slug("国家高新区" * 40)) <= 80
+
+    def test_same_slugs_as_pypinyin_lazy_pinyin(self, seed_bytes):
+        """The process-wide converter spells exactly as lazy_pinyin() did: every Han character
+        alone, polyphonic phrases, every zone name and every line of the seed issue."""
+        zones = (Path(__file__).resolve().parent.parent / "zones" / "data" / "national_hitech_zones.csv").read_text("utf-8")
+        texts = [chr(code) for code in range(0x3400, 0xA000)]
+        texts += ["重庆银行行长", "长大了", "朝阳区朝气", "绿色女足", "音乐乐观", "siRNA药物 BPR-30221616", "", "！！！"]
+        texts += zones.splitlines() + seed_bytes.decode("utf-8").splitlines()
+        differing = [text for text in texts if pinyin_slug(text) != slugify("-".join(lazy_pinyin(text)))[:80].strip("-")]
+        assert differing == []
 
 
 @pytest.mark.django_db

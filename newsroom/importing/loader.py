@@ -33,6 +33,7 @@ from articles.models import Article, Byline, ZoneMention, article_card
 from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
 from newsroom.freshness import content_changed
+from newsroom.importing.inserts import insert_new
 from newsroom.importing.parser import (
     ParsedArticle,
     ParsedIssue,
@@ -546,7 +547,7 @@ def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: Prepare
     """
     if not plans:
         return {}
-    articles = Article.objects.bulk_create([new_article(plan, issue=issue, prepared=prepared, reporters=reporters) for plan in plans])
+    articles = insert_new([new_article(plan, issue=issue, prepared=prepared, reporters=reporters) for plan in plans])
     # The card's HTML links to the article, so it needs the id the insert gave: one UPDATE
     # for the file, as save() stores it after its own insert.
     for article in articles:
@@ -558,10 +559,10 @@ def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: Prepare
         write_bylines(article, plan.parsed, reporters=reporters, rows=bylines)
         mentions = [ZoneMention(article=article, zone=zone, mentions=n) for zone, n in plan.record.scan.counts.items()]
         rows[article] = (bylines, mentions)
-    Byline.objects.bulk_create([byline for bylines, _mentions in rows.values() for byline in bylines])
-    ZoneMention.objects.bulk_create([mention for _bylines, mentions in rows.values() for mention in mentions])
-    content_changed()  # bulk_create() sends no signals
-    # Their ids once inserted (bulk_create sets them on both databases, which return them).
+    insert_new([byline for bylines, _mentions in rows.values() for byline in bylines])
+    insert_new([mention for _bylines, mentions in rows.values() for mention in mentions])
+    content_changed()  # insert_new() sends no signals
+    # Their ids once inserted (insert_new() sets them on both databases, which return them).
     return {article.pk: [*bylines, *mentions] for article, (bylines, mentions) in rows.items()}
 
 
@@ -637,9 +638,9 @@ def create_reporters(names: list[str]) -> list[Reporter]:
     for name in names:
         reporters.append(Reporter(name=name, slug=free_slug(bases[name], taken)))
         taken.add(reporters[-1].slug)
-    created = Reporter.objects.bulk_create(reporters)
-    content_changed()  # bulk_create() sends no signals
-    return created
+    insert_new(reporters)
+    content_changed()  # insert_new() sends no signals
+    return reporters
 
 
 def taken_slugs(bases: set[str]) -> set[str]:

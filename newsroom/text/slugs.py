@@ -3,9 +3,37 @@ import hashlib
 import re
 import unicodedata
 
-from pypinyin import lazy_pinyin
+from pypinyin import Style
+from pypinyin.converter import UltimateConverter
+from pypinyin.core import Pinyin
 
 MAX_SLUG_LENGTH = 80
+
+
+class ToneFreeConverter(UltimateConverter):
+    """pypinyin's own converter, with Style.NORMAL worked out once per toned syllable.
+
+    Dropping the tone marks depends on the syllable alone (`zhōng` -> `zhong`, whatever the
+    character), and pypinyin knows about 2,300 toned syllables, so remembering each answer
+    is bounded. lazy_pinyin() spent half its time on this step, and an import spells every
+    new headline and reporter's name.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._normal = {}
+
+    def convert_style(self, han, orig_pinyin, style, strict, **kwargs):
+        if style != Style.NORMAL or kwargs:
+            return super().convert_style(han, orig_pinyin, style, strict, **kwargs)
+        key = (orig_pinyin, strict)
+        if key not in self._normal:
+            self._normal[key] = super().convert_style(han, orig_pinyin, style, strict)
+        return self._normal[key]
+
+
+# One converter for the process, where lazy_pinyin() builds a new one on every call.
+PINYIN = Pinyin(ToneFreeConverter())
 
 
 def slugify(text: str) -> str:
@@ -17,8 +45,8 @@ def slugify(text: str) -> str:
 
 def pinyin_slug(text: str, *, max_length: int = MAX_SLUG_LENGTH) -> str:
     """`国家高新区忙开局` -> `guo-jia-gao-xin-qu-mang-kai-ju`; Latin words stay whole."""
-    # lazy_pinyin returns runs of non-Han text unchanged, so "siRNA药物" keeps "sirna".
-    slug = slugify("-".join(lazy_pinyin(text or "")))
+    # lazy_pinyin() returns runs of non-Han text unchanged, so "siRNA药物" keeps "sirna".
+    slug = slugify("-".join(PINYIN.lazy_pinyin(text or "")))
     slug = slug[:max_length].strip("-")
     return slug
 
