@@ -9,7 +9,6 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +20,7 @@ from articles.card_html import CARD_EXCERPT_CHARS, stored_fragments
 from articles.proofreading import Word, WordList
 from articles.roles import BylineRole
 from articles.search.tokenize import article_search_text
+from newsroom.links import link
 from newsroom.text.slugs import pinyin_slug
 
 RELATED_LIMIT = 5
@@ -328,7 +328,7 @@ class Article(models.Model):
             self._expected_version = None
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return link("articles:detail", pk=self.pk, slug=self.slug)
 
     def compute_derived(self, *, reporter_names=None, zone_names=None) -> None:
         """Set the stored fields derived from the others, as every write path stores them.
@@ -423,7 +423,7 @@ class Credit:
 
     @property
     def url(self) -> str:
-        return reverse("reporters:detail", kwargs={"slug": self.slug})
+        return link("reporters:detail", slug=self.slug)
 
 
 @dataclass(frozen=True)
@@ -435,7 +435,7 @@ class FacetLink:
     slug: str
 
     def get_absolute_url(self) -> str:
-        return reverse("zones:detail", kwargs={"slug": self.slug})
+        return link("zones:detail", slug=self.slug)
 
 
 # The fields stored_fragments() reads besides the card.

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 from taggit.models import Tag, TaggedItem
 
 from articles.models import Article, TopicRedirect, article_cards
 from articles.revisions.history import add_article_to_revision, revision_context
+from newsroom.links import link
 from newsroom.text.names import has_visible_text
 from newsroom.text.slugs import unique_slug
 
@@ -56,7 +57,7 @@ def tag_slug_on_save(sender, instance: Tag, raw=False, **kwargs) -> None:
 def tag_url(tag) -> str | None:
     """The topic's page, or None for a slug no URL can carry (empty, or with "/")."""
     try:
-        return reverse("tags:detail", kwargs={"slug": tag.slug})
+        return link("tags:detail", slug=tag.slug)
     except NoReverseMatch:
         return None
 

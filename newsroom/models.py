@@ -2,9 +2,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from newsroom.links import link
 from newsroom.text.names import clean_name, code_points
 from newsroom.text.slugs import unique_slug
 
@@ -54,7 +54,7 @@ class Issue(models.Model):
         return _("第%(number)s期") % {"number": self.number}
 
     def get_absolute_url(self):
-        return reverse("issues:detail", kwargs={"number": self.number})
+        return link("issues:detail", number=self.number)
 
     @property
     def is_published(self) -> bool:
@@ -93,7 +93,7 @@ class Reporter(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("reporters:detail", kwargs={"slug": self.slug})
+        return link("reporters:detail", slug=self.slug)
 
     def clean(self):
         # Before the unique check, so that 张\u200b三丰 is found to be the existing 张三丰.

@@ -1,8 +1,8 @@
 """The Zone model: a national high-tech zone as newspapers name it."""
 from django.db import models
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from newsroom.links import link
 from newsroom.text.slugs import unique_slug
 
 ALIAS_SEPARATOR = ";"
@@ -40,7 +40,7 @@ class Zone(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("zones:detail", kwargs={"slug": self.slug})
+        return link("zones:detail", slug=self.slug)
 
     @property
     def alias_list(self) -> list[str]:

@@ -9,8 +9,16 @@ from django.utils.safestring import mark_safe
 from articles.card_html import bylines_html, render_cards, render_meta
 from articles.topics import tag_url as topic_url
 from newsroom.identity import SITE_NAME, SITE_TAGLINE
+from newsroom.links import link as page_link
 
 register = template.Library()
+
+
+@register.simple_tag(name="link")
+def link(viewname, **kwargs):
+    """{% url %} for the site's own pages, reversed once per process (newsroom.links): the
+    header and footer name the same seven URLs on every page."""
+    return page_link(viewname, **kwargs)
 
 # The same escapes as django.utils.html.json_script: inside <script>, "</script>" or
 # "<!--" in a headline must not end the element, so <, > and & become \u escapes.
