@@ -11,12 +11,15 @@ templates escaped it.
 
 The stored fragments depend on the article's own fields, on its stored `card` (bylines)
 and on the URL patterns; every path that writes either stores them again (Article.save,
-Article.refresh_related, ArticleQuerySet.refresh_cards).
+Article.refresh_related, ArticleQuerySet.refresh_cards). Their links are stored as if the
+site were served at "/", whatever request or command saved them, and the script prefix of
+the request that shows them is put in front (`prefixed`): a site behind a path prefix
+serves every reader the same, correct links.
 """
 import functools
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -33,9 +36,28 @@ def stored_fragments(article) -> dict[str, str]:
     """The fragments Article.card_html keeps, from an article with a primary key.
 
     Uses only plain fields (pk, slug, kicker, headline, subheadline, summary, card), so the
-    data migration can pass its historical rows. Rendered in the site's language whatever
-    the request or command that saves: the stored HTML is served to every reader.
+    data migration can pass its historical rows. Rendered in the site's language and with
+    links from "/", whatever the request or command that saves: the stored HTML is served
+    to every reader, and `prefixed` adds the reader's script prefix.
     """
+    previous = get_script_prefix()
+    set_script_prefix("/")
+    try:
+        return _fragments(article)
+    finally:
+        set_script_prefix(previous)
+
+
+def prefixed(fragments: dict[str, str]) -> dict[str, str]:
+    """Stored fragments with the current script prefix in front of their links. Every href in
+    them is a site path this module wrote (text is escaped, so `href="/` occurs nowhere else)."""
+    prefix = get_script_prefix()
+    if prefix == "/":
+        return fragments
+    return {key: html.replace('href="/', f'href="{prefix}') for key, html in fragments.items()}
+
+
+def _fragments(article) -> dict[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
         url = reverse("articles:detail", kwargs={"pk": article.pk, "slug": article.slug})
         return {
@@ -65,7 +87,7 @@ def bylines_html(bylines: list[dict]) -> SafeString:
 def live_fragments(article, *, preview: bool) -> dict[str, str]:
     """The same fragments from the article as it is now; a preview links to the preview
     page and never shows a stored copy that an unsaved relation change could have outdated."""
-    fragments = stored_fragments(article)
+    fragments = _fragments(article)
     if preview:
         url = reverse("preview:article", args=[article.pk])
         fragments["link"] = format_html('<a href="{}">{}</a>', url, article.headline)
@@ -78,7 +100,7 @@ def render_card(article, *, lead=False, level=3, show_excerpt=False, show_issue=
     Cards sit under an <h2> section title, except on the front page's issue, which sits
     under the <h1> (level 2).
     """
-    fragments = article.card_html if (article.card_html and not preview) else live_fragments(article, preview=preview)
+    fragments = prefixed(article.card_html) if (article.card_html and not preview) else live_fragments(article, preview=preview)
     tag = "h2" if level == 2 else "h3"
     return mark_safe(
         f'<article class="card{" card--lead" if lead else ""}">\n'

@@ -6,7 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles.card_html import bylines_html, render_cards, render_meta
+from articles.card_html import bylines_html, prefixed, render_cards, render_meta
 from articles.topics import tag_url as topic_url
 from newsroom.identity import SITE_NAME, SITE_TAGLINE
 from newsroom.links import link as page_link
@@ -54,7 +54,9 @@ def card_meta(article, show_issue=False):
 @register.simple_tag
 def card_bylines(article):
     """The byline's people as the article's card stores them."""
-    return mark_safe(article.card_html["bylines"]) if article.card_html else bylines_html(article.card.get("bylines", []))
+    if article.card_html:
+        return mark_safe(prefixed({"bylines": article.card_html["bylines"]})["bylines"])
+    return bylines_html(article.card.get("bylines", []))
 
 
 @register.filter
