@@ -157,7 +157,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def refresh_cards(self, *, search_text: bool = False) -> int:
         """Store each article's card and card HTML again from its bylines, zones and topics:
-        four reads and one bulk UPDATE for any number of articles. Every write that changes
+        four reads (the first locks the rows) and one bulk UPDATE for any number of articles. Every write that changes
         those relations, or a name or slug they show, calls this or Article.refresh_related().
 
         With `search_text`, the search text too, for a renamed reporter or zone (the text
@@ -166,7 +166,17 @@ class ArticleQuerySet(models.QuerySet):
         fields = ["pk", *CARD_HTML_SOURCES]
         if search_text:
             fields += ["standfirst", "body"]
-        rows = list(self.order_by().only(*fields))
+        with transaction.atomic(using=self.db, savepoint=False):  # inside a caller's, no savepoint statements
+            # The rows are written back from what is read here: locked (in id order, so two
+            # refreshes cannot deadlock), an editor's save made meanwhile waits for this
+            # write and stores its own card after it, instead of being overwritten by one
+            # built from the headline and body it replaced. SQLite locks the whole database.
+            # (A subquery: PostgreSQL refuses FOR UPDATE on the DISTINCT that a rename's lookup makes.)
+            chosen = Article.objects.using(self.db).filter(pk__in=self.order_by().values("pk"))
+            rows = list(chosen.select_for_update(of=("self",)).order_by("pk").only(*fields))
+            return self._store_cards(rows, search_text=search_text)
+
+    def _store_cards(self, rows, *, search_text: bool) -> int:
         cards = article_cards([row.pk for row in rows])
         names = _reporter_names([row.pk for row in rows]) if search_text else {}
         for row in rows:
@@ -177,7 +187,7 @@ class ArticleQuerySet(models.QuerySet):
                     row, reporter_names=names.get(row.pk, []), zone_names=[zone["name"] for zone in row.card["zones"]]
                 )
         updated = ["card", "card_html", *(["search_text"] if search_text else [])]
-        Article.objects.bulk_update(rows, updated, batch_size=500)
+        Article.objects.using(self.db).bulk_update(rows, updated, batch_size=500)
         return len(rows)
 
     def published_tally(self, lookup: str) -> dict:

@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
 from django.urls.resolvers import URLResolver
 from django.utils import timezone
 
@@ -278,3 +279,96 @@ class TestMigrationFillsCardHtml:
         finally:
             executor = MigrationExecutor(connection)
             migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+class TestScriptPrefix:
+    """A site served under a path prefix: the stored links carry none, each page adds its own."""
+
+    @pytest.fixture(autouse=True)
+    def _prefix_back(self):
+        yield
+        set_script_prefix("/")
+
+    def test_a_card_saved_under_a_prefix_is_stored_without_it(self, story):
+        set_script_prefix("/newsletter/")
+        story.headline = "新标题"
+        story.save()
+        set_script_prefix("/")
+        assert stored(story)["link"] == f'<a href="/articles/{story.pk}/xin-biao-ti/">新标题</a>'
+        assert stored(story)["bylines"] == LIU_QIN + HAN_AS_REPORTER
+
+    def test_a_list_under_a_prefix_links_with_it_once(self, story, client):
+        set_script_prefix("/newsletter/")  # as the WSGI handler sets it from SCRIPT_NAME; the test client does not
+        page = client.get("/issues/7/", SCRIPT_NAME="/newsletter").content.decode()
+        assert f'<a href="/newsletter/articles/{story.pk}/{story.slug}/">' in page
+        assert '<a href="/newsletter/reporters/liu-qin/">刘琴</a>' in page
+        assert '<a class="card__issue" href="/newsletter/issues/7/">' not in page  # the issue page lists no issue link
+        assert 'href="/articles/' not in page and 'href="/reporters/' not in page
+        assert "/newsletter/newsletter/" not in page
+
+    def test_the_article_page_bylines_under_a_prefix(self, story, client):
+        path = story.get_absolute_url()
+        set_script_prefix("/newsletter/")
+        page = client.get(path, SCRIPT_NAME="/newsletter").content.decode()
+        assert '<a href="/newsletter/reporters/han-xiao-peng/">韩霄鹏</a>' in page
+        assert 'href="/reporters/' not in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's writer holds the whole database: a save cannot interleave")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_edit_saved_during_a_rename_keeps_its_own_card(make_article, monkeypatch):
+    """The rename reads the articles it refreshes and writes them back; an editor's save made
+    in between must not be overwritten by the card built from the headline it replaced.
+    (The editor's save itself still stores the byline names it read before the rename; the
+    next save of that article corrects them.)"""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from articles import models
+
+    article = make_article("旧标题", reporters=[("刘琴", "作者")])
+    saved, backend = threading.Event(), {}
+
+    def save_elsewhere():
+        try:
+            other = Article.objects.get(pk=article.pk)
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend["pid"] = cursor.fetchone()[0]
+            other.headline = "新标题"
+            other.save()
+        finally:
+            connections.close_all()
+            saved.set()
+
+    original = models.article_cards
+
+    def rows_read_then_an_edit(ids):
+        # The rename holds its rows; the editor's save starts now, on another connection.
+        editor = threading.Thread(target=save_elsewhere)
+        editor.start()
+        deadline = time.monotonic() + 30
+        while not saved.is_set() and time.monotonic() < deadline:
+            if "pid" in backend:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [backend["pid"]])
+                    row = cursor.fetchone()
+                if row and row[0] == "Lock":
+                    break  # waiting for the rename's lock, as it should
+            time.sleep(0.01)
+        rows_read_then_an_edit.editor = editor
+        return original(ids)
+
+    monkeypatch.setattr(models, "article_cards", rows_read_then_an_edit)
+    reporter = Reporter.objects.get(name="刘琴")
+    reporter.name = "刘芹"
+    reporter.save()
+    rows_read_then_an_edit.editor.join(30)
+    monkeypatch.setattr(models, "article_cards", original)
+    article.refresh_from_db()
+    assert article.headline == "新标题"
+    assert article.card_html["link"] == f'<a href="/articles/{article.pk}/xin-biao-ti/">新标题</a>'
+    assert "新标 标题" in article.search_text
