@@ -19,13 +19,14 @@ serves every reader the same, correct links.
 import functools
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse, set_script_prefix
+from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from articles.roles import BylineRole
+from newsroom.links import link
 from newsroom.models import Issue
 
 # The excerpt under a card's headline (the feed's is longer and is cut from `summary` itself).
@@ -59,7 +60,7 @@ def prefixed(fragments: dict[str, str]) -> dict[str, str]:
 
 def _fragments(article) -> dict[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
-        url = reverse("articles:detail", kwargs={"pk": article.pk, "slug": article.slug})
+        url = link("articles:detail", pk=article.pk, slug=article.slug)
         return {
             "kicker": _paragraph("kicker", article.kicker),
             "link": format_html('<a href="{}">{}</a>', url, article.headline),
@@ -75,11 +76,11 @@ def bylines_html(bylines: list[dict]) -> SafeString:
     """The people of a byline: role 作者 shows the name alone; 记者 and 通讯员 are printed
     before the name, as in the paper."""
     def person(byline):
-        link = format_html('<a href="{}">{}</a>', reverse("reporters:detail", kwargs={"slug": byline["slug"]}), byline["name"])
+        name = format_html('<a href="{}">{}</a>', link("reporters:detail", slug=byline["slug"]), byline["name"])
         if byline["role"] == BylineRole.AUTHOR:
-            return format_html('<span class="byline__person">{}</span>', link)
+            return format_html('<span class="byline__person">{}</span>', name)
         label = BylineRole(byline["role"]).label
-        return format_html('<span class="byline__person"><span class="byline__role">{}</span> {}</span>', label, link)
+        return format_html('<span class="byline__person"><span class="byline__role">{}</span> {}</span>', label, name)
 
     return mark_safe("".join(person(byline) for byline in bylines))
 
@@ -152,16 +153,15 @@ def _time(moment) -> str:
 def _issue_link(article) -> str:
     # A list's rows carry the number (ArticleQuerySet.cards); an article read whole, its issue.
     number = getattr(article, "issue_number", None) or article.issue.number
-    return _issue_link_html(number, get_script_prefix(), get_urlconf(), translation.get_language())
+    return _issue_link_html(number, link("issues:detail", number=number))
 
 
 @functools.lru_cache(maxsize=4096)
-def _issue_link_html(number: int, _prefix, _urlconf, _language) -> str:
-    """The link to issue `number`. A list of 20 cards from 20 issues reversed 20 URLs per
-    request; the link depends only on the number, the script prefix, the URLconf and the
-    language, which the cache key holds, so each is built once per process."""
-    issue = Issue(number=number)
-    return format_html('<a class="card__issue" href="{}">{}</a>', issue.get_absolute_url(), issue)
+def _issue_link_html(number: int, href: str) -> str:
+    """The link to issue `number` at `href` (newsroom.links, which keeps the URL per script
+    prefix, URLconf and language), written once per process: a list of 20 cards from 20
+    issues otherwise built an Issue and its markup per card."""
+    return format_html('<a class="card__issue" href="{}">{}</a>', href, Issue(number=number))
 
 
 def _paragraph(css_class: str, text: str) -> str:
