@@ -179,7 +179,12 @@ class ImageChangeForm(forms.ModelForm):
     class Meta:
         model = Image
         fields = ["title", "alt", "caption", "credit", "focal_x", "focal_y"]
-        widgets = {"focal_x": forms.HiddenInput, "focal_y": forms.HiddenInput}
+        # Numbers the picker fills in and the editor may also type; a hidden input's label
+        # would point at nothing a screen reader can reach.
+        widgets = {
+            "focal_x": forms.NumberInput(attrs={"step": "0.0001", "min": "0", "max": "1"}),
+            "focal_y": forms.NumberInput(attrs={"step": "0.0001", "min": "0", "max": "1"}),
+        }
 
     def clean_alt(self):
         return checked_alt(self.cleaned_data["alt"])

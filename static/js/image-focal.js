@@ -1,6 +1,7 @@
 // The focal-point picker on the image change form: a click on the picture sets focal_x and
 // focal_y (0..1), and the 16:9 and 1:1 previews show the crops the worker will make.
-(function () {
+// Loaded in <head> with the admin's form media: it starts once the form is there.
+document.addEventListener("DOMContentLoaded", () => {
   "use strict";
   const picker = document.getElementById("focal-picker");
   if (!picker) return;
@@ -14,19 +15,37 @@
 
   const clamp = (v) => Math.min(1, Math.max(0, v));
 
-  // As newsroom.images.renditions.crop_box: the largest box of the ratio, centred on the
-  // focal point and pushed back inside the picture. object-position p% puts the box's left
-  // edge at p% of the slack (picture width minus box width), so p = left / slack.
-  function position(focal, size, box) {
-    const slack = size - box;
-    if (slack <= 0) return 50;
-    return (clamp((focal * size - box / 2) / slack) * 100);
+  // Python's round(): halves go to the even neighbour, as crop_box computes.
+  function roundHalfEven(v) {
+    const floor = Math.floor(v);
+    const diff = v - floor;
+    if (diff !== 0.5) return Math.round(v);
+    return floor % 2 === 0 ? floor : floor + 1;
+  }
+
+  // newsroom.images.renditions.crop_box in pixels: the largest box of the ratio, centred on
+  // the focal point and pushed back inside the picture. object-position p% puts the box's
+  // left edge at p% of the slack (picture width minus box width), so p = left / slack.
+  function cropBox(ratioW, ratioH, fx, fy) {
+    let w = width;
+    let h = roundHalfEven((width * ratioH) / ratioW);
+    if (h > height) {
+      w = roundHalfEven((height * ratioW) / ratioH);
+      h = height;
+    }
+    const left = Math.min(Math.max(roundHalfEven(fx * width - w / 2), 0), width - w);
+    const top = Math.min(Math.max(roundHalfEven(fy * height - h / 2), 0), height - h);
+    return { left, top, w, h };
+  }
+
+  function percent(offset, slack) {
+    return slack > 0 ? `${((offset / slack) * 100).toFixed(2)}%` : "50%";
   }
 
   function showCrop(img, ratio, fx, fy) {
-    const boxW = Math.min(width, height * ratio);
-    const boxH = Math.min(height, width / ratio);
-    img.style.objectPosition = `${position(fx, width, boxW)}% ${position(fy, height, boxH)}%`;
+    const [ratioW, ratioH] = ratio.split(":").map(Number);
+    const box = cropBox(ratioW, ratioH, fx, fy);
+    img.style.objectPosition = `${percent(box.left, width - box.w)} ${percent(box.top, height - box.h)}`;
   }
 
   function show() {
@@ -35,7 +54,7 @@
     marker.style.left = `${fx * 100}%`;
     marker.style.top = `${fy * 100}%`;
     for (const crop of picker.querySelectorAll(".focal-crop")) {
-      showCrop(crop.querySelector("img"), Number(crop.dataset.ratio), fx, fy);
+      showCrop(crop.querySelector("img"), crop.dataset.ratio, fx, fy);
     }
     value.textContent = `${Math.round(fx * 100)}%，${Math.round(fy * 100)}%`;
   }
@@ -57,5 +76,6 @@
     inputY.value = clamp(Number(inputY.value) + step[1] * 0.02).toFixed(4);
     show();
   });
+  for (const input of [inputX, inputY]) input.addEventListener("input", show);
   show();
-})();
+});

@@ -1,0 +1,140 @@
+"""The image library's admin in a real browser: drop several files, and pick a focal point.
+
+Locally these tests skip when /usr/bin/chromium is missing; in CI (the CI environment
+variable is set) a missing browser is a failure.
+"""
+import base64
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+
+from newsroom.images.models import Image
+from newsroom.images.renditions import crop_box
+from newsroom.tasks import image_upload
+from tests.test_admin_images import photo
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+DROP_FILES = """([selector, files]) => {
+  const transfer = new DataTransfer();
+  for (const [name, data, type] of files) {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], name, { type }));
+  }
+  document.querySelector(selector).dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true }));
+}"""
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def editor(db):
+    # A superuser, not the 编辑 group: rows made by data migrations do not survive the flush
+    # between live-server tests reliably, and the roles have their own tests.
+    return User.objects.create_superuser("editor", password="editor-password-1", first_name="王芳")
+
+
+@pytest.fixture
+def open_page(browser, live_server, csp_watch, editor):
+    """A signed-in page under the CSP watch, closed before the test database is flushed."""
+    contexts = []
+
+    def open_page():
+        context = csp_watch.watch(browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN"))
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(live_server.url + "/admin/login/")
+        page.fill("#id_username", "editor")
+        page.fill("#id_password", "editor-password-1")
+        page.click("input[type=submit]")
+        expect(page.locator("#editorial-dashboard")).to_be_visible()
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def drop(page, selector: str, files: list[tuple[str, bytes, str]]) -> None:
+    page.evaluate(DROP_FILES, [selector, [[n, base64.b64encode(d).decode(), t] for n, d, t in files]])
+
+
+class TestBatchUpload:
+    def test_two_dropped_files_are_uploaded_each_once_its_alt_is_filled(self, open_page, live_server):
+        page = open_page()
+        page.goto(live_server.url + "/admin/images/image/batch/")
+        drop(page, "#image-drop", [("plant.jpg", photo(seed=1), "image/jpeg"),
+                                   ("lab.png", photo(seed=2, fmt="PNG"), "image/png")])
+        rows = page.locator(".batch-row")
+        expect(rows).to_have_count(2)
+        expect(rows.nth(0).locator(".batch-name")).to_have_text("plant.jpg")
+        expect(rows.nth(0).locator("[name=title]")).to_have_value("plant")
+
+        page.fill("#batch-0-alt", "新建的厂房外景")
+        page.click("#image-batch-start")
+        expect(rows.nth(0).locator(".batch-status")).to_have_text("已上传 plant")
+        expect(rows.nth(1).locator(".batch-status")).to_have_text("等待填写替代文字")
+        assert list(Image.objects.values_list("alt", flat=True)) == ["新建的厂房外景"]
+
+        page.fill("#batch-1-title", "实验室")
+        page.fill("#batch-1-alt", "实验室里的研究人员")
+        expect(rows.nth(1).locator(".batch-status")).to_have_text("已上传 实验室")
+        for row in (0, 1):
+            expect(rows.nth(row).locator("progress")).to_have_js_property("value", 100)
+        assert sorted(Image.objects.values_list("title", "alt", "format")) == [
+            ("plant", "新建的厂房外景", "JPEG"), ("实验室", "实验室里的研究人员", "PNG"),
+        ]
+
+    def test_a_refused_file_says_why_beside_it(self, open_page, live_server):
+        page = open_page()
+        page.goto(live_server.url + "/admin/images/image/batch/")
+        svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+        drop(page, "#image-drop", [("logo.svg", svg, "image/svg+xml")])
+        page.fill("#batch-0-alt", "标志")
+        page.click("#image-batch-start")
+        expect(page.locator(".batch-row .batch-status")).to_have_text(REFUSED_SVG)
+        assert Image.objects.count() == 0
+
+
+REFUSED_SVG = "不接受 SVG 或 HTML 文件：它们可以带有脚本。请上传 JPEG、PNG、WebP、GIF 或 AVIF 图片。"
+
+
+def crop_offset(fx: float, fy: float, ratio) -> tuple[str, str]:
+    """The CSS object-position of crop_box's crop of a 300×200 picture, as Chromium writes it."""
+    left, top, right, bottom = crop_box(300, 200, fx, fy, ratio)
+    return tuple(
+        f"{offset / slack * 100:.2f}".rstrip("0").rstrip(".") + "%" if slack else "50%"
+        for offset, slack in ((left, 300 - (right - left)), (top, 200 - (bottom - top)))
+    )
+
+
+class TestFocalPicker:
+    def test_click_moves_the_crop_previews_and_the_saved_point(self, open_page, live_server):
+        image, _ = image_upload(data=photo(300, 200, seed=3), title="签约仪式", alt="签约仪式现场")
+        page = open_page()
+        page.goto(f"{live_server.url}/admin/images/image/{image.pk}/change/")
+        wide, square = page.locator("#focal-preview-wide"), page.locator("#focal-preview-square")
+        position = "el => el.style.objectPosition"
+        # At the centre: crop_box rounds the 16:9 crop's top from 15.5 px to 16 of 31.
+        assert (wide.evaluate(position), square.evaluate(position)) == ("50% 51.61%", "50% 50%")
+
+        page.click("#focal-frame", position={"x": 180, "y": 90})  # 0.6, 0.45 of 300×200
+        fx, fy = float(page.input_value("#id_focal_x")), float(page.input_value("#id_focal_y"))
+        assert (round(fx, 2), round(fy, 2)) == (0.6, 0.45)  # within the pixel the mouse lands on
+        # The previews show the crops the worker will make: the 16:9 crop is the full width,
+        # so only its top moves; the 1:1 crop is the full height, so only its left does.
+        assert (wide.evaluate(position), square.evaluate(position)) == (
+            f"50% {crop_offset(fx, fy, (16, 9))[1]}", f"{crop_offset(fx, fy, (1, 1))[0]} 50%",
+        )
+        expect(page.locator("#focal-value")).to_have_text("60%，45%")
+
+        page.click("input[name=_continue]")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#focal-value")).to_have_text("60%，45%")
+        expect(page.locator("#id_focal_x")).to_have_value(str(fx))
+        image.refresh_from_db()
+        assert (image.focal_x, image.focal_y, image.version) == (fx, fy, 2)
