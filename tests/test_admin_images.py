@@ -405,3 +405,18 @@ class TestDelete:
         assert response.status_code == 302
         assert not Image.objects.filter(pk=lab.pk).exists()
         assert lab.file.name not in stored_files(media)
+
+
+class TestRoles:
+    def test_editors_manage_the_library(self, editor_user):
+        assert {p for p in ("add_image", "change_image", "delete_image", "view_image")
+                if editor_user.has_perm(f"images.{p}")} == {"add_image", "change_image", "delete_image", "view_image"}
+
+    def test_reporters_look_up_and_add_pictures_but_neither_change_nor_delete(self, reporter_client, reporter_user):
+        assert [reporter_user.has_perm(f"images.{p}") for p in ("view_image", "add_image", "change_image",
+                                                                "delete_image")] == [True, True, False, False]
+        image = stored()
+        assert reporter_client.get(CHANGELIST).status_code == 200
+        assert reporter_client.post(f"/admin/images/image/{image.pk}/delete/", {"post": "yes"}).status_code == 403
+        response = reporter_client.post(UPLOAD, {"file": upload_file("lab.jpg", photo(seed=9)), "alt": "实验室"})
+        assert response.status_code == 201

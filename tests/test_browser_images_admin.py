@@ -138,3 +138,22 @@ class TestFocalPicker:
         expect(page.locator("#id_focal_x")).to_have_value(str(fx))
         image.refresh_from_db()
         assert (image.focal_x, image.focal_y, image.version) == (fx, fy, 2)
+
+
+class TestAddPage:
+    def test_chosen_file_is_previewed_before_it_is_sent(self, open_page, live_server):
+        page = open_page()
+        page.goto(live_server.url + "/admin/images/image/add/")
+        expect(page.locator("#image-upload-preview")).to_be_hidden()
+        page.set_input_files("#id_file", files=[{"name": "plant.jpg", "mimeType": "image/jpeg", "buffer": photo()}])
+        expect(page.locator("#image-upload-preview")).to_be_visible()
+        expect(page.locator("#image-upload-preview-name")).to_have_text("plant.jpg")
+        assert page.locator("#image-upload-preview-img").get_attribute("src").startswith("data:image/jpeg;base64,")
+        assert Image.objects.count() == 0
+
+        page.fill("#id_alt", "新建的厂房外景")
+        page.click("input[name=_save]")
+        page.wait_for_load_state("networkidle")
+        image = Image.objects.get()
+        assert page.url == f"{live_server.url}/admin/images/image/{image.pk}/change/"
+        expect(page.locator(".messagelist")).to_contain_text("图片“新建的厂房外景”已上传，缩放图正在后台生成。")

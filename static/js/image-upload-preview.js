@@ -5,7 +5,11 @@
   const input = document.getElementById("id_file");
   const preview = document.getElementById("image-upload-preview");
   if (!input || !preview) return;
-  const img = document.getElementById("image-upload-preview-img");
+  // Made here: an <img> without a source would be invalid HTML until a file is chosen.
+  const img = document.createElement("img");
+  img.alt = "";
+  img.id = "image-upload-preview-img";
+  preview.prepend(img);
   const name = document.getElementById("image-upload-preview-name");
 
   input.addEventListener("change", () => {
