@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
+from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.freshness import content_changed
 from newsroom.images import html as image_html
 from newsroom.images.models import Image
@@ -194,7 +195,7 @@ class ImageChangeForm(forms.ModelForm):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     form = ImageChangeForm
     list_display = ["thumbnail", "title", "credit", "size", "file_bytes", "usage", "uploaded_by", "uploaded_at"]
     list_display_links = ["thumbnail", "title"]
