@@ -157,3 +157,25 @@ class TestAddPage:
         image = Image.objects.get()
         assert page.url == f"{live_server.url}/admin/images/image/{image.pk}/change/"
         expect(page.locator(".messagelist")).to_contain_text("图片“新建的厂房外景”已上传，缩放图正在后台生成。")
+
+
+class TestLibraryPages:
+    def test_list_shows_thumbnails_and_uses_and_a_used_image_cannot_be_deleted(
+        self, open_page, live_server, make_issue
+    ):
+        plant, _ = image_upload(data=photo(seed=4), title="厂房", alt="新建的厂房外景")
+        image_upload(data=photo(seed=5), title="实验室", alt="实验室里的研究人员")
+        issue = make_issue(3)
+        type(issue).objects.filter(pk=issue.pk).update(cover=plant)
+        page = open_page()
+        page.goto(live_server.url + "/admin/images/image/")
+        thumbnails = page.locator("img.image-thumb")
+        expect(thumbnails).to_have_count(2)
+        # The masters, served from /media/ (no renditions yet): both load.
+        page.wait_for_function("() => [...document.querySelectorAll('img.image-thumb')].every(i => i.complete)")
+        assert thumbnails.evaluate_all("imgs => imgs.map(i => i.naturalWidth)") == [64, 64]
+        expect(page.locator("td.field-usage")).to_have_text(["未使用", "用于 1 期封面"])
+
+        page.goto(f"{live_server.url}/admin/images/image/{plant.pk}/delete/")
+        expect(page.locator(".image-in-use li")).to_have_text(["期刊封面：第3期"])
+        expect(page.locator("input[type=submit]")).to_have_count(0)
