@@ -420,3 +420,35 @@ class TestRoles:
         assert reporter_client.post(f"/admin/images/image/{image.pk}/delete/", {"post": "yes"}).status_code == 403
         response = reporter_client.post(UPLOAD, {"file": upload_file("lab.jpg", photo(seed=9)), "alt": "实验室"})
         assert response.status_code == 201
+
+
+def in_use_unseen(self, objs, request):
+    """get_deleted_objects as it answered before the image was put to use."""
+    return [str(o) for o in objs], {}, set(), []
+
+
+class TestPutToUseMeanwhile:
+    def test_delete_view_refuses_and_logs_nothing(self, editor_client, in_use, monkeypatch):
+        from django.contrib.admin.models import DELETION, LogEntry
+
+        from newsroom.admin.images import ImageAdmin
+
+        plant, _ = in_use
+        monkeypatch.setattr(ImageAdmin, "get_deleted_objects", in_use_unseen)
+        response = editor_client.post(f"/admin/images/image/{plant.pk}/delete/", {"post": "yes"}, follow=True)
+        assert response.redirect_chain == [(f"/admin/images/image/{plant.pk}/change/", 302)]
+        assert [str(m) for m in response.context["messages"]] == ["图片刚被用上，没有删除。"]
+        assert Image.objects.filter(pk=plant.pk).exists()
+        assert LogEntry.objects.filter(action_flag=DELETION).count() == 0
+
+    def test_bulk_delete_deletes_none_and_logs_nothing(self, editor_client, in_use, monkeypatch):
+        from django.contrib.admin.models import DELETION, LogEntry
+
+        from newsroom.admin.images import ImageAdmin
+
+        plant, lab = in_use
+        monkeypatch.setattr(ImageAdmin, "get_deleted_objects", in_use_unseen)
+        post = {"action": "delete_selected", "_selected_action": [lab.pk, plant.pk], "post": "yes"}
+        response = editor_client.post(CHANGELIST, post, follow=True)
+        assert [str(m) for m in response.context["messages"]] == ["图片刚被用上，没有删除。"]
+        assert (Image.objects.count(), LogEntry.objects.filter(action_flag=DELETION).count()) == (2, 0)

@@ -179,3 +179,26 @@ class TestLibraryPages:
         page.goto(f"{live_server.url}/admin/images/image/{plant.pk}/delete/")
         expect(page.locator(".image-in-use li")).to_have_text(["期刊封面：第3期"])
         expect(page.locator("input[type=submit]")).to_have_count(0)
+
+
+class TestViewOnly:
+    def test_a_viewer_sees_the_saved_crops_without_the_picker(self, browser, live_server, csp_watch):
+        from django.contrib.auth.models import Permission
+
+        image, _ = image_upload(data=photo(300, 200, seed=6), title="园区", alt="园区鸟瞰")
+        viewer = User.objects.create_user("viewer", password="viewer-password-1", is_staff=True)
+        viewer.user_permissions.add(Permission.objects.get(codename="view_image"))
+        context = csp_watch.watch(browser.new_context(locale="zh-CN"))
+        try:
+            page = context.new_page()
+            page.goto(live_server.url + "/admin/login/")
+            page.fill("#id_username", "viewer")
+            page.fill("#id_password", "viewer-password-1")
+            page.click("input[type=submit]")
+            page.goto(f"{live_server.url}/admin/images/image/{image.pk}/change/")
+            expect(page.locator("#focal-value")).to_have_text("50%，50%")
+            assert page.locator("#focal-preview-wide").evaluate("el => el.style.objectPosition") == "50% 51.61%"
+            expect(page.locator("#id_focal_x")).to_have_count(0)
+            csp_watch.assert_clean(page)
+        finally:
+            context.close()

@@ -8,7 +8,9 @@ from pathlib import PurePath
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Func, IntegerField, OuterRef, Q, Subquery
 from django.db.models.deletion import ProtectedError
 from django.http import HttpResponseRedirect, JsonResponse
@@ -334,15 +336,31 @@ class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
         try:
             return super().delete_view(request, object_id, extra_context)
         except ProtectedError:
-            # Put to use between the confirmation page and the deletion.
+            # Put to use between the confirmation page and the deletion (Django's delete
+            # view is one transaction: its log entry went with it).
             return self._refused_after_all(request, reverse("admin:images_image_change", args=[object_id]))
 
-    def delete_queryset(self, request, queryset):
-        try:
-            super().delete_queryset(request, queryset)
-        except ProtectedError as error:
-            raise PermissionDenied(_("图片刚被用上，没有删除。")) from error
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _action, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_selected_at_once, name, description)
+        return actions
 
     def _refused_after_all(self, request, url):
-        self.message_user(request, _("图片刚被用上，没有删除。"), messages.ERROR)
+        self.message_user(request, IN_USE_MEANWHILE, messages.ERROR)
         return HttpResponseRedirect(url)
+
+
+IN_USE_MEANWHILE = gettext_lazy("图片刚被用上，没有删除。")
+
+
+def delete_selected_at_once(modeladmin, request, queryset):
+    """Django's delete action in one transaction: all the selected images go, or none (and no
+    log entry says they went) when one was put to use after the confirmation page."""
+    try:
+        with transaction.atomic():
+            return delete_selected(modeladmin, request, queryset)
+    except ProtectedError:
+        modeladmin.message_user(request, IN_USE_MEANWHILE, messages.ERROR)
+        return None

@@ -48,9 +48,12 @@ document.addEventListener("DOMContentLoaded", () => {
     img.style.objectPosition = `${percent(box.left, width - box.w)} ${percent(box.top, height - box.h)}`;
   }
 
+  // Without the inputs (a user who may only view the picture) the saved point is shown.
+  const editable = Boolean(inputX && inputY);
+
   function show() {
-    const fx = Number(inputX.value);
-    const fy = Number(inputY.value);
+    const fx = Number(editable ? inputX.value : picker.dataset.focalX);
+    const fy = Number(editable ? inputY.value : picker.dataset.focalY);
     marker.style.left = `${fx * 100}%`;
     marker.style.top = `${fy * 100}%`;
     for (const crop of picker.querySelectorAll(".focal-crop")) {
@@ -58,6 +61,9 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     value.textContent = `${Math.round(fx * 100)}%，${Math.round(fy * 100)}%`;
   }
+
+  show();
+  if (!editable) return;
 
   frame.addEventListener("click", (event) => {
     const box = frame.getBoundingClientRect();
@@ -77,5 +83,4 @@ document.addEventListener("DOMContentLoaded", () => {
     show();
   });
   for (const input of [inputX, inputY]) input.addEventListener("input", show);
-  show();
 });
