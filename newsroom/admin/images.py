@@ -57,7 +57,7 @@ def with_usage(queryset):
 
 
 def usage_line(*, articles: int, issues: int, reporters: int) -> str:
-    """"用于 3 篇文章、1 期" or "未使用"."""
+    """The list's usage column: "用于 3 篇文章、1 期封面", or "未使用"."""
     parts = []
     if articles:
         parts.append(_("%(count)d 篇文章") % {"count": articles})
