@@ -131,6 +131,12 @@ class TestAddPage:
         assert message in response.content.decode()
         assert (Image.objects.count(), stored_files(media), DBTaskResult.objects.count()) == (0, [], 0)
 
+    def test_file_over_the_byte_limit_is_refused_with_its_size_unread(self, editor_client, media, monkeypatch):
+        monkeypatch.setattr("newsroom.images.safety.MAX_BYTES", 2 * 1024 * 1024)
+        response = add_form(editor_client, "huge.jpg", b"\xff\xd8\xff" + b"\0" * (3 * 1024 * 1024))
+        assert response.context["form"].errors == {"file": ["文件太大：3.0 MB，上限 2 MB。"]}
+        assert (Image.objects.count(), stored_files(media)) == (0, [])
+
     def test_exif_rotation_is_applied_and_gps_is_stripped(self, editor_client, media):
         add_form(editor_client, "sideways.jpg", jpeg_with_exif_rotation_and_gps())
         image = Image.objects.get()

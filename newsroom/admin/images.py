@@ -26,8 +26,9 @@ from articles.models import Article
 from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.freshness import content_changed
 from newsroom.images import html as image_html
+from newsroom.images import safety
 from newsroom.images.models import Image
-from newsroom.images.safety import MAX_BYTES, ImageRefused
+from newsroom.images.safety import ImageRefused
 from newsroom.images.storing import clean_alt
 from newsroom.models import Issue, Reporter
 from newsroom.tasks import image_refocus, image_upload
@@ -138,7 +139,6 @@ class ImageUploadForm(forms.Form):
     file = forms.FileField(
         allow_empty_file=True,
         label=gettext_lazy("图片文件"),
-        help_text=gettext_lazy("JPEG、PNG、WebP、GIF 或 AVIF，不超过 %(mb)d MB。") % {"mb": MAX_BYTES // 2**20},
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,image/avif"}),
     )
     title = forms.CharField(
@@ -155,6 +155,22 @@ class ImageUploadForm(forms.Form):
         label=gettext_lazy("摄影"), required=False, max_length=100, help_text=gettext_lazy("摄影者或来源，例如：张三。"),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("JPEG、PNG、WebP、GIF 或 AVIF，不超过 %(mb)d MB。") % {
+            "mb": safety.MAX_BYTES // 2**20,
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > safety.MAX_BYTES:
+            # Refused before it is read into memory, in safety.inspect's words (the same
+            # message on every path).
+            raise ValidationError(_("文件太大：%(size)s MB，上限 %(limit)s MB。") % {
+                "size": f"{upload.size / 1024 / 1024:.1f}", "limit": safety.MAX_BYTES // 1024 // 1024,
+            })
+        return upload
+
     def clean_alt(self):
         return checked_alt(self.cleaned_data["alt"])
 
@@ -167,7 +183,7 @@ class ImageUploadForm(forms.Form):
 
     def upload(self, *, user):
         """(image, created) through the safe path; a refusal becomes this form's error."""
-        data = self.cleaned_data["file"].read(MAX_BYTES + 1)  # more is refused: read no further
+        data = self.cleaned_data["file"].read()
         fields = {k: self.cleaned_data[k] for k in ("title", "alt", "caption", "credit")}
         try:
             return image_upload(data=data, user=user, **fields)
@@ -283,7 +299,7 @@ class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.opts, "title": _("批量上传图片"), "media": self.media, "max_bytes": MAX_BYTES,
+            "opts": self.opts, "title": _("批量上传图片"), "media": self.media, "max_bytes": safety.MAX_BYTES,
         }
         return TemplateResponse(request, "admin/images/image/batch.html", context)
 
