@@ -81,22 +81,27 @@
     row.append(preview, name, fields, progress, status);
     list.append(row);
     if (file.size > maxBytes) {
-      setStatus(row, text.textTooBig, "refused");
+      setStatus(row, text.textTooBig, "refused-file");
       return;
     }
     setStatus(row, text.textWaiting, "waiting");
-    fields.querySelector("[name=alt]").addEventListener("input", () => consider(row));
+    const alt = fields.querySelector("[name=alt]");
+    // While typing only the status follows; the file goes once the field is left (change),
+    // never with half of the alt text.
+    alt.addEventListener("input", () => consider(row, { send: false }));
+    alt.addEventListener("change", () => consider(row, { send: true }));
   }
 
-  // A row goes when the editor has asked for the upload and its alt text is good.
-  function consider(row) {
-    if (!["waiting", "queued"].includes(row.dataset.state)) return;
+  // A row goes when the editor has asked for the upload and its alt text is good. A row
+  // that failed on the network, or was refused for its text, goes again; a refused file not.
+  function consider(row, { send: sendNow }) {
+    if (!["waiting", "queued", "failed", "refused"].includes(row.dataset.state)) return;
     const problem = altProblem(row);
     if (problem) {
       setStatus(row, problem, "waiting");
-    } else if (started) {
+    } else if (started && sendNow) {
       send(row);
-    } else {
+    } else if (row.dataset.state === "waiting") {
       setStatus(row, text.textQueued, "queued");
     }
   }
@@ -128,7 +133,8 @@
       return;
     }
     if (!answer.ok) {
-      setStatus(row, answer.message, "refused");
+      const fileRefused = Boolean(answer.errors && answer.errors.file);
+      setStatus(row, answer.message, fileRefused ? "refused-file" : "refused");
       return;
     }
     row.querySelector("progress").value = 100;
@@ -161,6 +167,6 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     started = true;
-    for (const row of list.querySelectorAll(".batch-row")) consider(row);
+    for (const row of list.querySelectorAll(".batch-row")) consider(row, { send: true });
   });
 })();
