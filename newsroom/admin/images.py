@@ -134,6 +134,8 @@ def checked_alt(value: str) -> str:
 
 
 class ImageUploadForm(forms.Form):
+    required_css_class = "required"  # the admin's bold label of a field that must be filled
+
     # An empty file reaches newsroom.images.safety, which refuses it with the same words on
     # every path (admin, importer, shell).
     file = forms.FileField(
@@ -143,14 +145,18 @@ class ImageUploadForm(forms.Form):
     )
     title = forms.CharField(
         label=gettext_lazy("标题"), max_length=200, required=False, help_text=gettext_lazy("留空时用替代文字。"),
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
     alt = forms.CharField(
         label=gettext_lazy("替代文字"),
         max_length=300,
         error_messages={"required": gettext_lazy("请填写替代文字：用中文说明图片里有什么。")},
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
         help_text=gettext_lazy("给看不到图片的读者：用中文说明图片里有什么。必填，不能是文件名。"),
     )
-    caption = forms.CharField(label=gettext_lazy("图片说明"), required=False, max_length=500)
+    caption = forms.CharField(
+        label=gettext_lazy("图片说明"), required=False, max_length=500, widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
     credit = forms.CharField(
         label=gettext_lazy("摄影"), required=False, max_length=100, help_text=gettext_lazy("摄影者或来源，例如：张三。"),
     )
