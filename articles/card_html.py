@@ -68,7 +68,7 @@ def prefixed(fragments: dict[str, str]) -> dict[str, str]:
 def _fragments(article) -> dict[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
         url = link("articles:detail", pk=article.pk, slug=article.slug)
-        return {
+        fragments = {
             "kicker": _paragraph("kicker", article.kicker),
             "link": format_html('<a href="{}">{}</a>', url, article.headline),
             "subheadline": _paragraph("subheadline", article.subheadline),
@@ -76,8 +76,10 @@ def _fragments(article) -> dict[str, str]:
                 '<p class="card__excerpt">{}</p>', Truncator(article.summary).chars(CARD_EXCERPT_CHARS)
             ),
             "bylines": bylines_html(article.card.get("bylines", [])),
-            "picture": card_picture(article),
         }
+        # Only a card with a lead image stores one: render_card reads a missing one as none.
+        picture = card_picture(article)
+        return {**fragments, "picture": picture} if picture else fragments
 
 
 def card_picture(article) -> str:
@@ -130,7 +132,7 @@ def render_card(article, *, lead=False, level=3, show_excerpt=False, show_issue=
     """
     fragments = prefixed(article.card_html) if (article.card_html and not preview) else live_fragments(article, preview=preview)
     tag = "h2" if level == 2 else "h3"
-    # Cards stored before pictures came have no "picture": they show none, as before.
+    # A card without a lead image stores no "picture" (nor do those stored before pictures came).
     picture = fragments.get("picture", "")
     if lead and picture:
         picture = lead_card_picture(picture)

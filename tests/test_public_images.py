@@ -31,8 +31,8 @@ def render(template: str, **context) -> str:
     return Template("{% load site_tags %}" + template).render(Context(context))
 
 
-def stored_picture(article) -> str:
-    return Article.objects.values_list("card_html", flat=True).get(pk=article.pk)["picture"]
+def stored_picture(article) -> str | None:
+    return Article.objects.values_list("card_html", flat=True).get(pk=article.pk).get("picture")
 
 
 def wide_picture(image, *, sizes: str, loading: str) -> str:
@@ -125,8 +125,8 @@ class TestCards:
         # Every other card keeps the lazy thumbnail: 1 in the issue, 2 in the latest column.
         assert html.count(wide_picture(image, sizes=CARD_PICTURE_SIZES, loading=LAZY)) == 3
 
-    def test_a_card_without_a_lead_image_is_unchanged(self, make_article):
-        assert stored_picture(make_article("无图")) == ""
+    def test_a_card_without_a_lead_image_stores_no_picture(self, make_article):
+        assert stored_picture(make_article("无图")) is None
 
     def test_cards_stored_before_pictures_came_show_none(self, make_article, make_issue, client):
         article = make_article("旧卡片", issue=make_issue(1))
@@ -141,7 +141,7 @@ class TestCards:
         article.save()
         article.lead_image = None
         article.save()
-        assert stored_picture(article) == ""
+        assert stored_picture(article) is None
 
     def test_renditions_made_by_the_worker_reach_the_stored_card(self, make_article):
         image = add_image(width=600, height=400)
@@ -162,7 +162,7 @@ class TestCards:
         led.save()
         image_describe(image=image, alt="科技园区的实验室")
         assert 'alt="科技园区的实验室"' in stored_picture(led)
-        assert stored_picture(other) == ""
+        assert stored_picture(other) is None
 
     def test_a_file_name_as_alt_text_is_refused_and_nothing_written(self, make_article):
         from django.core.exceptions import ValidationError
