@@ -108,3 +108,14 @@ class TestPicturesInTheBrowser:
         related = shown["签约仪式现场"]
         assert (related["box"], related["chosen"], related["loaded"]) == ([192, 108], "<sha>.jpg", True)
         assert page.locator(".story__lead figcaption").inner_text() == "新落成的研发大楼\n摄影 张三"
+
+    @pytest.mark.parametrize("name", list(PAGES))
+    def test_pictures_fit_a_phone(self, browser, csp_watch, pictured_site, name):
+        """Nothing sticks out sideways at 360px: the thumbnails float inside their cards."""
+        context = csp_watch.watch(browser.new_context(viewport={"width": 360, "height": 780}, locale="zh-CN"))
+        page = context.new_page()
+        page.goto(pictured_site["url"] + PAGES[name](pictured_site))
+        assert page.evaluate("document.documentElement.scrollWidth") == 360
+        boxes = [image["box"] for image in page.evaluate(IMAGES)]
+        context.close()
+        assert boxes and all(0 < width <= 328 for width, _height in boxes)
