@@ -44,9 +44,10 @@ def stored_fragments(article) -> dict[str, str]:
     """The fragments Article.card_html keeps, from an article with a primary key.
 
     Uses only plain fields (pk, slug, kicker, headline, subheadline, summary, card) and the
-    lead image, which the data migration's historical rows lack, so it can pass them. Rendered in the site's language and with
-    links from "/", whatever the request or command that saves: the stored HTML is served
-    to every reader, and `prefixed` adds the reader's script prefix.
+    lead image, which the data migration's historical rows lack, so it can pass them.
+    Rendered in the site's language and with links from "/", whatever the request or command
+    that saves: the stored HTML is served to every reader, and `prefixed` adds the reader's
+    script prefix.
     """
     previous = get_script_prefix()
     set_script_prefix("/")
