@@ -38,6 +38,8 @@ CARD_PICTURE_SIZES = "(min-width: 40rem) 12rem, 30vw"
 # The front page's lead card opens with it across its column: about 45rem beside the latest
 # articles from 60rem up, the width of the screen less its margins below.
 LEAD_PICTURE_SIZES = "(min-width: 60rem) 45rem, calc(100vw - 2rem)"
+# CARD_PICTURE_SIZES is stored in the cards and found there by lead_card_picture(): changing
+# it needs the cards of articles with a lead image stored again (ArticleQuerySet.refresh_cards).
 
 
 def stored_fragments(article) -> dict[str, str]:
