@@ -330,3 +330,26 @@ class TestCoversAndPhotos:
             'sizes="6rem" width="960" height="960" alt="刘琴的照片" class="picture--square focus-x5 focus-y5" '
             'decoding="async"></picture></div>'
         ) in html
+
+
+# The session, the user, the issue, its articles with their lead images.
+PREVIEW_QUERIES = 4
+
+
+@pytest.mark.django_db
+class TestPreviewCards:
+    @pytest.mark.parametrize("count", [1, 4])
+    def test_live_cards_of_a_preview_read_their_pictures_with_the_articles(self, editor_client, make_issue, make_article, count):
+        """A preview renders its cards live; their lead images come in the articles' query."""
+        issue = make_issue(9, status="draft")
+        image = add_image()
+        for n in range(count):
+            article = make_article(f"草稿{n}", issue=issue, position=n, status="draft")
+            article.lead_image = image
+            article.save()
+        editor_client.get("/preview/issues/9/")  # the session and the desk's permissions, once
+        with CaptureQueriesContext(connection) as queries:
+            html = editor_client.get("/preview/issues/9/").content.decode()
+        assert html.count(f'<div class="card__picture"><img src="/media/{image.file.name}"') == count
+        assert len(queries) == PREVIEW_QUERIES
+
