@@ -8,6 +8,7 @@ the <h3> right after it. A picture is a figure of one image from the library:
     <figcaption>说明文字<small>摄影 张三</small></figcaption></figure>
 """
 import html
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from html.parser import HTMLParser
@@ -25,6 +26,8 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 DROPPED_CONTENT_TAGS = {"script", "style", "template", "iframe", "object", "svg", "math", "noscript"}
 # The tags that exist only as parts of a figure (see _FigureFilter).
 FIGURE_PARTS = {"img", "figcaption", "small"}
+# A credit typed with its label already ("摄影：张三") is not labelled twice.
+CREDIT_PREFIX = re.compile(r"^摄影\s*[:：]?\s*")
 # An image id is a positive integer that fits a bigint column.
 MAX_IMAGE_ID_DIGITS = 18
 
@@ -56,6 +59,12 @@ def figure_html(*, image_id: int, src: str, alt: str, width: int | None = None, 
     small = f"<small>{html.escape(credit, quote=False)}</small>" if credit else ""
     figcaption = f"<figcaption>{html.escape(caption, quote=False)}{small}</figcaption>" if caption or small else ""
     return f'<figure data-image="{image_id}"><img {" ".join(img)}>{figcaption}</figure>'
+
+
+def credit_line(credit: str) -> str:
+    """The credit under a picture ("摄影 张三") for a library image's credit ("张三")."""
+    name = CREDIT_PREFIX.sub("", " ".join((credit or "").split()))
+    return f"摄影 {name}" if name else ""
 
 
 def figure_ids(body_html: str) -> list[int]:
