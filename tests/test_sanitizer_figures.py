@@ -1,7 +1,7 @@
 """The one sanitizer keeps figures of library images in exactly one shape, and nothing else of them."""
 import pytest
 
-from articles.body import body_text, figure_html, figure_ids, sanitize_html, summary_text
+from articles.body import body_text, credit_line, figure_html, figure_ids, sanitize_html, summary_text
 from newsroom.admin.article_forms import body_field
 
 FIGURE = (
@@ -131,6 +131,21 @@ class TestFigureHtml:
             "<figcaption>&lt;b&gt;粗&lt;/b&gt;</figcaption></figure>"
         )
         assert sanitize_html(built) == built
+
+
+class TestCreditLine:
+    @pytest.mark.parametrize(("credit", "line"), [
+        ("张三", "摄影 张三"),
+        ("  张 三 ", "摄影 张 三"),
+        ("摄影：张三", "摄影 张三"),
+        ("摄影 张三", "摄影 张三"),
+        ("新华社", "摄影 新华社"),
+        ("", ""),
+        ("   ", ""),
+        ("摄影", ""),
+    ])
+    def test_the_line_under_a_picture(self, credit, line):
+        assert credit_line(credit) == line
 
 
 class TestFigureIds:
