@@ -4,6 +4,7 @@ and insert a figure with 插入图片 in the rich-text editor (issue 12).
 Locally these tests skip when /usr/bin/chromium is missing; in CI a missing browser is a failure.
 """
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -166,3 +167,26 @@ class TestArticleImages:
         page.fill("#id_headline", "联合实验室正式落成")
         save_and_continue(page)
         assert Article.objects.get(pk=article.pk).body == expected_body
+
+    def test_the_caption_of_a_figure_can_be_changed_for_the_article(self, open_page, live_server, editor, library):
+        lab = library["lab"]
+        figure = figure_html(image_id=lab.pk, src=f"/media/{lab.file.name}", alt=lab.alt, width=lab.width,
+                             height=lab.height, caption="新建的联合实验室", credit="摄影 张三")
+        article = Article.objects.create(headline="联合实验室落成", body=f"<p>第一段。</p>{figure}")
+        page = open_page(editor)
+        page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+        edit = page.locator(".prose-menubar__button[data-name=libraryFigureCaption]")
+        expect(edit).to_have_class(re.compile(r"\bhidden\b"))
+        page.locator(".ProseMirror[contenteditable=true] figure[data-image] img").click()
+        expect(edit).not_to_have_class(re.compile(r"\bhidden\b"))
+        edit.click()
+        dialog = page.locator("dialog.prose-editor-dialog[open]")
+        expect(dialog.locator(".prose-editor-dialog-title")).to_have_text("编辑图片说明")
+        expect(dialog.locator("label")).to_have_text(["图片说明", "摄影署名"])
+        dialog.locator("input[name=caption]").fill("联合实验室的洁净间")
+        dialog.locator("input[name=credit]").fill("摄影 李四")
+        dialog.locator("button[type=submit]").click()
+        save_and_continue(page)
+        assert Article.objects.get(pk=article.pk).body == "<p>第一段。</p>" + figure.replace(
+            "新建的联合实验室<small>摄影 张三", "联合实验室的洁净间<small>摄影 李四"
+        )

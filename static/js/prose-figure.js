@@ -5,9 +5,10 @@
 //   <figcaption>说明文字<small>摄影 张三</small></figcaption></figure>
 // It is one atom (selected, dragged and deleted whole): its caption and credit come from
 // the image chosen in the library's chooser dialog (image-chooser.js), which the body's
-// widget renders beside the editor. The configurable preset loads this module from the
+// widget renders beside the editor, and can be changed for this article with 编辑图片说明
+// while the figure is selected. The configurable preset loads this module from the
 // widget's js_modules and looks the extension up by its export name, LibraryFigure.
-import { Node as TiptapNode } from "django-prose-editor/editor";
+import { Node as TiptapNode, updateAttrsDialog } from "django-prose-editor/editor";
 
 function captionParts(figure) {
   const figcaption = figure.querySelector("figcaption");
@@ -106,6 +107,29 @@ export const LibraryFigure = TiptapNode.create({
       },
       active(editor) {
         return editor.isActive("libraryFigure");
+      },
+    });
+    menu.defineItem({
+      name: "libraryFigureCaption",
+      groups: "nodes",
+      button: buttons.material("edit_note", dialog.dataset.labelEditCaption),
+      command(editor) {
+        const { caption, credit } = editor.getAttributes("libraryFigure");
+        const fields = {
+          caption: { type: "string", title: dialog.dataset.labelCaption },
+          credit: { type: "string", title: dialog.dataset.labelCredit },
+        };
+        updateAttrsDialog(fields, { title: dialog.dataset.labelEditCaption })(editor, { caption, credit }).then((attrs) => {
+          if (attrs) {
+            editor.chain().focus().updateAttributes("libraryFigure", {
+              caption: attrs.caption.trim(),
+              credit: attrs.credit.trim(),
+            }).run();
+          }
+        });
+      },
+      hidden(editor) {
+        return !editor.isActive("libraryFigure");
       },
     });
   },
