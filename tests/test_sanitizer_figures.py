@@ -1,7 +1,14 @@
 """The one sanitizer keeps figures of library images in exactly one shape, and nothing else of them."""
 import pytest
 
-from articles.body import body_text, credit_line, figure_html, figure_ids, sanitize_html, summary_text
+from articles.body import (
+    body_text,
+    credit_line,
+    figure_html,
+    figure_ids,
+    sanitize_html,
+    summary_text,
+)
 from newsroom.admin.article_forms import body_field
 
 FIGURE = (
