@@ -129,6 +129,21 @@ class TestChoosingACover:
         assert Issue.objects.get(pk=issue.pk).cover is None
 
 
+    def test_a_picture_uploaded_meanwhile_is_listed_when_the_dialog_opens_again(
+        self, open_page, live_server, editor, library, make_issue
+    ):
+        issue = make_issue(1)
+        page = open_page(editor)
+        page.goto(f"{live_server.url}/admin/newsroom/issue/{issue.pk}/change/")
+        page.click("#id_cover_choose")
+        titles = page.locator("#id_cover_chooser .image-chooser-dialog__title")
+        expect(titles).to_have_text(["签约仪式", "实验室", "园区夜景"])
+        page.locator("#id_cover_chooser .image-chooser-dialog__close").click()
+        add_image("新上传的封面", seed=4, alt="新落成的孵化器大楼")
+        page.click("#id_cover_choose")
+        expect(titles).to_have_text(["新上传的封面", "签约仪式", "实验室", "园区夜景"])
+
+
 class TestArticleImages:
     def test_lead_image_and_a_figure_inserted_with_the_button(self, open_page, live_server, editor, library):
         page = open_page(editor)

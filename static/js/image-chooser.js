@@ -33,7 +33,7 @@
     const previous = dialog.querySelector(".image-chooser-dialog__previous");
     const next = dialog.querySelector(".image-chooser-dialog__next");
     const pageLabel = dialog.querySelector(".image-chooser-dialog__page");
-    const state = { onChoose: null, page: 1, query: "", loaded: false };
+    const state = { onChoose: null, page: 1, query: "" };
     let request = 0;
     let timer = null;
 
@@ -118,10 +118,9 @@
     if (!states.has(dialog)) states.set(dialog, setUp(dialog));
     const state = states.get(dialog);
     state.onChoose = onChoose;
-    if (!state.loaded) {
-      state.loaded = true;
-      state.load(1);
-    }
+    // Loaded again at every opening: a picture uploaded meanwhile (上传新图片 opens another
+    // tab) is then in the list without a reload of the form.
+    state.load(1);
     dialog.showModal();
     dialog.querySelector(".image-chooser-dialog__query").focus();
   }
