@@ -179,6 +179,7 @@ MARKUP_LABELS = (
     ({"ul", "ol", "li"}, gettext_noop("列表")),
     ({"blockquote"}, gettext_noop("引用")),
     ({"br"}, gettext_noop("段内换行")),
+    ({"figure"}, gettext_noop("图片")),
 )
 TAG_RE = re.compile(r"<([a-z0-9]+)")
 SUBTITLE_RE = re.compile(r"</h2>\s*<h3")
