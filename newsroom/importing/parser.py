@@ -36,6 +36,11 @@ MSG_NO_BODY = gettext_noop("标题“{headline}”后面没有正文。")
 MSG_NO_BYLINE = gettext_noop("“{headline}”没有署名。")
 MSG_STRAY_BYLINE = gettext_noop("正文中间出现署名行，已并入“{headline}”的作者。")
 MSG_BIDI_REMOVED = gettext_noop("删除了 {count} 个双向文字控制符（{codes}），它们会让文字倒着显示。")
+MSG_FIGURE_UNCLOSED = gettext_noop("图片行没有结尾的“]”：应写成 [图：文件名 说明文字（摄影 姓名）]。")
+MSG_FIGURE_NO_FILE = gettext_noop("图片行没有文件名：应写成 [图：文件名 说明文字（摄影 姓名）]。")
+MSG_FIGURE_PATH = gettext_noop("图片文件名“{name}”不能含路径：只写图片目录里的文件名，不能有 /、\\ 或 ..。")
+MSG_FIGURE_NO_CAPTION = gettext_noop("图片 {name} 没有说明文字；说明文字也是图片的替代文字，不能省略。")
+MSG_FIGURE_OUTSIDE = gettext_noop("图片行必须放在文章的标题和署名之后。")
 
 SENTENCE_ENDS = "。！？!?…；;：:"
 CLOSERS = "”’）)》」』\"'"
@@ -54,6 +59,7 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 ROLE_AUTHOR, ROLE_REPORTER, ROLE_CORRESPONDENT = "作者", "记者", "通讯员"
 PART_KICKER, PART_HEADLINE, PART_SUBHEADLINE = "引题", "标题", "副题"
 PART_HEADING, PART_HEADING_SUBTITLE = "小标题", "小标题的副题"
+PART_CAPTION, PART_CREDIT = "图片说明", "摄影者"
 # Zero-width and other format characters that may sit inside a name (张\u200b三丰).
 ZERO_WIDTH = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff" + "".join(
     f"{chr(low)}-{chr(high)}" for low, high in IGNORABLE_RANGES
@@ -79,6 +85,16 @@ TRAILING_CREDIT_RE = re.compile(
     rf"|[ \u3000\u00a0]*[（(](?P<paren>{ROLE_WORD}[^（()）]*)[）)])$",
     re.S,
 )
+# An image line: [图：file.jpg 说明文字（摄影 张三）]. Half-width brackets and colon are
+# accepted as everywhere else in the format (the dateline's credit takes both too), and so
+# are the 【】 brackets a Chinese keyboard types. A line that opens like one but does not
+# close is refused rather than read as text: it is a figure with a typo, not a paragraph.
+FIGURE_OPEN_RE = re.compile(r"^[\[【]图[：:]")
+FIGURE_RE = re.compile(r"^[\[【]图[：:][ \u3000]*(?P<name>[^ \u3000]*)[ \u3000]*(?P<rest>.*?)[ \u3000]*[\]】]$")
+FIGURE_CREDIT_RE = re.compile(
+    r"^(?P<caption>.*?)[ \u3000]*[（(][ \u3000]*"
+    r"(?:摄影[ \u3000：:]*(?P<after>[^（()）]*?)|(?P<before>[^（()）]*?)[ \u3000]*摄)[ \u3000]*[）)]$"
+)
 ASCII_TO_FULLWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 
 
@@ -102,13 +118,18 @@ class Credit:
 
 @dataclass
 class Block:
-    type: str  # "paragraph" or "heading"
-    text: str
+    type: str  # "paragraph", "heading" or "figure"
+    text: str  # a figure's caption
     subtitle: str = ""
+    file: str = ""  # a figure's file name, inside the directory given to the importer
+    credit: str = ""  # a figure's 摄影
+    line: int = 0  # a figure's line, for the importer's errors about its file
 
     def as_dict(self) -> dict:
         if self.type == "heading":
             return {"type": "heading", "text": self.text, "subtitle": self.subtitle}
+        if self.type == "figure":
+            return {"type": "figure", "file": self.file, "text": self.text, "credit": self.credit}
         return {"type": "paragraph", "text": self.text}
 
 
@@ -125,6 +146,10 @@ class ParsedArticle:
     @property
     def paragraphs(self) -> list[Block]:
         return [b for b in self.blocks if b.type == "paragraph"]
+
+    @property
+    def figures(self) -> list[Block]:
+        return [b for b in self.blocks if b.type == "figure"]
 
 
 @dataclass
@@ -263,6 +288,11 @@ def split_blocks(text: str, warnings: list | None = None) -> list[RawBlock]:
             if not line:
                 continue
             line = _without_bidi_controls(line, lineno, warnings)
+            if FIGURE_OPEN_RE.match(line):
+                # An image line is a block of its own, even without blank lines around it.
+                blocks.append(RawBlock(line=lineno, lines=[line]))
+                current = None
+                continue
             if current is None:
                 current = RawBlock(line=lineno, lines=[])
                 blocks.append(current)
@@ -306,7 +336,7 @@ def is_short_line(line: str) -> bool:
 
 
 def is_title_block(block: RawBlock, max_lines: int = 3) -> bool:
-    return len(block.lines) <= max_lines and all(is_short_line(line) for line in block.lines)
+    return not is_figure_block(block) and len(block.lines) <= max_lines and all(is_short_line(line) for line in block.lines)
 
 
 def is_headline_block(block: RawBlock, *, allow_question: bool) -> bool:
@@ -316,8 +346,10 @@ def is_headline_block(block: RawBlock, *, allow_question: bool) -> bool:
     be longer than a section heading; before a ► byline it may even end in ？ or ！
     (高新区如何破局？).
     """
-    return len(block.lines) <= 3 and all(
-        _is_headline_line(line, allow_question=allow_question) for line in block.lines
+    return (
+        not is_figure_block(block)
+        and len(block.lines) <= 3
+        and all(_is_headline_line(line, allow_question=allow_question) for line in block.lines)
     )
 
 
@@ -334,6 +366,10 @@ def _is_headline_line(line: str, *, allow_question: bool) -> bool:
 
 def is_byline_block(block: RawBlock) -> bool:
     return block.lines[0].startswith(BYLINE_MARKS)
+
+
+def is_figure_block(block: RawBlock) -> bool:
+    return FIGURE_OPEN_RE.match(block.lines[0]) is not None
 
 
 def opens_with_dateline(block: RawBlock) -> bool:
@@ -476,6 +512,26 @@ def split_dateline(text: str) -> tuple[str, list[Credit], str]:
     return match.group("dateline"), credits, text[match.end() :]
 
 
+def parse_figure(line: str, lineno: int) -> Block:
+    """`[图：file.jpg 说明文字（摄影 张三）]` -> a figure block; the caption is required."""
+    match = FIGURE_RE.match(line)
+    if match is None:
+        raise ParseError(MSG_FIGURE_UNCLOSED, line=lineno)
+    name, rest = match.group("name"), match.group("rest")
+    if not name:
+        raise ParseError(MSG_FIGURE_NO_FILE, line=lineno)
+    if "/" in name or "\\" in name or ".." in name or name == ".":
+        raise ParseError(MSG_FIGURE_PATH, line=lineno, name=name)
+    caption, credit = rest, ""
+    if credited := FIGURE_CREDIT_RE.match(rest):
+        caption = credited.group("caption")
+        credit = (credited.group("after") if credited.group("after") is not None else credited.group("before")).strip(" \u3000")
+    if not has_visible_text(caption):
+        raise ParseError(MSG_FIGURE_NO_CAPTION, line=lineno, name=name)
+    credit = _visible(credit, PART_CREDIT, lineno)
+    return Block("figure", caption, file=name, credit=credit, line=lineno)
+
+
 # --- structure ------------------------------------------------------------------------
 
 
@@ -500,6 +556,8 @@ class _IssueBuilder:
 
     def build(self) -> list[ParsedArticle]:
         first = self.blocks[0]
+        if is_figure_block(first):
+            raise ParseError(MSG_FIGURE_OUTSIDE, line=first.line)
         if not is_headline_block(first, allow_question=True):
             raise ParseError(MSG_NO_HEADLINE, line=first.line, text=first.lines[0][:40])
         self.start_article(first)
@@ -526,11 +584,15 @@ class _IssueBuilder:
             self.start_article(block)
         elif kind == "title":
             self.take_title(i)
+        elif kind == "figure":
+            self.take_figure(block)
         else:
             self.take_paragraph(block)
 
     def classify(self, i: int) -> str:
         block = self.blocks[i]
+        if is_figure_block(block):
+            return "figure"
         if is_byline_block(block):
             return "byline"
         if not self.article.blocks and is_dateline_only(block):
@@ -602,6 +664,12 @@ class _IssueBuilder:
         dateline, credits, _rest = split_dateline(block.lines[0])
         self.article.dateline = dateline
         self.add_credits(credits)
+
+    def take_figure(self, block: RawBlock) -> None:
+        article = self.article
+        if not (article.blocks or article.credits or article.dateline):
+            raise ParseError(MSG_FIGURE_OUTSIDE, line=block.line)  # it would pass for the body's first block
+        article.blocks.append(parse_figure(block.lines[0], block.line))
 
     def take_paragraph(self, block: RawBlock) -> None:
         text = self._joined(block.lines)
