@@ -56,10 +56,10 @@ class TestImageLine:
         article = parse(HEAD + "[图：a.jpg 甲图]\n\n第二段。\n\n小标题\n\n[图：b.png 乙图]\n\n第三段。\n").articles[0]
         assert [b.as_dict() for b in article.blocks] == [
             {"type": "paragraph", "text": "第一段。"},
-            {"type": "figure", "file": "a.jpg", "text": "甲图", "credit": ""},
+            {"type": "figure", "file": "a.jpg", "caption": "甲图", "credit": ""},
             {"type": "paragraph", "text": "第二段。"},
             {"type": "heading", "text": "小标题", "subtitle": ""},
-            {"type": "figure", "file": "b.png", "text": "乙图", "credit": ""},
+            {"type": "figure", "file": "b.png", "caption": "乙图", "credit": ""},
             {"type": "paragraph", "text": "第三段。"},
         ]
         assert [f.line for f in article.figures] == [7, 13]

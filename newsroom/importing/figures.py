@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from newsroom.images.models import Image
 from newsroom.images.safety import MAX_BYTES, ImageRefused, Inspected, inspect
+from newsroom.images.storing import clean_alt
 from newsroom.importing.parser import Block, ParsedIssue
 from newsroom.tasks import image_upload
 
@@ -58,6 +60,9 @@ def figure_images(parsed: ParsedIssue, images_dir: Path | None) -> dict[str, Fig
         block = next(iter(first.values()))
         message = _("有图片行（%(name)s），需要用 --images 指定图片所在的目录。") % {"name": block.file}
         raise FigureRefused(message, block.line)
+    for article in parsed.articles:
+        for block in article.figures:
+            check_texts(block)
     images = {}
     for name, block in first.items():
         data = read_image(Path(images_dir) / name, block)
@@ -67,6 +72,20 @@ def figure_images(parsed: ParsedIssue, images_dir: Path | None) -> dict[str, Fig
             raise FigureRefused(image_message(name, refused.message), block.line) from None
         images[name] = FigureImage(name=name, block=block, data=data, inspected=inspected)
     return images
+
+
+def check_texts(block: Block) -> None:
+    """What image_add() and the columns would refuse inside the transaction, refused here with the line."""
+    limits = ((block.text, "alt", _("说明文字")), (block.credit, "credit", _("摄影者")))
+    for text, field, label in limits:
+        limit = Image._meta.get_field(field).max_length
+        if len(text) > limit:
+            message = _("%(label)s太长（%(length)s 字），最多 %(limit)s 字。") % {"label": label, "length": len(text), "limit": limit}
+            raise FigureRefused(image_message(block.file, message), block.line)
+    try:
+        clean_alt(block.text)
+    except ValidationError as error:
+        raise FigureRefused(image_message(block.file, "；".join(error.messages)), block.line) from None
 
 
 def image_message(name: str, reason: str) -> str:

@@ -28,13 +28,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles import workflow
-from articles.body import blocks_remembered, blocks_to_html, html_to_blocks
+from articles.body import blocks_remembered, blocks_to_html, figure_ids, html_to_blocks
 from articles.card_html import stored_fragments
-from articles.models import Article, Byline, ZoneMention, article_card
+from articles.models import Article, Byline, Figure, ZoneMention, article_card
 from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
 from newsroom.freshness import content_changed
-from newsroom.importing.figures import FigureImage, FigureRefused, figure_images, figure_refs, files_removed_on_failure
+from newsroom.importing.figures import (
+    FigureImage,
+    FigureRefused,
+    figure_images,
+    figure_refs,
+    files_removed_on_failure,
+)
 from newsroom.importing.inserts import insert_new
 from newsroom.importing.parser import (
     ParsedArticle,
@@ -596,9 +602,20 @@ def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: Prepare
         rows[article] = (bylines, mentions)
     insert_new([byline for bylines, _mentions in rows.values() for byline in bylines])
     insert_new([mention for _bylines, mentions in rows.values() for mention in mentions])
+    insert_new(new_figures(plans, articles))  # no statement when the file has no figures
     content_changed()  # insert_new() sends no signals
     # Their ids once inserted (insert_new() sets them on both databases, which return them).
     return {article.pk: [*bylines, *mentions] for article, (bylines, mentions) in rows.items()}
+
+
+def new_figures(plans: list[ArticlePlan], articles: list[Article]) -> list[Figure]:
+    """Article.figures of the new articles, as the body shows them (what Article.save() keeps)."""
+    return [
+        Figure(article=article, image_id=image_id, position=position)
+        for plan, article in zip(plans, articles, strict=True)
+        if plan.parsed.figures  # only bodies with figures are read again
+        for position, image_id in enumerate(figure_ids(article.body), start=1)
+    ]
 
 
 def new_article(plan: ArticlePlan, *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> Article:

@@ -129,7 +129,7 @@ class Block:
         if self.type == "heading":
             return {"type": "heading", "text": self.text, "subtitle": self.subtitle}
         if self.type == "figure":
-            return {"type": "figure", "file": self.file, "text": self.text, "credit": self.credit}
+            return {"type": "figure", "file": self.file, "caption": self.text, "credit": self.credit}
         return {"type": "paragraph", "text": self.text}
 
 
