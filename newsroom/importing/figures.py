@@ -130,12 +130,16 @@ def figure_refs(images: dict[str, FigureImage], *, user, stored: list[str] | Non
     With `stored` (a list), images not yet in the library are added (renditions enqueued
     for when the transaction commits) and the names of the files written are appended to
     it; without, as for a dry run, only images already in the library are resolved.
-    Identical files are one image: one query finds the ones already there.
+    Identical files are one image: one query finds the ones already there, and a file that
+    is a library image's stored master (as `export_issue --images` writes them) is that image.
     """
     if not images:
         return {}
     by_sha = {image.inspected.sha256: image for image in images.values()}
     found = {img.sha256: img for img in Image.objects.filter(sha256__in=by_sha)}
+    for sha256, image in by_sha.items():
+        if sha256 not in found and (same := image_with_master(image)) is not None:
+            found[sha256] = same
     if stored is not None:
         for sha256, image in by_sha.items():
             if sha256 not in found:
@@ -145,6 +149,25 @@ def figure_refs(images: dict[str, FigureImage], *, user, stored: list[str] | Non
         for name, image in images.items()
         if image.inspected.sha256 in found
     }
+
+
+def image_with_master(image: FigureImage) -> Image | None:
+    """The library image whose stored master is exactly this file, if any.
+
+    A library image is known by the SHA-256 of the file first uploaded, but what it stores
+    (and what an export writes) is the cleaned master: compared byte for byte, among the
+    images of the same size and format, which are few."""
+    candidates = Image.objects.filter(
+        bytes=len(image.data), width=image.inspected.width, height=image.inspected.height, format=image.inspected.format
+    )
+    for candidate in candidates.order_by("pk"):
+        try:
+            with default_storage.open(candidate.file.name, "rb") as master:
+                if master.read() == image.data:
+                    return candidate
+        except OSError:
+            continue  # its file is gone: not a picture this one can be
+    return None
 
 
 def add_image(image: FigureImage, *, user, stored: list[str]) -> Image:

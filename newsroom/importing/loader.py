@@ -181,10 +181,10 @@ def content_fingerprint(article: Article, credits: list[tuple[str, str]], *, blo
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def parsed_fingerprint(parsed: ParsedArticle) -> str:
+def parsed_fingerprint(parsed: ParsedArticle, *, figures: dict | None = None) -> str:
     """What a record's article will be fingerprinted as once imported (the text export checks
-    its own round trip against stored articles with it)."""
-    return content_fingerprint(unsaved_article(parsed), [(c.name, c.role) for c in parsed.credits])
+    its own round trip against stored articles with it); `figures` as for unsaved_article()."""
+    return content_fingerprint(unsaved_article(parsed, figures=figures), [(c.name, c.role) for c in parsed.credits])
 
 
 def article_fingerprint(article: Article) -> str:
