@@ -276,7 +276,29 @@ class TestCommand:
         out = StringIO()
         call_command("import_issue", str(tmp_path / "issue.txt"), "--images", str(images_dir), stdout=out)
         assert "issue.txt 已导入为 第1期（新建）：新建 2 篇" in out.getvalue()
+        assert "  图片：新增 2 张，图库中已有 0 张" in out.getvalue().splitlines()
         assert Figure.objects.count() == 2
+
+    def test_the_pictures_are_counted_new_or_known(self, tmp_path, images_dir):
+        (tmp_path / "issue.txt").write_text(TEXT)
+        args = [str(tmp_path / "issue.txt"), "--images", str(images_dir)]
+        image_upload(data=(images_dir / "lab.png").read_bytes(), alt="实验室")
+        dry, out, again = StringIO(), StringIO(), StringIO()
+        call_command("import_issue", *args, "--dry-run", stdout=dry)
+        call_command("import_issue", *args, stdout=out)
+        call_command("import_issue", *args, stdout=again)
+        picture_lines = [[line for line in o.getvalue().splitlines() if "图片：" in line] for o in (dry, out, again)]
+        assert picture_lines == [
+            ["  图片：将新增 1 张，图库中已有 1 张"],
+            ["  图片：新增 1 张，图库中已有 1 张"],
+            ["  图片：新增 0 张，图库中已有 2 张"],
+        ]
+
+    def test_no_picture_line_for_a_file_without_figures(self, tmp_path):
+        (tmp_path / "issue.txt").write_text("标题一\n\n► 刘琴\n\n第一段。\n")
+        out = StringIO()
+        call_command("import_issue", str(tmp_path / "issue.txt"), stdout=out)
+        assert "图片：" not in out.getvalue()
 
     def test_a_missing_images_directory_is_refused(self, tmp_path):
         (tmp_path / "issue.txt").write_text(TEXT)

@@ -150,6 +150,9 @@ class ImportResult:
     warnings: list[str]
     dry_run: bool
     stale: list[Article] = field(default_factory=list)
+    # The distinct pictures of the file's image lines: added to the library, and found in it.
+    pictures_new: int = 0
+    pictures_known: int = 0
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.plans if p.action == action)
@@ -229,8 +232,12 @@ def import_issue(
     with blocks_remembered():  # each body is read into blocks once, however many steps read it
         prepared = prepare_file(data=data, source_name=source_name, images_dir=images_dir)
         if dry_run:
-            prepared.resolve_figures(figure_refs(prepared.images, user=user, stored=None))
-            return plan_import(prepared, options, dry_run=True)
+            refs = figure_refs(prepared.images, user=user, stored=None)
+            prepared.resolve_figures(refs)
+            result = plan_import(prepared, options, dry_run=True)
+            result.pictures_known = len({ref["image"] for ref in refs.values()})
+            result.pictures_new = len({image.inspected.sha256 for image in prepared.images.values()}) - result.pictures_known
+            return result
         comment = comment or _("从 %(source)s 导入") % {"source": source_name}
         return commit_import(prepared, options, user=user, comment=comment)
 
@@ -357,10 +364,14 @@ def commit_once(prepared: PreparedFile, options: ImportOptions, *, user, comment
     # Each written article is added to the revision once, when complete (write_issue).
     with transaction.atomic(), revision_context(user=user, comment=comment, manage_manually=True):
         lock_imports()
+        refs = {}
         if prepared.images:  # stored first: the bodies and fingerprints name their ids
-            prepared.resolve_figures(figure_refs(prepared.images, user=user, stored=stored))
+            refs = figure_refs(prepared.images, user=user, stored=stored)
+            prepared.resolve_figures(refs)
         result = plan_import(prepared, options, dry_run=False)
         write_issue(result, prepared=prepared, options=options)
+    result.pictures_new = len(stored)  # one master stored for each picture added
+    result.pictures_known = len({ref["image"] for ref in refs.values()}) - result.pictures_new
     return result
 
 

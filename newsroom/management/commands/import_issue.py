@@ -9,7 +9,13 @@ from tqdm import tqdm
 
 from newsroom.importing.files import issue_files, read_issue_file
 from newsroom.importing.loader import ImportFailed, database_error_message, import_issue
-from newsroom.importing.report import article_lines, duplicate_lines, summary_line, warning_lines
+from newsroom.importing.report import (
+    article_lines,
+    duplicate_lines,
+    picture_lines,
+    summary_line,
+    warning_lines,
+)
 
 
 def iso_date(value: str) -> dt.date:
@@ -95,7 +101,7 @@ class Command(BaseCommand):
             images_dir=options["images"],
         )
         self.stdout.write(self.style.SUCCESS(summary_line(result)))
-        for line in article_lines(result) + warning_lines(result):
+        for line in article_lines(result) + picture_lines(result) + warning_lines(result):
             self.stdout.write(line)
         if result.dry_run:
             for line in duplicate_lines(result):
