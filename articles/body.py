@@ -8,6 +8,7 @@ the <h3> right after it. A picture is a figure of one image from the library:
     <figcaption>说明文字<small>摄影 张三</small></figcaption></figure>
 """
 import html
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from html.parser import HTMLParser
@@ -25,6 +26,8 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 DROPPED_CONTENT_TAGS = {"script", "style", "template", "iframe", "object", "svg", "math", "noscript"}
 # The tags that exist only as parts of a figure (see _FigureFilter).
 FIGURE_PARTS = {"img", "figcaption", "small"}
+# A credit typed with its label already ("摄影：张三") is not labelled twice.
+CREDIT_PREFIX = re.compile(r"^摄影\s*[:：]?\s*")
 # An image id is a positive integer that fits a bigint column.
 MAX_IMAGE_ID_DIGITS = 18
 
@@ -56,6 +59,12 @@ def figure_html(*, image_id: int, src: str, alt: str, width: int | None = None, 
     small = f"<small>{html.escape(credit, quote=False)}</small>" if credit else ""
     figcaption = f"<figcaption>{html.escape(caption, quote=False)}{small}</figcaption>" if caption or small else ""
     return f'<figure data-image="{image_id}"><img {" ".join(img)}>{figcaption}</figure>'
+
+
+def credit_line(credit: str) -> str:
+    """The credit under a picture ("摄影 张三") for a library image's credit ("张三")."""
+    name = CREDIT_PREFIX.sub("", " ".join((credit or "").split()))
+    return f"摄影 {name}" if name else ""
 
 
 def figure_ids(body_html: str) -> list[int]:
@@ -190,10 +199,6 @@ class _FigureIdCollector(HTMLParser):
             self.ids.append(image_id)
 
 
-# What a figure's <small> says before the name it credits (摄影 张三).
-CREDIT_LABEL = "摄影"
-
-
 def blocks_to_html(blocks: list[dict]) -> str:
     """Blocks as body HTML. A figure block names its image (`image`, the id, with its
     `src`, `alt`, `width` and `height`) beside its `caption` and `credit` (the name)."""
@@ -213,10 +218,9 @@ def blocks_to_html(blocks: list[dict]) -> str:
 
 
 def figure_block_html(block: dict) -> str:
-    credit = f"{CREDIT_LABEL} {block['credit']}" if block.get("credit") else ""
     return figure_html(
         image_id=block["image"], src=block["src"], alt=block["alt"], width=block["width"], height=block["height"],
-        caption=block.get("caption", ""), credit=credit,
+        caption=block.get("caption", ""), credit=credit_line(block.get("credit", "")),
     )
 
 
@@ -285,7 +289,7 @@ class _BlockCollector(HTMLParser):
     def _close_figure(self):
         figure, self._figure, self._figure_part, self._nested = self._figure, None, None, 0
         figure["caption"] = figure["caption"].strip()
-        figure["credit"] = figure["credit"].strip().removeprefix(CREDIT_LABEL).strip()
+        figure["credit"] = CREDIT_PREFIX.sub("", " ".join(figure["credit"].split()))
         self._after_h2 = False
         self.blocks.append(figure)
 
