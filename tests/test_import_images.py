@@ -169,6 +169,31 @@ class TestImportWithImages:
         assert [plan.action for plan in result.plans] == [loader.CREATE, loader.CREATE]
         assert_nothing_written(media_root)
 
+    def test_a_rotated_photo_with_gps_is_stored_upright_without_metadata(self, images_dir, media_root):
+        exif = PILImage.Exif()
+        exif[0x0112] = 6  # stored sideways: turn 90° clockwise to show
+        exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)}
+        picture = PILImage.effect_noise((80, 40), 40).convert("RGB")
+        out = io.BytesIO()
+        picture.save(out, "JPEG", exif=exif)
+        (images_dir / "side.jpg").write_bytes(out.getvalue())
+        run("标题一\n\n► 刘琴\n\n第一段。\n\n[图：side.jpg 竖拍的照片]\n", images_dir)
+        image = Image.objects.get()
+        assert (image.width, image.height) == (40, 80)
+        assert 'width="40" height="80"' in Article.objects.get().body
+        with PILImage.open(media_root / image.file.name) as master:
+            assert (master.size, dict(master.getexif())) == ((40, 80), {})
+
+    def test_an_animated_gif_is_a_figure(self, images_dir):
+        frames = [PILImage.new("P", (30, 20), color) for color in (1, 2, 3)]
+        out = io.BytesIO()
+        frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+        (images_dir / "anim.gif").write_bytes(out.getvalue())
+        run("标题一\n\n► 刘琴\n\n第一段。\n\n[图：anim.gif 动图]\n", images_dir)
+        image = Image.objects.get()
+        assert (image.format, image.width, image.height) == ("GIF", 30, 20)
+        assert list(Figure.objects.values_list("image_id", flat=True)) == [image.pk]
+
     def test_a_file_without_figures_needs_no_directory(self):
         run("标题一\n\n► 刘琴\n\n第一段。\n", None)
         assert (Article.objects.count(), Image.objects.count()) == (1, 0)
