@@ -38,9 +38,8 @@ def export(*args) -> str:
     return out.getvalue()
 
 
-def master_names() -> tuple[str, str]:
-    plant, lab = Image.objects.order_by("id")
-    return PurePosixPath(plant.file.name).name, PurePosixPath(lab.file.name).name
+def master_names() -> tuple[str, ...]:
+    return tuple(PurePosixPath(image.file.name).name for image in Image.objects.order_by("id"))
 
 
 def bodies() -> list[str]:
@@ -89,6 +88,15 @@ class TestFiguresInTheTextExport:
         call_command("import_issue", str(tmp_path / "out" / "issue.txt"), "--images", str(tmp_path / "out"), "--number", "1", stdout=out)
         assert "未变 2 篇" in out.getvalue()
         assert Image.objects.count() == 2
+
+    def test_a_leading_figure_keeps_the_dateline_on_the_first_paragraph(self, tmp_path):
+        folder = tmp_path / "photos"
+        folder.mkdir()
+        (folder / "plant.jpg").write_bytes(photo())
+        (tmp_path / "issue.txt").write_text("标题一\n\n► 刘琴\n\n[图：plant.jpg 甲图]\n\n本报讯 第一段。\n")
+        call_command("import_issue", str(tmp_path / "issue.txt"), "--images", str(folder), "--number", "1", stdout=StringIO())
+        (name,) = master_names()
+        assert export(1, "--format", "text") == f"标题一\n\n► 刘琴\n\n[图：{name} 甲图]\n\n本报讯 第一段。\n"
 
     def test_a_figure_without_caption_is_named(self, imported):
         article = Article.objects.get(position=2)

@@ -86,6 +86,11 @@ class TestImageLine:
         article = parse("标题一\n\n本报讯（记者 张三）\n\n[图：a.jpg 甲图]\n\n第一段。\n").articles[0]
         assert (article.dateline, [b.type for b in article.blocks]) == ("本报讯", ["figure", "paragraph"])
 
+    def test_a_dateline_after_a_leading_figure_is_still_the_dateline(self):
+        article = parse("标题一\n\n► 刘琴\n\n[图：a.jpg 甲图]\n\n本报讯（记者 张三）第一段。\n").articles[0]
+        assert (article.dateline, [c.name for c in article.credits]) == ("本报讯", ["刘琴", "张三"])
+        assert [b.text for b in article.blocks] == ["甲图", "第一段。"]
+
     def test_a_figure_alone_is_no_body(self):
         error = refusal("标题一\n\n► 刘琴\n\n[图：a.jpg 甲图]\n")
         assert (error.message, error.line) == ("标题“标题一”后面没有正文。", 1)

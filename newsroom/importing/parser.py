@@ -549,6 +549,7 @@ class _IssueBuilder:
         self._parts: list[str] = []
         self._tail = ""
         self._names: set[str] = set()  # the current article's credited names
+        self._text_seen = False  # the current article has a paragraph or heading (figures aside)
 
     @property
     def article(self) -> ParsedArticle:
@@ -595,7 +596,7 @@ class _IssueBuilder:
             return "figure"
         if is_byline_block(block):
             return "byline"
-        if not self.article.blocks and is_dateline_only(block):
+        if not self._text_seen and is_dateline_only(block):
             return "dateline"
         if self.starts_article(i):
             return "headline"
@@ -654,6 +655,7 @@ class _IssueBuilder:
         heading = _visible(block.lines[0], PART_HEADING, block.line)
         subtitle = _visible(" ".join(block.lines[1:]), PART_HEADING_SUBTITLE, block.line + 1)
         article.blocks.append(Block("heading", heading, subtitle))
+        self._text_seen = True
 
     def take_byline(self, block: RawBlock) -> None:
         if self.article.blocks:
@@ -678,12 +680,13 @@ class _IssueBuilder:
             self._parts.extend([sep, text])
             self._tail = (self._tail + sep + text)[-TAIL_CHARS:]
         else:
-            if not self.article.blocks and not self.article.dateline:
+            if not self._text_seen and not self.article.dateline:  # figures may come first
                 dateline, credits, text = split_dateline(text)
                 self.article.dateline = dateline
                 self.add_credits(credits)
             self._paragraph = Block("paragraph", text)
             self.article.blocks.append(self._paragraph)
+            self._text_seen = True
             self._parts, self._tail = [text], text[-TAIL_CHARS:]
         self.open_paragraph = not ends_sentence(self._tail)
 
@@ -703,6 +706,7 @@ class _IssueBuilder:
             subheadline = _visible(" ".join(lines[1:]), PART_SUBHEADLINE, line + 1)
         self.articles.append(ParsedArticle(headline=headline, line=line, kicker=kicker, subheadline=subheadline))
         self._names = set()
+        self._text_seen = False
 
     def add_credits(self, credits: list[Credit]) -> None:
         for credit in credits:
