@@ -3,7 +3,8 @@
 The format is described in docs/issue-format.md. In short: blocks of
 non-blank lines separated by blank lines; an article starts with a short headline
 followed by a `►` byline or a 本报讯 paragraph; page breaks split sentences across
-blocks and are rejoined; short lines inside an article are section headings.
+blocks and are rejoined; short lines inside an article are section headings; an image
+line ([图：file.jpg 说明文字（摄影 张三）]) is a figure naming a file the importer resolves.
 """
 import codecs
 import re
