@@ -200,8 +200,13 @@ class _FigureIdCollector(HTMLParser):
 
 
 def blocks_to_html(blocks: list[dict]) -> str:
+    """Blocks as body HTML. A figure block names its image (`image`, the id, with its
+    `src`, `alt`, `width` and `height`) beside its `caption` and `credit` (the name)."""
     parts = []
     for block in blocks:
+        if block["type"] == "figure":
+            parts.append(figure_block_html(block))
+            continue
         text = html.escape(block["text"], quote=False)
         if block["type"] == "heading":
             parts.append(f"<h2>{text}</h2>")
@@ -212,10 +217,19 @@ def blocks_to_html(blocks: list[dict]) -> str:
     return "\n".join(parts)
 
 
-class _BlockCollector(HTMLParser):
-    """Flattens body HTML into paragraph and heading blocks, keeping the text only.
+def figure_block_html(block: dict) -> str:
+    return figure_html(
+        image_id=block["image"], src=block["src"], alt=block["alt"], width=block["width"], height=block["height"],
+        caption=block.get("caption", ""), credit=credit_line(block.get("credit", "")),
+    )
 
-    A figure is a picture, not text: its caption is left out, so that it never becomes
+
+class _BlockCollector(HTMLParser):
+    """Flattens body HTML into paragraph, heading and figure blocks, keeping the text only.
+
+    A figure is read back as what it says: its image id, caption and credit (the name,
+    without 摄影), not where its file is stored, which can change with the storage. It is
+    a picture, not text: blocks_text() leaves its caption out, so that it never becomes
     the summary, nor a paragraph of the search text or of the proofreading.
     """
 
@@ -227,14 +241,18 @@ class _BlockCollector(HTMLParser):
         self._tag: str | None = None
         self._text: list[str] = []
         self._after_h2 = False
-        self._in_figure = 0
+        self._figure: dict | None = None  # the figure being read
+        self._figure_part: str | None = None  # where its text goes: "caption", "credit" or nowhere
+        self._nested = 0  # figures inside the figure, which the sanitizer never keeps
 
     def handle_starttag(self, tag, attrs):
-        if tag == "figure":
+        if self._figure is not None:
+            self._nested += tag == "figure"
+            if tag in {"figcaption", "small"} and not self._nested:
+                self._figure_part = "credit" if tag == "small" else "caption"
+        elif tag == "figure":
             self._flush()
-            self._in_figure += 1
-        elif self._in_figure:
-            return
+            self._figure = {"type": "figure", "image": _image_id(dict(attrs).get("data-image")), "caption": "", "credit": ""}
         elif tag in self.BLOCK_TAGS:
             self._flush()
             self._tag = tag
@@ -242,13 +260,20 @@ class _BlockCollector(HTMLParser):
             self._text.append("\n")
 
     def handle_endtag(self, tag):
-        if tag == "figure" and self._in_figure:
-            self._in_figure -= 1
-        elif tag in self.BLOCK_TAGS and tag == self._tag and not self._in_figure:
-            self._flush()
+        if self._figure is None:
+            if tag in self.BLOCK_TAGS and tag == self._tag:
+                self._flush()
+        elif self._nested:
+            self._nested -= tag == "figure"
+        elif tag == "figure":
+            self._close_figure()
+        elif tag in {"figcaption", "small"}:
+            self._figure_part = "caption" if tag == "small" else None
 
     def handle_data(self, data):
-        if self._in_figure:
+        if self._figure is not None:
+            if self._figure_part and not self._nested:
+                self._figure[self._figure_part] += data
             return
         if self._tag is None and data.strip():
             self._tag = "p"  # loose text outside any block still counts as a paragraph
@@ -257,7 +282,16 @@ class _BlockCollector(HTMLParser):
 
     def close(self):
         super().close()
+        if self._figure is not None:
+            self._close_figure()
         self._flush()
+
+    def _close_figure(self):
+        figure, self._figure, self._figure_part, self._nested = self._figure, None, None, 0
+        figure["caption"] = figure["caption"].strip()
+        figure["credit"] = CREDIT_PREFIX.sub("", " ".join(figure["credit"].split()))
+        self._after_h2 = False
+        self.blocks.append(figure)
 
     def _flush(self):
         tag, text = self._tag, "".join(self._text).strip()
@@ -315,6 +349,8 @@ def body_text(value: str) -> str:
 def blocks_text(blocks: list[dict]) -> str:
     lines = []
     for block in blocks:
+        if block["type"] == "figure":
+            continue  # a picture, not text
         lines.append(block["text"])
         if block.get("subtitle"):
             lines.append(block["subtitle"])
