@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from articles.body import html_to_blocks, plain_text, sanitize_html, summary_text
+from articles.body import figure_ids, html_to_blocks, plain_text, sanitize_html, summary_text
 from articles.card_html import CARD_EXCERPT_CHARS, stored_fragments
 from articles.proofreading import Word, WordList
 from articles.roles import BylineRole
 from articles.search.tokenize import article_search_text
+from newsroom.images.models import Image
 from newsroom.links import link
 from newsroom.text.slugs import pinyin_slug
 
@@ -63,8 +64,10 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("issue").defer("search_text", "plain_text", "issue__source_text")
 
     def for_article_page(self):
-        """Everything an article page shows; the preview uses it on unpublished articles too."""
-        return self.for_reading()
+        """Everything an article page shows; the preview uses it on unpublished articles too.
+        The lead image comes in the same query; the body's figures in one more
+        (newsroom.site.pictures)."""
+        return self.for_reading().select_related("lead_image")
 
     def cards(self):
         """Published articles as list items show them: the stored card HTML and the few
@@ -173,7 +176,10 @@ class ArticleQuerySet(models.QuerySet):
             # built from the headline and body it replaced. SQLite locks the whole database.
             # (A subquery: PostgreSQL refuses FOR UPDATE on the DISTINCT that a rename's lookup makes.)
             chosen = Article.objects.using(self.db).filter(pk__in=self.order_by().values("pk"))
-            rows = list(chosen.select_for_update(of=("self",)).order_by("pk").only(*fields))
+            # The lead image rides on the same read (its <picture> is in the card), not locked.
+            rows = list(
+                chosen.select_for_update(of=("self",)).select_related("lead_image").order_by("pk").only(*fields)
+            )
             return self._store_cards(rows, search_text=search_text)
 
     def _store_cards(self, rows, *, search_text: bool) -> int:
@@ -327,6 +333,19 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.compute_derived()
+        # The row and its figures in one transaction, so the content version moves once both
+        # are written; a savepoint inside the caller's, so that a refused save (StaleVersion)
+        # leaves the caller's transaction usable.
+        created, update_fields = self._state.adding, kwargs.get("update_fields")
+        with transaction.atomic():
+            self._save_row(*args, **kwargs)
+            if update_fields is None or "body" in update_fields:
+                self.sync_figures(created=created)
+
+    def get_absolute_url(self):
+        return link("articles:detail", pk=self.pk, slug=self.slug)
+
+    def _save_row(self, *args, **kwargs):
         if self._state.adding:
             super().save(*args, **kwargs)
             # The card links to the article's URL, which holds the id the insert just gave.
@@ -337,17 +356,12 @@ class Article(models.Model):
         self.version = read_version + 1
         self._expected_version = read_version
         try:
-            # A savepoint, so that a refused save leaves the caller's transaction usable.
-            with transaction.atomic():
-                super().save(*args, **kwargs)
+            super().save(*args, **kwargs)
         except Article.StaleVersion:
             self.version = read_version
             raise
         finally:
             self._expected_version = None
-
-    def get_absolute_url(self):
-        return link("articles:detail", pk=self.pk, slug=self.slug)
 
     def compute_derived(self, *, reporter_names=None, zone_names=None) -> None:
         """Set the stored fields derived from the others, as every write path stores them.
@@ -382,6 +396,24 @@ class Article(models.Model):
         if base_qs.filter(pk=pk_val).exists():
             raise Article.StaleVersion
         return False  # deleted meanwhile: Django inserts it again, as for any model
+
+    def sync_figures(self, *, created: bool = False) -> None:
+        """Make `figures` the library pictures the body's figures show (those that exist), in
+        the body's order; nothing is written when they already are. `created`: the row was
+        just inserted, so it has no figures yet."""
+        wanted = figure_ids(self.body)
+        if wanted:
+            existing = set(Image.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+            wanted = [pk for pk in wanted if pk in existing]
+        if created and not wanted:
+            return
+        rows = Figure.objects.filter(article_id=self.pk)
+        if list(rows.order_by("position", "id").values_list("image_id", flat=True)) == wanted:
+            return
+        rows.delete()
+        Figure.objects.bulk_create(
+            Figure(article_id=self.pk, image_id=pk, position=position) for position, pk in enumerate(wanted, start=1)
+        )
 
     @property
     def blocks(self) -> list[dict]:
@@ -458,7 +490,7 @@ class FacetLink:
 
 
 # The fields stored_fragments() reads besides the card.
-CARD_HTML_SOURCES = ["slug", "kicker", "headline", "subheadline", "summary"]
+CARD_HTML_SOURCES = ["slug", "kicker", "headline", "subheadline", "summary", "lead_image"]
 
 
 def _reporter_names(ids: list[int]) -> dict[int, list[str]]:
