@@ -206,3 +206,60 @@ class TestViewOnly:
             csp_watch.assert_clean(page)
         finally:
             context.close()
+
+
+class TestFromTheDeskToTheReader:
+    def test_uploaded_photo_appears_on_the_published_page_in_three_formats_and_widths(
+        self, open_page, live_server, make_article
+    ):
+        """Upload at the desk, move the focal point, the worker renders, the reader's page
+        shows the <picture>: AVIF and WebP sources and JPEG, each at 480, 960 and 1600."""
+        from django_tasks_db.models import DBTaskResult
+
+        from newsroom.tasks import render_image
+
+        page = open_page()
+        page.goto(live_server.url + "/admin/images/image/add/")
+        page.set_input_files("#id_file", files=[
+            {"name": "plant.jpg", "mimeType": "image/jpeg", "buffer": photo(1800, 1200, seed=8)},
+        ])
+        page.fill("#id_alt", "成都高新区新落成的厂房")
+        page.fill("#id_credit", "张三")
+        page.click("input[name=_save]")
+        page.wait_for_load_state("networkidle")
+        image = Image.objects.get()
+        frame = page.locator("#focal-frame").bounding_box()
+        page.click("#focal-frame", position={"x": frame["width"] * 0.8, "y": frame["height"] * 0.3})
+        page.click("input[name=_continue]")
+        page.wait_for_load_state("networkidle")
+        image.refresh_from_db()
+        assert (image.version, image.ready) == (2, False)
+
+        # The worker's part: the queued render of version 2 (the first upload's is stale).
+        queued = DBTaskResult.objects.filter(task_path="newsroom.tasks.render_image").order_by("pk")
+        assert [row.args_kwargs["args"] for row in queued] == [[image.pk], [image.pk]]
+        render_image.call(image.pk)
+        article = make_article("成都高新区新厂房投产")
+        article.lead_image = image
+        article.save()
+
+        reader = page.context.new_page()
+        reader.goto(live_server.url + article.get_absolute_url())
+        lead = reader.locator(".story__lead picture")
+        sources = lead.locator("source").evaluate_all(
+            "sources => sources.map(s => [s.type, s.srcset.split(', ').map(c => c.split('-').slice(-2).join('-'))])"
+        )
+        assert sources == [
+            ["image/avif", ["original-480.avif 480w", "original-960.avif 960w", "original-1600.avif 1600w"]],
+            ["image/webp", ["original-480.webp 480w", "original-960.webp 960w", "original-1600.webp 1600w"]],
+        ]
+        img = lead.locator("img")
+        assert [c.split("-")[-2:] for c in img.get_attribute("srcset").split(", ")] == [
+            ["original", "480.jpg 480w"], ["original", "960.jpg 960w"], ["original", "1600.jpg 1600w"],
+        ]
+        assert "-v2-" in img.get_attribute("srcset")
+        assert (img.get_attribute("alt"), img.get_attribute("width"), img.get_attribute("height")) == (
+            "成都高新区新落成的厂房", "1600", "1067",
+        )
+        reader.wait_for_function("document.querySelector('.story__lead img').complete")
+        assert reader.evaluate("document.querySelector('.story__lead img').currentSrc").endswith(".avif")
