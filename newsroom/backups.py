@@ -271,8 +271,9 @@ class StoredMedia:
     @property
     def label(self) -> str:
         bucket = getattr(self.storage, "bucket_name", "")
-        location = getattr(self.storage, "location", "")
-        return f"{type(self.storage).__name__} {bucket}/{location}".rstrip("/")
+        if not bucket:
+            return self.storage.__class__.__name__  # the real class, through default_storage's proxy
+        return f"s3://{bucket}/{self.storage.location}".rstrip("/")
 
     def names(self) -> list[str]:
         found, folders = [], [""]
