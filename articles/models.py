@@ -244,6 +244,15 @@ class Article(models.Model):
     standfirst = models.TextField(_("导语"), blank=True)
     dateline = models.CharField(_("电头"), max_length=100, blank=True)
     body = models.TextField(_("正文"), blank=True, help_text=_("经过净化的 HTML。"))
+    lead_image = models.ForeignKey(
+        "images.Image", verbose_name=_("题图"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="lead_articles",
+    )
+    # The pictures the body shows as figures (<figure data-image="…">), kept in step with the
+    # body so that a picture in use cannot be deleted.
+    figures = models.ManyToManyField(
+        "images.Image", through="Figure", blank=True, related_name="figure_articles", verbose_name=_("正文图片")
+    )
     reporters = models.ManyToManyField(
         "newsroom.Reporter", through="Byline", related_name="articles", verbose_name=_("记者")
     )
@@ -522,6 +531,23 @@ class Byline(models.Model):
 
 
 ROLE_LABELS = dict(Byline.Role.choices)  # lazy labels, translated when shown
+
+
+class Figure(models.Model):
+    """A picture shown in an article's body, in the body's order."""
+
+    article = models.ForeignKey(Article, verbose_name=_("文章"), on_delete=models.CASCADE, related_name="+")
+    image = models.ForeignKey("images.Image", verbose_name=_("图片"), on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(_("顺序"), default=1)
+
+    class Meta:
+        verbose_name = _("正文图片")
+        verbose_name_plural = _("正文图片")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["article", "image"], name="unique_figure_per_article")]
+
+    def __str__(self):
+        return f"{self.article_id}: {self.image_id}"
 
 
 class ZoneMention(models.Model):

@@ -28,7 +28,10 @@ class Issue(models.Model):
         _("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
-    cover = models.ImageField(_("封面"), upload_to="covers/%Y/", blank=True)
+    cover = models.ForeignKey(
+        "images.Image", verbose_name=_("封面"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="issue_covers",
+    )
     source_name = models.CharField(_("源文件名"), max_length=255, blank=True)
     source_sha256 = models.CharField(_("源文件 SHA-256"), max_length=64, blank=True, db_index=True)
     # The same issue saved in another encoding or with other line ends has other bytes but
@@ -65,7 +68,10 @@ class Reporter(models.Model):
     name = models.CharField(_("姓名"), max_length=50, unique=True)
     slug = models.SlugField(_("网址别名"), max_length=80, unique=True, blank=True)
     bio = models.TextField(_("简介"), blank=True)
-    photo = models.ImageField(_("照片"), upload_to="reporters/", blank=True)
+    photo = models.ForeignKey(
+        "images.Image", verbose_name=_("照片"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="reporter_photos",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登录账号"),

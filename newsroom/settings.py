@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "newsroom.apps.TaskResultsConfig",
     "newsroom.apps.LoginThrottleConfig",
     "newsroom",
+    "newsroom.images",
     "zones",
     "articles",
 ]

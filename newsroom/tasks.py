@@ -13,11 +13,17 @@ from django_tasks import TaskResultStatus, task
 from articles.models import Article
 from articles.search import index
 from newsroom.freshness import content_changed
+from newsroom.images.models import FOCAL_RANGE, Image
+from newsroom.images.renditions import make_renditions
+from newsroom.images.storing import image_add
 
 REINDEX_CHUNK = 1000
 
 # TaskResultStatus is re-exported so that nothing else imports the tasks API.
-__all__ = ["TaskResultStatus", "rebuild_search_index", "reindex_articles", "search_index_rebuild"]
+__all__ = [
+    "TaskResultStatus", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
+    "render_image", "search_index_rebuild",
+]
 
 
 def search_index_rebuild(*, using: str = DEFAULT_DB_ALIAS, batch_size: int = 500, progress=None) -> int:
@@ -57,3 +63,48 @@ def reindex_articles(article_ids: list[int]) -> int:
                 content_changed()
         count += done
     return count
+
+
+@task()
+def render_image(image_id: int, force: bool = False) -> int:
+    """The renditions of one picture (newsroom.images.renditions); the number of files made.
+
+    Once they are ready the stored cards of the articles it leads are rendered again, so
+    that lists show the renditions instead of the master, and the content version moves on.
+    """
+    made = make_renditions(image_id, force=force)
+    if made:
+        with transaction.atomic():
+            Article.objects.filter(lead_image_id=image_id).refresh_cards()
+            content_changed()
+    return made
+
+
+def image_upload(*, data: bytes, title: str = "", alt: str, caption: str = "", credit: str = "", user=None):
+    """Add a picture to the library (newsroom.images.storing.image_add) and have the worker
+    make its renditions. Every path that adds pictures (admin, importer, shell) comes here."""
+    with transaction.atomic():
+        image, created = image_add(data=data, title=title, alt=alt, caption=caption, credit=credit, user=user)
+        if not image.ready:
+            # Stored in this transaction with the database backend: it runs only if the image is kept.
+            render_image.enqueue(image.pk)
+    return image, created
+
+
+def image_refocus(*, image: Image, focal_x: float, focal_y: float) -> bool:
+    """Move the focal point; the crops are made again in the background. False if unchanged.
+
+    The version moves on in the same UPDATE, so renditions being made for the old point are
+    thrown away when they finish (newsroom.images.renditions._record)."""
+    for value in (focal_x, focal_y):
+        for validator in FOCAL_RANGE:
+            validator(value)
+    with transaction.atomic():
+        locked = Image.objects.select_for_update().get(pk=image.pk)
+        if (locked.focal_x, locked.focal_y) == (focal_x, focal_y):
+            return False
+        locked.focal_x, locked.focal_y, locked.version = focal_x, focal_y, locked.version + 1
+        locked.save(update_fields=["focal_x", "focal_y", "version"])
+        render_image.enqueue(locked.pk)
+    image.focal_x, image.focal_y, image.version = locked.focal_x, locked.focal_y, locked.version
+    return True

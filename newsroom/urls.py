@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("newsroom.site.search")),
     path("", include("newsroom.site.sitemaps")),
     path("", include("newsroom.site.health")),
+    path("", include("newsroom.site.media")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, feeds, files).
     # The hashed name is looked up on the first request, not at import: `manage.py check`
     # and `migrate` load the URLs before `collectstatic` has written the manifest.

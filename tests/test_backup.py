@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from PIL import Image
@@ -103,8 +102,10 @@ def build_content(seed_path) -> None:
         article.headline = "国家高新区忙开局"
         article.save()
         add_article_to_revision(article)
-    Reporter.objects.get(name="刘琴").photo.save("liuqin.png", ContentFile(png_bytes("red")))
-    Issue.objects.get(number=1).cover.save("cover.png", ContentFile(png_bytes("blue")))
+    from newsroom.tasks import image_upload
+
+    Reporter.objects.filter(name="刘琴").update(photo=image_upload(data=png_bytes("red"), alt="刘琴的照片")[0])
+    Issue.objects.filter(number=1).update(cover=image_upload(data=png_bytes("blue"), alt="第1期封面")[0])
 
 
 def table_rows(database: Database) -> dict[str, list]:
@@ -174,15 +175,15 @@ class TestBackupRoundTrip:
         """The photo and the cover come back byte for byte."""
         restore(backed_up, fresh_database(), media_root=tmp_path / "restored-media", directory=backup_dir)
         restored = media_tree(tmp_path / "restored-media")
-        assert sorted(restored) == [Issue.objects.get().cover.name, "reporters/liuqin.png"]
+        assert sorted(restored) == sorted([Issue.objects.get().cover.file.name, Reporter.objects.get(name="刘琴").photo.file.name])
         assert restored == media_tree(media_root)
 
     def test_the_file_holds_the_dump_the_media_and_a_manifest(self, backed_up, media_root):
         """One file, named with the time, private, with a manifest that checks every member."""
         assert NAME_RE.fullmatch(backed_up.name) and backed_up.stat().st_mode & 0o777 == 0o600
         dump = "database.pgdump" if POSTGRES else "database.sqlite3"
-        cover = Issue.objects.get().cover.name
-        assert archive_names(backed_up) == [dump, f"media/{cover}", "media/reporters/liuqin.png", "manifest.json"]
+        pictures = sorted([Issue.objects.get().cover.file.name, Reporter.objects.get(name="刘琴").photo.file.name])
+        assert archive_names(backed_up) == [dump, *(f"media/{name}" for name in pictures), "manifest.json"]
         with tarfile.open(backed_up) as tar:
             manifest = json.loads(tar.extractfile("manifest.json").read())
         with connection.cursor() as cursor:
@@ -190,9 +191,9 @@ class TestBackupRoundTrip:
             applied = cursor.fetchall()
         assert (manifest["format"], manifest["version"], manifest["engine"]) == ("newsroom-backup", 1, "postgresql" if POSTGRES else "sqlite")
         assert manifest["migrations"] == sorted(f"{app}.{name}" for app, name in applied)
-        assert manifest["files"]["media/reporters/liuqin.png"] == {
-            "size": len(png_bytes("red")), "sha256": hashlib.sha256(png_bytes("red")).hexdigest()
-        }
+        photo = Reporter.objects.get(name="刘琴").photo.file.name
+        stored = (media_root / photo).read_bytes()
+        assert manifest["files"][f"media/{photo}"] == {"size": len(stored), "sha256": hashlib.sha256(stored).hexdigest()}
 
     def test_nothing_but_the_backup_is_left_in_the_folder(self, backed_up, backup_dir):
         """The staging folder is removed; only the finished file remains."""
@@ -236,9 +237,10 @@ class TestRestoreRefuses:
     def test_a_member_that_does_not_match_the_manifest(self, backed_up, source, media_root, backup_dir):
         """A well-formed archive whose photo was replaced fails its checksum."""
         tampered = backup_dir / "tampered.tar.gz"
-        rewrite_archive(backed_up, tampered, replace={"media/reporters/liuqin.png": png_bytes("green")})
+        photo = f"media/{Reporter.objects.get(name='刘琴').photo.file.name}"
+        rewrite_archive(backed_up, tampered, replace={photo: png_bytes("green")})
         assert self.refused(tampered, source, media_root=media_root, backup_dir=backup_dir) == (
-            f"{tampered} 不完整或已损坏（media/reporters/liuqin.png 与清单不符），没有恢复任何内容。"
+            f"{tampered} 不完整或已损坏（{photo} 与清单不符），没有恢复任何内容。"
         )
 
     def test_a_file_that_is_not_a_backup(self, backed_up, source, media_root, backup_dir):
@@ -371,7 +373,7 @@ class PairWriter(threading.Thread):
             conn.execute("BEGIN IMMEDIATE")
         conn.execute(f"INSERT INTO auth_group (name) VALUES ({mark})", [name])
         conn.execute(
-            f"INSERT INTO newsroom_reporter (name, slug, bio, photo, created_at) VALUES ({mark}, {mark}, '', '', CURRENT_TIMESTAMP)",
+            f"INSERT INTO newsroom_reporter (name, slug, bio, created_at) VALUES ({mark}, {mark}, '', CURRENT_TIMESTAMP)",
             [name, name],
         )
         conn.execute("COMMIT")

@@ -1,0 +1,1 @@
+"""The picture library: safe uploads, the stored images and their renditions."""
