@@ -183,21 +183,27 @@ def speed_table(resized: list, args) -> None:
 # --- one big photo through make_renditions -------------------------------------------------
 
 
-RENDER = """
-import io, resource, time
+ADD = """
+import io
 from PIL import Image
-from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import image_add
 photo = Image.open({source!r}).convert("RGB").resize((4000, 3000), Image.Resampling.LANCZOS)
 out = io.BytesIO()
 photo.save(out, format="JPEG", quality=92)
 image, _ = image_add(data=out.getvalue(), title="bench", alt="基准测试照片")
+print(f"@@{{image.pk}}")
+"""
+
+# The worker's side alone, in its own process, so that its peak memory is the rendering's.
+RENDER = """
+import resource, time
+from newsroom.images.renditions import make_renditions
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
-files = make_renditions(image.pk)
+files = make_renditions({pk})
 seconds = time.perf_counter() - started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(f"@@ files={{files}} seconds={{seconds:.1f}} peak_rss_mb={{peak / 1024:.0f}} rss_before_mb={{before / 1024:.0f}}")
+print(f"@@files={{files}} seconds={{seconds:.1f}} peak_rss_mb={{peak / 1024:.0f}} rss_before_mb={{before / 1024:.0f}}")
 """
 
 
@@ -206,13 +212,16 @@ def time_render() -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3", "DJANGO_MEDIA_ROOT": f"{folder}/media"}
         env.pop("DJANGO_SETTINGS_MODULE", None)
-        python = sys.executable
-        subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
         # The 1411-pixel retina photo upscaled: the corpus has no 4000-pixel photograph.
-        code = RENDER.format(source=str(PHOTOS / "retina.jpg"))
-        done = subprocess.run([python, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, env=env,
-                              check=True, capture_output=True, text=True)
-        print([line for line in done.stdout.splitlines() if line.startswith("@@")][0][3:])
+        pk = shell(env, ADD.format(source=str(PHOTOS / "retina.jpg")))
+        print(shell(env, RENDER.format(pk=pk)))
+
+
+def shell(env: dict, code: str) -> str:
+    done = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT, env=env,
+                          check=True, capture_output=True, text=True)
+    return [line for line in done.stdout.splitlines() if line.startswith("@@")][0][2:]
 
 
 def machine() -> str:
