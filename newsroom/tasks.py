@@ -108,3 +108,17 @@ def image_refocus(*, image: Image, focal_x: float, focal_y: float) -> bool:
         render_image.enqueue(locked.pk)
     image.focal_x, image.focal_y, image.version = locked.focal_x, locked.focal_y, locked.version
     return True
+
+
+def images_render_enqueue(*, everything: bool = False) -> int:
+    """Queue render_image for every picture whose renditions are missing or stale, or for all
+    of them (`everything`, e.g. after a change of qualities); returns how many were queued.
+
+    Readiness is compared in Python: `sources` is JSON, and comparing one of its keys with
+    a column is written differently on SQLite and PostgreSQL."""
+    rows = Image.objects.order_by("pk").values_list("pk", "version", "sources")
+    ids = [pk for pk, version, sources in rows if everything or (sources or {}).get("version") != version]
+    with transaction.atomic():
+        for pk in ids:
+            render_image.enqueue(pk, force=everything)
+    return len(ids)
