@@ -1,7 +1,9 @@
-"""Backups of media that live in a bucket (issue 12, point 4): read and restored through the storage.
+"""Backups of the picture library and of media that live in a bucket (issue 12, point 4).
 
-moto's S3 server stands in for the bucket (tests/s3server.py); each test has its own prefix.
+The media are read and restored through the storage. moto's S3 server stands in for the
+bucket (tests/s3server.py); each test has its own prefix.
 """
+import io
 import tarfile
 from io import StringIO
 from pathlib import Path
@@ -11,8 +13,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
+from PIL import Image as PILImage
 
 from newsroom.backups import Database, backup_create, backup_restore, media_of, opened_backup
+from newsroom.images.models import Image, Rendition
+from newsroom.images.renditions import make_renditions
+from newsroom.images.storing import image_add
 from newsroom.settings import media_storage
 from tests.s3server import bucket_keys, bucket_object, moto_s3, s3_environ
 
@@ -114,3 +120,44 @@ class TestBucketMedia:
         from django.core.files.storage import default_storage
 
         assert media_of(storage=default_storage).label == str(tmp_path / "media")
+
+
+def photo() -> bytes:
+    picture = PILImage.effect_noise((600, 400), 40).convert("RGB")
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def library_state(storage) -> dict:
+    """The pictures' rows and the bytes of every file they name."""
+    images = list(Image.objects.values_list("pk", "file", "sha256", "version", "sources"))
+    renditions = list(Rendition.objects.order_by("pk").values_list("pk", "image_id", "shape", "format", "width", "file"))
+    names = [row[1] for row in images] + [row[5] for row in renditions]
+    files = {}
+    for name in names:
+        with storage.open(name, "rb") as stored:
+            files[name] = stored.read()
+    return {"images": images, "renditions": renditions, "files": files}
+
+
+class TestPictureLibrary:
+    @pytest.mark.parametrize("where", ["local", "bucket"])
+    def test_pictures_and_renditions_come_back(self, where, request, source, backup_dir, tmp_path, settings):
+        """A deleted picture returns with its row, its renditions' rows, its master and every rendition file."""
+        if where == "local":
+            settings.MEDIA_ROOT = tmp_path / "media"
+        else:
+            request.getfixturevalue("bucket")
+        from django.core.files.storage import default_storage
+
+        image, _ = image_add(data=photo(), alt="高新区展厅")
+        assert make_renditions(image.pk) == 9
+        before = library_state(default_storage)
+        path = backup_create(database=source, storage=default_storage, directory=backup_dir)
+        assert set(before["files"]) <= set(archived_media(path))
+        image.delete()  # cascades to its renditions; the files go once that commits
+        assert [name for name in before["files"] if default_storage.exists(name)] == []
+        with opened_backup(path, database=source, directory=backup_dir) as backup:
+            backup_restore(backup=backup, database=source, storage=default_storage, directory=backup_dir)
+        assert library_state(default_storage) == before
