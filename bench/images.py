@@ -169,6 +169,21 @@ def choose(results: dict) -> None:
     avif, webp = results["avif", chosen["avif"]], results["webp", chosen["webp"]]
     smaller = sum(a["bytes"] < w["bytes"] for a, w in zip(avif, webp, strict=True))
     print(f"AVIF smaller than WebP in {smaller} of {len(avif)} cases")
+    by_width(results, chosen)
+
+
+def by_width(results: dict, chosen: dict) -> None:
+    """The chosen qualities per rendition width: median bytes and SSIM of each format."""
+    print("\n| width | cases | " + " | ".join(f"{fmt} {q} bytes, SSIM" for fmt, q in chosen.items()) + " |")
+    print("| ---: | ---: |" + " ---: |" * len(chosen))
+    for width in WIDTHS:
+        cells = []
+        for fmt, quality in chosen.items():
+            # A photo narrower than 480 is counted with the 480s: it gets that one rendition.
+            rows = [r for r in results[fmt, quality] if max(int(r["case"].split("@")[1]), 480) == width]
+            cells.append(f"{statistics.median(r['bytes'] for r in rows):.0f}, "
+                         f"{statistics.median(r['ssim'] for r in rows):.4f}" if rows else "")
+        print(f"| {width} | {len(rows)} | " + " | ".join(cells) + " |")
 
 
 def speed_table(resized: list, args) -> None:

@@ -28,8 +28,10 @@ class TestSsim:
 class TestCases:
     def test_every_width_a_photo_reaches_and_never_an_upscale(self):
         assert [name for name, _image in cases()] == [
-            "astronaut@480", "camera@480", "chelsea@451", "coffee@480", "hubble_deep_field@480",
-            "hubble_deep_field@960", "retina@480", "retina@960", "rocket@480",
+            "astronaut@480", "camera@480", "chelsea@451", "coffee@480",
+            "colorful_cups@480", "colorful_cups@960", "colorful_cups@1600",
+            "fallen_leaf@480", "fallen_leaf@960", "fallen_leaf@1600",
+            "hubble_deep_field@480", "hubble_deep_field@960", "retina@480", "retina@960", "rocket@480",
         ]
 
     def test_the_bench_measures_the_encoder_options_the_renditions_use(self):
@@ -37,7 +39,7 @@ class TestCases:
         assert options("avif", renditions.QUALITY["avif"], renditions.AVIF_SPEED) == {
             "format": "AVIF", "quality": 64, "speed": 6, "subsampling": "4:2:0", "max_threads": 1,
         }
-        assert options("webp", renditions.QUALITY["webp"], 6) == {"format": "WEBP", "quality": 84, "method": 6}
+        assert options("webp", renditions.QUALITY["webp"], 6) == {"format": "WEBP", "quality": 86, "method": 6}
         assert options("jpeg", renditions.QUALITY["jpeg"], 6) == {
             "format": "JPEG", "quality": 80, "optimize": True, "progressive": True, "subsampling": "4:2:0",
         }

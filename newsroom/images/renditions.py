@@ -23,12 +23,11 @@ SHAPES = {"original": None, "wide": (16, 9), "square": (1, 1)}
 WIDTHS = (480, 960, 1600)
 FORMATS = ("avif", "webp", "jpeg")
 # Chosen by measurement (bench/images.py, docs/benchmarks.md "Rendition qualities"): JPEG 80
-# sets the target, its median SSIM over the photo corpus (0.966); WebP and AVIF get the lowest
-# quality that reaches it. There AVIF is 0.64 and WebP 0.85 of the JPEG's bytes (medians),
-# and AVIF is smaller than WebP in every case. AVIF 50, the first guess, fell short (0.939).
-QUALITY = {"avif": 64, "webp": 84, "jpeg": 80}
-# libavif's speed (0 slowest, 10 fastest). 6 (the default): speed 4 took 6x the time for the
-# same bytes and +0.002 SSIM; 8 was 3x faster but lost 0.004 SSIM at equal bytes.
+# sets the target, its median SSIM over the photo corpus (0.975); WebP and AVIF get the lowest
+# quality that reaches it. There AVIF is 0.58 and WebP 0.88 of the JPEG's bytes (medians),
+# and AVIF is smaller than WebP in every case. AVIF 50, the first guess, fell short (0.961).
+QUALITY = {"avif": 64, "webp": 86, "jpeg": 80}
+# libavif's speed (0 slowest, 10 fastest): 6, its default; see docs/benchmarks.md.
 AVIF_SPEED = 6
 EXTENSIONS = {"avif": ".avif", "webp": ".webp", "jpeg": ".jpg"}
 CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
