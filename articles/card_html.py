@@ -26,20 +26,30 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from articles.roles import BylineRole
+from newsroom.images.html import framed_picture
 from newsroom.links import link
 from newsroom.models import Issue
 
 # The excerpt under a card's headline (the feed's is longer and is cut from `summary` itself).
 CARD_EXCERPT_CHARS = 110
+# A card's lead image (16:9): a thumbnail of 12rem beside the text from 40rem up, about a
+# third of a phone's width below (site.css .card__picture).
+CARD_PICTURE_SIZES = "(min-width: 40rem) 12rem, 30vw"
+# The front page's lead card opens with it across its column: about 45rem beside the latest
+# articles from 60rem up, the width of the screen less its margins below.
+LEAD_PICTURE_SIZES = "(min-width: 60rem) 45rem, calc(100vw - 2rem)"
+# CARD_PICTURE_SIZES is stored in the cards and found there by lead_card_picture(): changing
+# it needs the cards of articles with a lead image stored again (ArticleQuerySet.refresh_cards).
 
 
 def stored_fragments(article) -> dict[str, str]:
     """The fragments Article.card_html keeps, from an article with a primary key.
 
-    Uses only plain fields (pk, slug, kicker, headline, subheadline, summary, card), so the
-    data migration can pass its historical rows. Rendered in the site's language and with
-    links from "/", whatever the request or command that saves: the stored HTML is served
-    to every reader, and `prefixed` adds the reader's script prefix.
+    Uses only plain fields (pk, slug, kicker, headline, subheadline, summary, card) and the
+    lead image, which the data migration's historical rows lack, so it can pass them.
+    Rendered in the site's language and with links from "/", whatever the request or command
+    that saves: the stored HTML is served to every reader, and `prefixed` adds the reader's
+    script prefix.
     """
     previous = get_script_prefix()
     set_script_prefix("/")
@@ -61,7 +71,7 @@ def prefixed(fragments: dict[str, str]) -> dict[str, str]:
 def _fragments(article) -> dict[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
         url = link("articles:detail", pk=article.pk, slug=article.slug)
-        return {
+        fragments = {
             "kicker": _paragraph("kicker", article.kicker),
             "link": format_html('<a href="{}">{}</a>', url, article.headline),
             "subheadline": _paragraph("subheadline", article.subheadline),
@@ -70,6 +80,28 @@ def _fragments(article) -> dict[str, str]:
             ),
             "bylines": bylines_html(article.card.get("bylines", [])),
         }
+        # Only a card with a lead image stores one: render_card reads a missing one as none.
+        picture = card_picture(article)
+        return {**fragments, "picture": picture} if picture else fragments
+
+
+def card_picture(article) -> str:
+    """The lead image of a card, lazy: most cards are below the fold (render_card makes the
+    front page's lead card eager). Its <picture> lists the renditions ready when the card is
+    stored; the task that makes them stores the cards of the articles it leads again."""
+    # The historical rows of the card HTML migration have no lead image field.
+    if getattr(article, "lead_image_id", None) is None:
+        return ""
+    image = framed_picture(article.lead_image, shape="wide", sizes=CARD_PICTURE_SIZES)
+    return format_html('<div class="card__picture">{}</div>', image)
+
+
+def lead_card_picture(html: str) -> str:
+    """A stored card picture as the front page's lead shows it: across the column, loaded
+    at once and first (it is the largest thing above the fold)."""
+    return html.replace(f'sizes="{CARD_PICTURE_SIZES}"', f'sizes="{LEAD_PICTURE_SIZES}"').replace(
+        ' loading="lazy" decoding="async"', ' decoding="async" fetchpriority="high"'
+    )
 
 
 def bylines_html(bylines: list[dict]) -> SafeString:
@@ -103,10 +135,14 @@ def render_card(article, *, lead=False, level=3, show_excerpt=False, show_issue=
     """
     fragments = prefixed(article.card_html) if (article.card_html and not preview) else live_fragments(article, preview=preview)
     tag = "h2" if level == 2 else "h3"
+    # A card without a lead image stores no "picture" (nor do those stored before pictures came).
+    picture = fragments.get("picture", "")
+    if lead and picture:
+        picture = lead_card_picture(picture)
     return mark_safe(
         f'<article class="card{" card--lead" if lead else ""}">\n'
         f'  {fragments["kicker"]}\n'
-        "  \n"
+        f"  {picture}\n"
         f'  <{tag} class="card__headline">{fragments["link"]}</{tag}>\n'
         f'  {fragments["subheadline"]}\n'
         f'  {fragments["excerpt"] if show_excerpt else ""}\n'

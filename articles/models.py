@@ -63,8 +63,10 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("issue").defer("search_text", "plain_text", "issue__source_text")
 
     def for_article_page(self):
-        """Everything an article page shows; the preview uses it on unpublished articles too."""
-        return self.for_reading()
+        """Everything an article page shows; the preview uses it on unpublished articles too.
+        The lead image comes in the same query; the body's figures in one more
+        (newsroom.site.pictures)."""
+        return self.for_reading().select_related("lead_image")
 
     def cards(self):
         """Published articles as list items show them: the stored card HTML and the few
@@ -173,7 +175,10 @@ class ArticleQuerySet(models.QuerySet):
             # built from the headline and body it replaced. SQLite locks the whole database.
             # (A subquery: PostgreSQL refuses FOR UPDATE on the DISTINCT that a rename's lookup makes.)
             chosen = Article.objects.using(self.db).filter(pk__in=self.order_by().values("pk"))
-            rows = list(chosen.select_for_update(of=("self",)).order_by("pk").only(*fields))
+            # The lead image rides on the same read (its <picture> is in the card), not locked.
+            rows = list(
+                chosen.select_for_update(of=("self",)).select_related("lead_image").order_by("pk").only(*fields)
+            )
             return self._store_cards(rows, search_text=search_text)
 
     def _store_cards(self, rows, *, search_text: bool) -> int:
@@ -458,7 +463,7 @@ class FacetLink:
 
 
 # The fields stored_fragments() reads besides the card.
-CARD_HTML_SOURCES = ["slug", "kicker", "headline", "subheadline", "summary"]
+CARD_HTML_SOURCES = ["slug", "kicker", "headline", "subheadline", "summary", "lead_image"]
 
 
 def _reporter_names(ids: list[int]) -> dict[int, list[str]]:

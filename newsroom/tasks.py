@@ -15,13 +15,13 @@ from articles.search import index
 from newsroom.freshness import content_changed
 from newsroom.images.models import FOCAL_RANGE, Image
 from newsroom.images.renditions import make_renditions
-from newsroom.images.storing import image_add
+from newsroom.images.storing import clean_alt, image_add
 
 REINDEX_CHUNK = 1000
 
 # TaskResultStatus is re-exported so that nothing else imports the tasks API.
 __all__ = [
-    "TaskResultStatus", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
+    "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
     "render_image", "search_index_rebuild",
 ]
 
@@ -108,6 +108,35 @@ def image_refocus(*, image: Image, focal_x: float, focal_y: float) -> bool:
         render_image.enqueue(locked.pk)
     image.focal_x, image.focal_y, image.version = locked.focal_x, locked.focal_y, locked.version
     return True
+
+
+# What image_describe() writes: the words about a picture, not the picture.
+DESCRIPTION_FIELDS = ("title", "alt", "caption", "credit")
+
+
+def image_describe(*, image: Image, **changes: str) -> Image:
+    """Save what is said of a picture: its title, alt text, caption and credit as given in
+    `changes` (the others as `image` holds them). Every path that edits them comes here (the
+    admin's change form too), because model signals do not see what depends on them.
+
+    Validated before anything is written; then one transaction: the row, the stored cards of
+    the articles it leads (their <img> carries its alt text) when the alt text changed, and
+    the content version, so that every page showing its caption or credit is rendered afresh.
+    """
+    unknown = set(changes) - set(DESCRIPTION_FIELDS)
+    if unknown:
+        raise TypeError(f"image_describe() cannot change {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(image, field, " ".join(value.split()))
+    image.alt = clean_alt(image.alt)
+    image.full_clean(exclude=["file", "uploaded_by", "sha256"])
+    with transaction.atomic():
+        previous_alt = Image.objects.select_for_update().values_list("alt", flat=True).get(pk=image.pk)
+        image.save(update_fields=list(DESCRIPTION_FIELDS))
+        if image.alt != previous_alt:
+            Article.objects.filter(lead_image=image).refresh_cards()
+        content_changed()
+    return image
 
 
 def images_render_enqueue(*, everything: bool = False) -> int:

@@ -248,8 +248,9 @@ class TestBylineRows:
         assert tagged.byline_names() == ["刘琴", "韩霄鹏"]
 
 
-BEFORE = [("articles", "0009_retokenize_rare_han")]
-AFTER = [("articles", "0010_article_summary_card")]
+# Reporters as they were then too: their photo became a library picture in newsroom 0007.
+BEFORE = [("articles", "0009_retokenize_rare_han"), ("newsroom", "0006_archive_indexes")]
+AFTER = [("articles", "0010_article_summary_card"), ("newsroom", "0006_archive_indexes")]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -65,3 +65,14 @@ def best_url(image, *, shape: str = "original", width: int = 1600) -> tuple[str,
         return url(image.file.name), image.width, image.height
     chosen = _closest(entry["jpeg"], width)
     return url(chosen[2]), chosen[0], chosen[1]
+
+
+def framed_picture(image, *, shape: str = "original", **options) -> SafeString:
+    """picture() in the fixed-ratio box of its shape (site.css `.picture--wide`,
+    `.picture--square`). The renditions are cropped to it already; the master shown until they
+    are made is cropped by the browser around the focal point, which travels in tenths as
+    classes (`focus-x3 focus-y7`), the CSP allowing no style attribute."""
+    if image is None or shape == "original":
+        return picture(image, shape=shape, **options)
+    classes = f"picture--{shape} focus-x{round(image.focal_x * 10)} focus-y{round(image.focal_y * 10)}"
+    return picture(image, shape=shape, css_class=classes, **options)

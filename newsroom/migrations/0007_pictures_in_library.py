@@ -3,6 +3,9 @@
 Each existing file passes the same checks as an upload (newsroom.images.safety) and its
 clean copy becomes an Image. A file that fails them, or is missing, is reported and left
 where it is in storage (nothing is deleted), and the field is left empty.
+
+The old columns go in 0008: PostgreSQL does not alter a table with foreign-key checks
+still pending from this migration's updates in the same transaction.
 """
 from django.db import migrations, models
 import django.db.models.deletion
@@ -62,18 +65,4 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(null=True, blank=True, on_delete=django.db.models.deletion.PROTECT, related_name="+", to="images.image"),
         ),
         migrations.RunPython(move_files, migrations.RunPython.noop, elidable=False),
-        migrations.RemoveField(model_name="issue", name="cover"),
-        migrations.RemoveField(model_name="reporter", name="photo"),
-        migrations.RenameField(model_name="issue", old_name="cover_image", new_name="cover"),
-        migrations.RenameField(model_name="reporter", old_name="photo_image", new_name="photo"),
-        migrations.AlterField(
-            model_name="issue",
-            name="cover",
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="issue_covers", to="images.image", verbose_name="封面"),
-        ),
-        migrations.AlterField(
-            model_name="reporter",
-            name="photo",
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name="reporter_photos", to="images.image", verbose_name="照片"),
-        ),
     ]

@@ -5,6 +5,7 @@ from django.urls import path
 from articles.models import Article
 from newsroom.site.counts import cached
 from newsroom.site.jsonld import news_article_json_ld
+from newsroom.site.pictures import body_with_pictures, share_image
 
 app_name = "articles"
 
@@ -25,8 +26,11 @@ def article_detail(request, pk, slug):
 def article_page_context(request, article) -> dict:
     """What the article template shows; the preview adds its banner to the same."""
     credits, zones, topics = article.credits, article.zone_links, article.topic_links
+    image = share_image(request, article.lead_image)
     return {
         "article": article,
+        "body": body_with_pictures(article.body),
+        "share_image": image,
         "credits": credits,
         "zones": zones,
         "topics": topics,
@@ -34,7 +38,9 @@ def article_page_context(request, article) -> dict:
         # list (a publication, a zone or topic added or removed anywhere) moves it on.
         "related": cached(f"related:{article.pk}", lambda: Article.objects.related_to(article), request=request),
         "description": article.excerpt(length=150),
-        "structured_data": news_article_json_ld(request, article, credits=credits, keywords=zones + topics),
+        "structured_data": news_article_json_ld(
+            request, article, credits=credits, keywords=zones + topics, image=image
+        ),
     }
 
 

@@ -10,16 +10,21 @@ app_name = "issues"
 
 ISSUES_PER_PAGE = 24
 ISSUE_ARTICLES_PER_PAGE = 100
+# The covers of the archive's first rows are above the fold: loaded at once, not lazily.
+EAGER_COVERS = 4
 
 
 def issue_archive(request):
-    issues = Issue.objects.published().annotate(article_count=Article.objects.published_count("issue"))
-    context = {"page_obj": paginate(request, issues.order_by("-number"), per_page=ISSUES_PER_PAGE)}
+    issues = Issue.objects.published().select_related("cover").annotate(article_count=Article.objects.published_count("issue"))
+    context = {
+        "page_obj": paginate(request, issues.order_by("-number"), per_page=ISSUES_PER_PAGE),
+        "eager_covers": EAGER_COVERS,
+    }
     return render(request, "newsroom/issue_archive.html", context)
 
 
 def issue_detail(request, number):
-    issue = get_object_or_404(Issue.objects.published(), number=number)
+    issue = get_object_or_404(Issue.objects.published().select_related("cover"), number=number)
     page_obj = paginate(
         request, Article.objects.issue_cards(issue), per_page=ISSUE_ARTICLES_PER_PAGE, count_key=f"issue:{issue.pk}"
     )

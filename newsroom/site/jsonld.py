@@ -4,9 +4,10 @@ from django.utils import timezone
 from newsroom.identity import SITE_NAME
 
 
-def news_article_json_ld(request, article, *, credits, keywords) -> dict:
+def news_article_json_ld(request, article, *, credits, keywords, image=None) -> dict:
     """NewsArticle, for an article page and its preview: `credits` and `keywords` (zones, then
-    topics) as the article's card holds them."""
+    topics) as the article's card holds them; `image` as newsroom.site.pictures.share_image
+    gives it."""
     url = request.build_absolute_uri(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -24,6 +25,8 @@ def news_article_json_ld(request, article, *, credits, keywords) -> dict:
         data["alternativeHeadline"] = article.subheadline
     if keywords:
         data["keywords"] = [keyword.name for keyword in keywords]
+    if image:
+        data["image"] = {"@type": "ImageObject", "url": image["url"], "width": image["width"], "height": image["height"]}
     return data
 
 

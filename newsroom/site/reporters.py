@@ -11,7 +11,7 @@ app_name = "reporters"
 
 
 def reporter_detail(request, slug):
-    reporter = get_object_or_404(Reporter, slug=slug)
+    reporter = get_object_or_404(Reporter.objects.select_related("photo"), slug=slug)
     articles = Article.objects.latest_cards().filter(bylines__reporter=reporter)
     page_obj = paginate(request, articles, count_key=f"reporter:{reporter.pk}")
     # A reporter known only from drafts must not be revealed by their page.

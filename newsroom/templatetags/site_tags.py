@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from articles.card_html import bylines_html, prefixed, render_cards, render_meta
 from articles.topics import tag_url as topic_url
 from newsroom.identity import SITE_NAME, SITE_TAGLINE
+from newsroom.images.html import framed_picture
 from newsroom.links import link as page_link
 
 register = template.Library()
@@ -43,6 +44,14 @@ def article_cards(context, articles, *, lead=False, level=3, show_excerpt=False,
         articles, lead=lead, item=item, level=level, show_excerpt=show_excerpt, show_issue=show_issue,
         preview=bool(context.get("preview")),
     )
+
+
+@register.simple_tag(name="picture")
+def picture_tag(image, shape="original", *, sizes="100vw", lazy=True, priority=False):
+    """{% picture image "wide" sizes="…" lazy=False %}: the image's <picture> from the renditions
+    that are ready, else its master at its natural size; nothing for no image. Lazy unless the
+    page shows it above the fold; `priority` for the one picture a page is about (its LCP)."""
+    return framed_picture(image, shape=shape, sizes=sizes, lazy=lazy, priority=priority)
 
 
 @register.simple_tag
