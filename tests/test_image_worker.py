@@ -3,6 +3,7 @@
 point moved twice while it renders ends with the last version's files only."""
 import re
 import subprocess
+import time
 import urllib.request
 
 import pytest
@@ -45,7 +46,8 @@ result = {{
 # Run while the worker renders: waits for the task to be claimed, then takes the image's lock
 # (SQLite: the write lock; PostgreSQL: the row) so that the worker, once its files are made,
 # waits to record them; moves the focal point twice and commits. The worker then finds its
-# version outdated. Prints when the lock is held and when the moves are committed.
+# version outdated. Prints when it starts waiting, when the lock is held and when the moves
+# are committed.
 MOVE_WHILE_RENDERING = """
 import os, sys, time
 from django.conf import settings
@@ -54,6 +56,7 @@ from django_tasks_db.models import DBTaskResult
 from newsroom.images.models import Image
 from newsroom.tasks import image_refocus
 deadline = time.monotonic() + 120
+print("polling", flush=True)
 while DBTaskResult.objects.filter(status="RUNNING").count() == 0:
     assert time.monotonic() < deadline, "the worker never started the task"
     time.sleep(0.01)
@@ -136,10 +139,14 @@ class TestWorkerMakesRenditions:
             mover = subprocess.Popen([PYTHON, "manage.py", "shell", "--no-imports", "-c",
                                       MOVE_WHILE_RENDERING.format(pk=pk, files=files)],
                                      cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            # The worker starts once the mover watches, so that it cannot finish unseen.
+            while "polling" not in mover_log.read_text():
+                assert mover.poll() is None, mover_log.read_text()
+                time.sleep(0.05)
             running = worker(env)
             assert mover.wait(timeout=300) == 0, mover_log.read_text()
             finished(running)
-        assert mover_log.read_text().split() == ["locked", "moved"]
+        assert mover_log.read_text().split() == ["polling", "locked", "moved"]
         state = orm(env, STATE.format(pk=pk))
         # The first run's work was for version 1: thrown away. The second made version 3; the
         # third found it ready.
