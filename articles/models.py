@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from articles.body import html_to_blocks, plain_text, sanitize_html, summary_text
+from articles.body import figure_ids, html_to_blocks, plain_text, sanitize_html, summary_text
 from articles.card_html import CARD_EXCERPT_CHARS, stored_fragments
 from articles.proofreading import Word, WordList
 from articles.roles import BylineRole
 from articles.search.tokenize import article_search_text
+from newsroom.images.models import Image
 from newsroom.links import link
 from newsroom.text.slugs import pinyin_slug
 
@@ -332,6 +333,19 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.compute_derived()
+        # The row and its figures in one transaction, so the content version moves once both
+        # are written; a savepoint inside the caller's, so that a refused save (StaleVersion)
+        # leaves the caller's transaction usable.
+        created, update_fields = self._state.adding, kwargs.get("update_fields")
+        with transaction.atomic():
+            self._save_row(*args, **kwargs)
+            if update_fields is None or "body" in update_fields:
+                self.sync_figures(created=created)
+
+    def get_absolute_url(self):
+        return link("articles:detail", pk=self.pk, slug=self.slug)
+
+    def _save_row(self, *args, **kwargs):
         if self._state.adding:
             super().save(*args, **kwargs)
             # The card links to the article's URL, which holds the id the insert just gave.
@@ -342,17 +356,12 @@ class Article(models.Model):
         self.version = read_version + 1
         self._expected_version = read_version
         try:
-            # A savepoint, so that a refused save leaves the caller's transaction usable.
-            with transaction.atomic():
-                super().save(*args, **kwargs)
+            super().save(*args, **kwargs)
         except Article.StaleVersion:
             self.version = read_version
             raise
         finally:
             self._expected_version = None
-
-    def get_absolute_url(self):
-        return link("articles:detail", pk=self.pk, slug=self.slug)
 
     def compute_derived(self, *, reporter_names=None, zone_names=None) -> None:
         """Set the stored fields derived from the others, as every write path stores them.
@@ -387,6 +396,24 @@ class Article(models.Model):
         if base_qs.filter(pk=pk_val).exists():
             raise Article.StaleVersion
         return False  # deleted meanwhile: Django inserts it again, as for any model
+
+    def sync_figures(self, *, created: bool = False) -> None:
+        """Make `figures` the library pictures the body's figures show (those that exist), in
+        the body's order; nothing is written when they already are. `created`: the row was
+        just inserted, so it has no figures yet."""
+        wanted = figure_ids(self.body)
+        if wanted:
+            existing = set(Image.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+            wanted = [pk for pk in wanted if pk in existing]
+        if created and not wanted:
+            return
+        rows = Figure.objects.filter(article_id=self.pk)
+        if list(rows.order_by("position", "id").values_list("image_id", flat=True)) == wanted:
+            return
+        rows.delete()
+        Figure.objects.bulk_create(
+            Figure(article_id=self.pk, image_id=pk, position=position) for position, pk in enumerate(wanted, start=1)
+        )
 
     @property
     def blocks(self) -> list[dict]:

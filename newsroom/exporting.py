@@ -4,16 +4,22 @@ The text form is the import format. It carries less than an article holds, so th
 export checks its own round trip before it is printed: it parses what it wrote with the
 importer's parser and compares each article with the stored one, and refuses, naming
 what is lost, rather than print text that would not import back to the same articles.
+A figure is written as an image line naming its picture's file; the pictures themselves
+can be written to a directory beside the text, which `import_issue --images` reads back.
 """
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from articles.models import Article, Byline
+from newsroom.images.models import Image
+from newsroom.importing.figures import figure_ref
 from newsroom.importing.loader import (
     content_fingerprint,
     issue_publish_at,
@@ -92,13 +98,25 @@ def byline_text(bylines) -> str:
     return " ".join(parts)
 
 
-def article_text(article: Article) -> str:
+def figure_line(block: dict, name: str) -> str:
+    """`[图：plant.jpg 园区全景（摄影 张三）]`: what the parser reads back as this figure."""
+    credit = f"（摄影 {block['credit']}）" if block["credit"] else ""
+    return f"[图：{name} {block['caption']}{credit}]"
+
+
+def article_text(article: Article, names: dict[int, str] | None = None) -> str:
+    """The article in the import format; `names` gives each figure's picture its file name
+    (a figure without one cannot be written, and lost_fields() names it)."""
     head = [line for line in (article.kicker, article.headline, article.subheadline) if line]
     if article.kicker and not article.subheadline:
         head = [article.headline]  # a kicker needs a subheadline to be told apart; see README
     chunks = ["\n".join(head), byline_text(article.bylines.all())]
     first_paragraph = True
     for block in article.blocks:
+        if block["type"] == "figure":
+            if block["image"] in (names or {}) and block["caption"]:
+                chunks.append(figure_line(block, names[block["image"]]))
+            continue
         if block["type"] == "heading":
             chunks.append("\n".join(filter(None, [block["text"], block.get("subtitle")])))
             continue
@@ -125,6 +143,7 @@ class TextExportRefused(Exception):
 class IssueText:
     text: str
     starts: list[int]  # the line on which each article begins, as the parser numbers lines
+    pictures: dict[str, Image] = field(default_factory=dict)  # the figures' pictures by file name
 
     def article_at(self, line: int | None) -> int:
         """The index of the article that holds `line`."""
@@ -132,17 +151,35 @@ class IssueText:
 
 
 def issue_text(articles: list[Article]) -> IssueText:
+    pictures = figure_pictures(articles)
+    names = {image.pk: name for name, image in pictures.items()}
     chunks, starts, line = [], [], 1
     for article in articles:
-        chunk = article_text(article)
+        chunk = article_text(article, names)
         chunks.append(chunk)
         starts.append(line)
         line += chunk.count("\n") + 2  # the chunk's lines and the blank line after it
-    return IssueText("\n\n".join(chunks) + "\n", starts)
+    return IssueText("\n\n".join(chunks) + "\n", starts, pictures)
 
 
-def issue_export_text(issue: Issue) -> str:
-    """The issue in the import format, or TextExportRefused when that would lose anything."""
+def figure_pictures(articles: list[Article]) -> dict[str, Image]:
+    """The pictures the articles' figures show, by the file name the text gives each: the
+    name of its stored master, which is unique (named by content); no query without figures."""
+    ids = {b["image"] for article in articles for b in article.blocks if b["type"] == "figure" and b["image"]}
+    if not ids:
+        return {}
+    pictures = {}
+    for image in Image.objects.filter(pk__in=ids).order_by("pk"):
+        name = PurePosixPath(image.file.name).name
+        pictures[name if name not in pictures else f"{image.pk}-{name}"] = image
+    return pictures
+
+
+def issue_export_text(issue: Issue, *, images_dir: Path | None = None) -> str:
+    """The issue in the import format, or TextExportRefused when that would lose anything.
+
+    With `images_dir`, the figures' pictures are written there too, under the names the
+    text gives them, once the text is known to import back."""
     articles = issue_articles(issue)
     if not articles:
         raise TextExportRefused([_("%(issue)s没有文章，文本格式无法表示空的一期。") % {"issue": issue}])
@@ -151,11 +188,22 @@ def issue_export_text(issue: Issue) -> str:
     now = timezone.now()
     problems = []
     for index, article in enumerate(articles):
-        if line := problem_line(article, lost_fields(article, issue=issue, now=now), reasons[index]):
+        lost = lost_fields(article, issue=issue, now=now, pictures=exported.pictures)
+        if line := problem_line(article, lost, reasons[index]):
             problems.append(line)
     if problems:
         raise TextExportRefused(problems)
+    if images_dir is not None:
+        write_pictures(exported.pictures, Path(images_dir))
     return exported.text
+
+
+def write_pictures(pictures: dict[str, Image], directory: Path) -> None:
+    """Each picture's stored master, byte for byte: importing it again finds the same picture."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, image in pictures.items():
+        with default_storage.open(image.file.name, "rb") as master:
+            (directory / name).write_bytes(master.read())
 
 
 def problem_line(article: Article, lost: list[str], round_trip: list[str]) -> str:
@@ -184,9 +232,9 @@ TAG_RE = re.compile(r"<([a-z0-9]+)")
 SUBTITLE_RE = re.compile(r"</h2>\s*<h3")
 
 
-def lost_fields(article: Article, *, issue: Issue, now) -> list[str]:
+def lost_fields(article: Article, *, issue: Issue, now, pictures: dict[str, Image] | None = None) -> list[str]:
     """What this article holds that its text would not, named as an editor knows it."""
-    lost = []
+    lost = figure_losses(article, {image.pk for image in (pictures or {}).values()})
     if article.standfirst.strip():
         lost.append(_("导语"))
     if article.kicker and not article.subheadline:
@@ -197,6 +245,17 @@ def lost_fields(article: Article, *, issue: Issue, now) -> list[str]:
     if any(m.manual for m in article.zone_mentions.all()) or article.excluded_zones.all():
         lost.append(_("手动设置的高新区"))
     return lost + status_labels(article, issue=issue, now=now)
+
+
+def figure_losses(article: Article, known: set[int]) -> list[str]:
+    """An image line needs a caption and a picture in the library."""
+    figures = [b for b in article.blocks if b["type"] == "figure"]
+    lost = []
+    if any(not b["caption"] for b in figures):
+        lost.append(_("没有说明文字的图片"))
+    if any(b["image"] not in known for b in figures):
+        lost.append(_("图库中已没有的图片"))
+    return lost
 
 
 def markup_labels(body: str) -> list[str]:
@@ -246,11 +305,12 @@ def round_trip_reasons(articles: list[Article], exported: IssueText) -> list[lis
         reasons[index] += [_("重新导入失败（%(error)s）") % {"error": error}, *short_paragraph_hint(articles[index])]
         return reasons
     by_line = {record.line: record for record in parsed.articles}
+    refs = {name: figure_ref(image) for name, image in exported.pictures.items()}
     for index, article in enumerate(articles):
         record = by_line.pop(exported.starts[index], None)
         if record is None:
             reasons[index].append(_("重新导入后会并入上一篇"))
-        elif parts := [p for p in differing_parts(article, record) if p not in named_parts(article)]:
+        elif parts := [p for p in differing_parts(article, record, refs) if p not in named_parts(article)]:
             names = "、".join(_(PART_LABELS[p]) for p in parts if p in PART_LABELS) or _("内容")
             reasons[index].append(_("重新导入后%(parts)s不同") % {"parts": names})
     for record in by_line.values():
@@ -267,15 +327,16 @@ def short_paragraph_hint(article: Article) -> list[str]:
     return []
 
 
-def differing_parts(article: Article, record: ParsedArticle) -> list[str]:
+def differing_parts(article: Article, record: ParsedArticle, refs: dict | None = None) -> list[str]:
     """[] when the record imports to this article's content, else the parts that differ.
 
-    Equality is the loader's own test (its content fingerprint); the parts only explain.
+    Equality is the loader's own test (its content fingerprint), with the record's figures
+    showing the pictures named in the text (`refs`); the parts only explain.
     """
     credits = [(b.reporter.name, b.role) for b in article.bylines.all()]
-    if content_fingerprint(article, credits) == parsed_fingerprint(record):
+    if content_fingerprint(article, credits) == parsed_fingerprint(record, figures=refs):
         return []
-    draft = unsaved_article(record)
+    draft = unsaved_article(record, figures=refs)
     parts = [f for f in ("kicker", "headline", "subheadline", "dateline") if getattr(draft, f) != getattr(article, f)]
     if draft.blocks != article.blocks:
         parts.append("body")
@@ -285,6 +346,11 @@ def differing_parts(article: Article, record: ParsedArticle) -> list[str]:
 
 
 def named_parts(article: Article) -> set[str]:
-    """Differences that lost_fields() has already named: the dropped 引题, the joined lines."""
+    """Differences that lost_fields() has already named: the dropped 引题, the joined lines,
+    the figures that could not be written."""
     named = {"kicker"} if article.kicker and not article.subheadline else set()
-    return named | ({"body"} if "<br" in article.body else set())
+    return named | ({"body"} if "<br" in article.body or figure_losses_possible(article) else set())
+
+
+def figure_losses_possible(article: Article) -> bool:
+    return any(b["type"] == "figure" and not (b["caption"] and b["image"]) for b in article.blocks)

@@ -5,7 +5,12 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+from newsroom.admin import image_chooser
+
 urlpatterns = [
+    # The image chooser's list, behind the desk's sign-in; before the admin, whose catch-all
+    # would answer any other path under admin/.
+    path("admin/image-chooser/", admin.site.admin_view(image_chooser.image_choices), name="image_choices"),
     path("admin/", admin.site.urls),
     path("preview/", include("newsroom.site.preview")),
     path("", include("newsroom.site.home")),

@@ -83,11 +83,18 @@ def article_result(article, keys) -> dict:
         "dateline": article.dateline,
         "credits": [[c.name, c.role] for c in article.credits],
         "paragraphs": [p.text for p in article.paragraphs],
-        "blocks": [
-            b.text if b.type == "paragraph" else {"heading": b.text, "subtitle": b.subtitle} for b in article.blocks
-        ],
+        "blocks": [block_result(b) for b in article.blocks],
     }
     return {key: full[key] for key in keys}
+
+
+def block_result(block):
+    """A paragraph is its text; a heading and a figure are objects."""
+    if block.type == "paragraph":
+        return block.text
+    if block.type == "figure":
+        return {"figure": block.file, "caption": block.text, "credit": block.credit}
+    return {"heading": block.text, "subtitle": block.subtitle}
 
 
 def run_example(content: str, expected: dict) -> dict:

@@ -139,6 +139,9 @@ def body_paragraphs(body: str) -> list[str]:
             paragraphs.append(_("【小标题】%(text)s") % {"text": block["text"]})
             if block.get("subtitle"):
                 paragraphs.append(_("【副标题】%(text)s") % {"text": block["subtitle"]})
+        elif block["type"] == "figure":
+            # Which picture, as well as its caption: swapping the picture is a change too.
+            paragraphs.append(_("【图片 %(id)s】%(caption)s") % {"id": block["image"], "caption": block["caption"]})
         else:
             paragraphs.append(block["text"])
     return paragraphs

@@ -2,6 +2,9 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -14,9 +17,12 @@ from articles.models import Article
 from articles.revisions.conflict import EditConflict
 from articles.revisions.history import RESTORED_FIELDS
 from articles.topics import topic_name_problem
+from newsroom.admin.image_chooser import dialog_context
 from newsroom.admin.keys import AutocompleteSelectMultiple, CheckedModelMultipleChoiceField
 
 # What the editor offers, and nothing more: it matches the allowlist of our sanitizer.
+# LibraryFigure (static/js/prose-figure.js) is ours: a figure of a library picture, inserted
+# with 插入图片 through the image chooser.
 BODY_EXTENSIONS = {
     "Bold": True,
     "Heading": {"levels": [2, 3]},
@@ -26,15 +32,34 @@ BODY_EXTENSIONS = {
     "OrderedList": True,
     "ListItem": True,
     "HardBreak": True,
+    "LibraryFigure": True,
 }
 
 
 class ChineseProseEditorWidget(AdminProseEditorWidget):
-    """prose-editor's admin widget, with a module that puts its hard-coded English labels into Chinese."""
+    """prose-editor's admin widget, with a module that puts its hard-coded English labels into
+    Chinese, and the image chooser's dialog that its 插入图片 button opens."""
 
     @property
     def media(self):
-        return super().media + forms.Media(js=["js/prose-editor-zh.js"])
+        chooser = forms.Media(js=["js/image-chooser.js"], css={"all": ["css/image-chooser.css"]})
+        return super().media + chooser + forms.Media(js=["js/prose-editor-zh.js"])
+
+    def get_config(self):
+        config = super().get_config()
+        # The configurable preset imports these modules before it builds the editor; prose-editor
+        # would list them from a setting, but this widget is the only one that needs it.
+        if "LibraryFigure" in config.get("extensions", {}):
+            config["js_modules"] = [*config.get("js_modules", []), static("js/prose-figure.js")]
+        return config
+
+    def render(self, name, value, attrs=None, renderer=None):
+        editor = super().render(name, value, attrs, renderer)
+        dialog = render_to_string(
+            "admin/widgets/image_chooser_dialog.html", dialog_context((attrs or {}).get("id") or name)
+        )
+        # prose-figure.js finds the dialog of its editor inside this wrapper.
+        return format_html('<div class="image-figure-host">{}{}</div>', editor, dialog)
 
 
 def body_field() -> ProseEditorFormField:
@@ -101,7 +126,7 @@ class ArticleAdminForm(VersionGuardMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = [
-            "issue", "position", "kicker", "headline", "subheadline", "dateline", "standfirst", "body",
+            "issue", "position", "kicker", "headline", "subheadline", "dateline", "standfirst", "lead_image", "body",
             "status", "publish_at", "tags", "excluded_zones",
         ]
         help_texts = {"publish_at": gettext_lazy("北京时间。填写将来的时间即为排期发布。")}

@@ -22,6 +22,7 @@ from articles.models import Article, Byline, ZoneMention
 from articles.revisions import history
 from articles.zone_detection import article_zones_redetect
 from newsroom.admin.article_forms import ArticleChangeListForm, TagChoiceForm
+from newsroom.admin.image_chooser import ImageChooserAdminMixin
 from newsroom.admin.kept_work import KeepTypedWorkMixin
 from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.admin.proof_views import ProofViewsMixin, proof_panel_context
@@ -90,6 +91,7 @@ class IssueFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(
+    ImageChooserAdminMixin,
     KeepTypedWorkMixin,
     ProofViewsMixin,
     ReviewViewsMixin,
@@ -121,7 +123,7 @@ class ArticleAdmin(
     object_history_template = "admin/articles/article/object_history.html"
     fieldsets = [
         (None, {"fields": ["loaded_version", "issue", "position", "kicker", "headline", "subheadline", "dateline"]}),
-        (gettext_lazy("正文"), {"fields": ["standfirst", "body"]}),
+        (gettext_lazy("正文"), {"fields": ["standfirst", "lead_image", "body"]}),
         (
             gettext_lazy("发布"),
             {"fields": ["status", "publish_at", "current_state", "preview_link", "tags", "new_tags"]},

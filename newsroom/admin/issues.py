@@ -15,6 +15,7 @@ from articles import review, workflow
 from articles.models import Article
 from articles.revisions.history import revision_context
 from newsroom.admin.article_forms import ArticleOrderForm
+from newsroom.admin.image_chooser import ImageChooserAdminMixin
 from newsroom.admin.issue_import import IssueImportMixin
 from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.models import Issue
@@ -67,7 +68,7 @@ class IssueArticleInline(CheckedKeysAdmin, admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(IssueImportMixin, CheckedKeysAdmin, admin.ModelAdmin):
+class IssueAdmin(ImageChooserAdminMixin, IssueImportMixin, CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["number", "date", "title", "status", "article_count", "source_name", "imported_at"]
     # Meta.ordering does not apply to the annotated (GROUP BY) queryset, which the
     # autocomplete would otherwise page through in no fixed order.

@@ -3,12 +3,13 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy
 
+from newsroom.admin.image_chooser import ImageChooserAdminMixin
 from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.models import Reporter
 
 
 @admin.register(Reporter)
-class ReporterAdmin(CheckedKeysAdmin, admin.ModelAdmin):
+class ReporterAdmin(ImageChooserAdminMixin, CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "user", "article_count"]
     ordering = ["name"]  # as IssueAdmin.ordering: the queryset is annotated
     list_filter = [("user", admin.EmptyFieldListFilter)]

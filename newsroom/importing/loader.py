@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,12 +28,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles import workflow
-from articles.body import blocks_remembered, blocks_to_html, html_to_blocks
+from articles.body import blocks_remembered, blocks_to_html, figure_ids, html_to_blocks
 from articles.card_html import stored_fragments
-from articles.models import Article, Byline, ZoneMention, article_card
+from articles.models import Article, Byline, Figure, ZoneMention, article_card
 from articles.revisions.history import revision_context, save_articles_revision
 from articles.zone_detection import article_zones_redetect, detection_text
 from newsroom.freshness import content_changed
+from newsroom.importing.figures import (
+    FigureImage,
+    FigureRefused,
+    figure_images,
+    figure_refs,
+    files_removed_on_failure,
+)
 from newsroom.importing.inserts import insert_new
 from newsroom.importing.parser import (
     ParsedArticle,
@@ -98,6 +106,13 @@ class PreparedFile:
     records: list[Record]
     index: ZoneIndex
     zone_order: dict  # zone -> its place in the database's order (province, name)
+    images: dict[str, FigureImage] = field(default_factory=dict)  # by file name, checked
+
+    def resolve_figures(self, refs: dict[str, dict]) -> None:
+        """Give the figures their images: bodies and fingerprints name the image ids."""
+        for k, record in enumerate(self.records):
+            if record.parsed.figures:
+                self.records[k] = prepare_record(record.position, record.parsed, self.index, figures=refs)
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,9 @@ class ImportResult:
     warnings: list[str]
     dry_run: bool
     stale: list[Article] = field(default_factory=list)
+    # The distinct pictures of the file's image lines: added to the library, and found in it.
+    pictures_new: int = 0
+    pictures_known: int = 0
 
     def count(self, action: str) -> int:
         return sum(1 for p in self.plans if p.action == action)
@@ -166,10 +184,10 @@ def content_fingerprint(article: Article, credits: list[tuple[str, str]], *, blo
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def parsed_fingerprint(parsed: ParsedArticle) -> str:
+def parsed_fingerprint(parsed: ParsedArticle, *, figures: dict | None = None) -> str:
     """What a record's article will be fingerprinted as once imported (the text export checks
-    its own round trip against stored articles with it)."""
-    return content_fingerprint(unsaved_article(parsed), [(c.name, c.role) for c in parsed.credits])
+    its own round trip against stored articles with it); `figures` as for unsaved_article()."""
+    return content_fingerprint(unsaved_article(parsed, figures=figures), [(c.name, c.role) for c in parsed.credits])
 
 
 def article_fingerprint(article: Article) -> str:
@@ -202,25 +220,38 @@ def import_issue(
     dry_run: bool = False,
     user=None,
     comment: str | None = None,
+    images_dir: Path | None = None,
 ) -> ImportResult:
-    """Parse, validate and plan one issue file, then write it in one transaction."""
+    """Parse, validate and plan one issue file, then write it in one transaction.
+
+    `images_dir` is where the files of the issue's image lines are; each is read and
+    checked before anything is written."""
     options = ImportOptions(
         number=number, date=date, title=title, publish=publish, force=force, allow_duplicate=allow_duplicate
     )
     with blocks_remembered():  # each body is read into blocks once, however many steps read it
-        prepared = prepare_file(data=data, source_name=source_name)
+        prepared = prepare_file(data=data, source_name=source_name, images_dir=images_dir)
         if dry_run:
-            return plan_import(prepared, options, dry_run=True)
+            refs = figure_refs(prepared.images, user=user, stored=None)
+            prepared.resolve_figures(refs)
+            result = plan_import(prepared, options, dry_run=True)
+            result.pictures_known = len({ref["image"] for ref in refs.values()})
+            result.pictures_new = len({image.inspected.sha256 for image in prepared.images.values()}) - result.pictures_known
+            return result
         comment = comment or _("从 %(source)s 导入") % {"source": source_name}
         return commit_import(prepared, options, user=user, comment=comment)
 
 
-def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
+def prepare_file(*, data: bytes, source_name: str, images_dir: Path | None = None) -> PreparedFile:
     try:
         parsed = parse_issue(data, max_bytes=settings.IMPORT_MAX_BYTES)
     except ParseError as e:
         raise ImportFailed(source_name, _(e.template).format(**e.params), e.line, e.column) from None
     check_lengths(parsed, source_name)
+    try:
+        images = figure_images(parsed, images_dir)
+    except FigureRefused as refused:
+        raise ImportFailed(source_name, refused.message, refused.line) from None
     zones, index = current_zones()
     return PreparedFile(
         source_name=source_name,
@@ -230,6 +261,7 @@ def prepare_file(*, data: bytes, source_name: str) -> PreparedFile:
         records=[prepare_record(position, article, index) for position, article in enumerate(parsed.articles, start=1)],
         index=index,
         zone_order={zone: rank for rank, zone in enumerate(zones)},
+        images=images,
     )
 
 
@@ -251,8 +283,8 @@ def current_zones() -> tuple[list[Zone], ZoneIndex]:
     return _zones_read[rows]
 
 
-def prepare_record(position: int, parsed: ParsedArticle, index: ZoneIndex) -> Record:
-    draft = unsaved_article(parsed)
+def prepare_record(position: int, parsed: ParsedArticle, index: ZoneIndex, *, figures: dict | None = None) -> Record:
+    draft = unsaved_article(parsed, figures=figures)
     blocks = html_to_blocks(draft.body)  # parsed once, for both the fingerprint and the zones
     fingerprint = content_fingerprint(draft, [(c.name, c.role) for c in parsed.credits], blocks=blocks)
     scan = index.scan(detection_text(draft, blocks=blocks))
@@ -273,15 +305,28 @@ def check_lengths(parsed: ParsedIssue, source_name: str) -> None:
                 raise ImportFailed(source_name, message % params, article.line)
 
 
-def unsaved_article(parsed: ParsedArticle) -> Article:
-    """The article a record would become, for the checks that read articles."""
+# What a figure whose file has no image yet shows until the import stores it (a dry run,
+# or the plan made before the lock): no image, so no fingerprint can match it.
+UNRESOLVED_FIGURE = {"image": 0, "src": "", "alt": "", "width": 0, "height": 0}
+
+
+def unsaved_article(parsed: ParsedArticle, *, figures: dict | None = None) -> Article:
+    """The article a record would become, for the checks that read articles.
+
+    `figures` gives each figure's image by file name (figures.figure_refs)."""
     return Article(
         kicker=parsed.kicker,
         headline=parsed.headline,
         subheadline=parsed.subheadline,
         dateline=parsed.dateline,
-        body=blocks_to_html([b.as_dict() for b in parsed.blocks]),
+        body=blocks_to_html([body_block(b, figures) for b in parsed.blocks]),
     )
+
+
+def body_block(block, figures: dict | None) -> dict:
+    if block.type != "figure":
+        return block.as_dict()
+    return {**block.as_dict(), **(figures or {}).get(block.file, UNRESOLVED_FIGURE)}
 
 
 # --- against the database: choose the issue, plan each article ------------------------
@@ -298,7 +343,8 @@ def commit_import(prepared: PreparedFile, options: ImportOptions, *, user, comme
     """
     for _attempt in range(WRITE_ATTEMPTS):
         try:
-            return commit_once(prepared, options, user=user, comment=comment)
+            with files_removed_on_failure() as stored:
+                return commit_once(prepared, options, user=user, comment=comment, stored=stored)
         except IntegrityError as error:
             collision = first_line(error)
         except Article.StaleVersion:
@@ -314,12 +360,18 @@ def commit_import(prepared: PreparedFile, options: ImportOptions, *, user, comme
     raise ImportFailed(prepared.source_name, message % {"attempts": WRITE_ATTEMPTS, "error": collision})
 
 
-def commit_once(prepared: PreparedFile, options: ImportOptions, *, user, comment: str) -> ImportResult:
+def commit_once(prepared: PreparedFile, options: ImportOptions, *, user, comment: str, stored: list[str]) -> ImportResult:
     # Each written article is added to the revision once, when complete (write_issue).
     with transaction.atomic(), revision_context(user=user, comment=comment, manage_manually=True):
         lock_imports()
+        refs = {}
+        if prepared.images:  # stored first: the bodies and fingerprints name their ids
+            refs = figure_refs(prepared.images, user=user, stored=stored)
+            prepared.resolve_figures(refs)
         result = plan_import(prepared, options, dry_run=False)
         write_issue(result, prepared=prepared, options=options)
+    result.pictures_new = len(stored)  # one master stored for each picture added
+    result.pictures_known = len({ref["image"] for ref in refs.values()}) - result.pictures_new
     return result
 
 
@@ -561,9 +613,20 @@ def create_articles(plans: list[ArticlePlan], *, issue: Issue, prepared: Prepare
         rows[article] = (bylines, mentions)
     insert_new([byline for bylines, _mentions in rows.values() for byline in bylines])
     insert_new([mention for _bylines, mentions in rows.values() for mention in mentions])
+    insert_new(new_figures(plans, articles))  # no statement when the file has no figures
     content_changed()  # insert_new() sends no signals
     # Their ids once inserted (insert_new() sets them on both databases, which return them).
     return {article.pk: [*bylines, *mentions] for article, (bylines, mentions) in rows.items()}
+
+
+def new_figures(plans: list[ArticlePlan], articles: list[Article]) -> list[Figure]:
+    """Article.figures of the new articles, as the body shows them (what Article.save() keeps)."""
+    return [
+        Figure(article=article, image_id=image_id, position=position)
+        for plan, article in zip(plans, articles, strict=True)
+        if plan.parsed.figures  # only bodies with figures are read again
+        for position, image_id in enumerate(figure_ids(article.body), start=1)
+    ]
 
 
 def new_article(plan: ArticlePlan, *, issue: Issue, prepared: PreparedFile, reporters: "ReporterCache") -> Article:

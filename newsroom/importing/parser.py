@@ -3,7 +3,8 @@
 The format is described in docs/issue-format.md. In short: blocks of
 non-blank lines separated by blank lines; an article starts with a short headline
 followed by a `►` byline or a 本报讯 paragraph; page breaks split sentences across
-blocks and are rejoined; short lines inside an article are section headings.
+blocks and are rejoined; short lines inside an article are section headings; an image
+line ([图：file.jpg 说明文字（摄影 张三）]) is a figure naming a file the importer resolves.
 """
 import codecs
 import re
@@ -36,6 +37,11 @@ MSG_NO_BODY = gettext_noop("标题“{headline}”后面没有正文。")
 MSG_NO_BYLINE = gettext_noop("“{headline}”没有署名。")
 MSG_STRAY_BYLINE = gettext_noop("正文中间出现署名行，已并入“{headline}”的作者。")
 MSG_BIDI_REMOVED = gettext_noop("删除了 {count} 个双向文字控制符（{codes}），它们会让文字倒着显示。")
+MSG_FIGURE_UNCLOSED = gettext_noop("图片行没有结尾的“]”：应写成 [图：文件名 说明文字（摄影 姓名）]。")
+MSG_FIGURE_NO_FILE = gettext_noop("图片行没有文件名：应写成 [图：文件名 说明文字（摄影 姓名）]。")
+MSG_FIGURE_PATH = gettext_noop("图片文件名“{name}”不能含路径：只写图片目录里的文件名，不能有 /、\\ 或 ..。")
+MSG_FIGURE_NO_CAPTION = gettext_noop("图片 {name} 没有说明文字；说明文字也是图片的替代文字，不能省略。")
+MSG_FIGURE_OUTSIDE = gettext_noop("图片行必须放在文章的标题和署名之后。")
 
 SENTENCE_ENDS = "。！？!?…；;：:"
 CLOSERS = "”’）)》」』\"'"
@@ -54,6 +60,7 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 ROLE_AUTHOR, ROLE_REPORTER, ROLE_CORRESPONDENT = "作者", "记者", "通讯员"
 PART_KICKER, PART_HEADLINE, PART_SUBHEADLINE = "引题", "标题", "副题"
 PART_HEADING, PART_HEADING_SUBTITLE = "小标题", "小标题的副题"
+PART_CAPTION, PART_CREDIT = "图片说明", "摄影者"
 # Zero-width and other format characters that may sit inside a name (张\u200b三丰).
 ZERO_WIDTH = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff" + "".join(
     f"{chr(low)}-{chr(high)}" for low, high in IGNORABLE_RANGES
@@ -79,6 +86,16 @@ TRAILING_CREDIT_RE = re.compile(
     rf"|[ \u3000\u00a0]*[（(](?P<paren>{ROLE_WORD}[^（()）]*)[）)])$",
     re.S,
 )
+# An image line: [图：file.jpg 说明文字（摄影 张三）]. Half-width brackets and colon are
+# accepted as everywhere else in the format (the dateline's credit takes both too), and so
+# are the 【】 brackets a Chinese keyboard types. A line that opens like one but does not
+# close is refused rather than read as text: it is a figure with a typo, not a paragraph.
+FIGURE_OPEN_RE = re.compile(r"^[\[【]图[：:]")
+FIGURE_RE = re.compile(r"^[\[【]图[：:][ \u3000]*(?P<name>[^ \u3000]*)[ \u3000]*(?P<rest>.*?)[ \u3000]*[\]】]$")
+FIGURE_CREDIT_RE = re.compile(
+    r"^(?P<caption>.*?)[ \u3000]*[（(][ \u3000]*"
+    r"(?:摄影[ \u3000：:]*(?P<after>[^（()）]*?)|(?P<before>[^（()）]*?)[ \u3000]*摄)[ \u3000]*[）)]$"
+)
 ASCII_TO_FULLWIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 
 
@@ -102,13 +119,18 @@ class Credit:
 
 @dataclass
 class Block:
-    type: str  # "paragraph" or "heading"
-    text: str
+    type: str  # "paragraph", "heading" or "figure"
+    text: str  # a figure's caption
     subtitle: str = ""
+    file: str = ""  # a figure's file name, inside the directory given to the importer
+    credit: str = ""  # a figure's 摄影
+    line: int = 0  # a figure's line, for the importer's errors about its file
 
     def as_dict(self) -> dict:
         if self.type == "heading":
             return {"type": "heading", "text": self.text, "subtitle": self.subtitle}
+        if self.type == "figure":
+            return {"type": "figure", "file": self.file, "caption": self.text, "credit": self.credit}
         return {"type": "paragraph", "text": self.text}
 
 
@@ -125,6 +147,10 @@ class ParsedArticle:
     @property
     def paragraphs(self) -> list[Block]:
         return [b for b in self.blocks if b.type == "paragraph"]
+
+    @property
+    def figures(self) -> list[Block]:
+        return [b for b in self.blocks if b.type == "figure"]
 
 
 @dataclass
@@ -263,6 +289,11 @@ def split_blocks(text: str, warnings: list | None = None) -> list[RawBlock]:
             if not line:
                 continue
             line = _without_bidi_controls(line, lineno, warnings)
+            if FIGURE_OPEN_RE.match(line):
+                # An image line is a block of its own, even without blank lines around it.
+                blocks.append(RawBlock(line=lineno, lines=[line]))
+                current = None
+                continue
             if current is None:
                 current = RawBlock(line=lineno, lines=[])
                 blocks.append(current)
@@ -306,7 +337,7 @@ def is_short_line(line: str) -> bool:
 
 
 def is_title_block(block: RawBlock, max_lines: int = 3) -> bool:
-    return len(block.lines) <= max_lines and all(is_short_line(line) for line in block.lines)
+    return not is_figure_block(block) and len(block.lines) <= max_lines and all(is_short_line(line) for line in block.lines)
 
 
 def is_headline_block(block: RawBlock, *, allow_question: bool) -> bool:
@@ -316,8 +347,10 @@ def is_headline_block(block: RawBlock, *, allow_question: bool) -> bool:
     be longer than a section heading; before a ► byline it may even end in ？ or ！
     (高新区如何破局？).
     """
-    return len(block.lines) <= 3 and all(
-        _is_headline_line(line, allow_question=allow_question) for line in block.lines
+    return (
+        not is_figure_block(block)
+        and len(block.lines) <= 3
+        and all(_is_headline_line(line, allow_question=allow_question) for line in block.lines)
     )
 
 
@@ -334,6 +367,10 @@ def _is_headline_line(line: str, *, allow_question: bool) -> bool:
 
 def is_byline_block(block: RawBlock) -> bool:
     return block.lines[0].startswith(BYLINE_MARKS)
+
+
+def is_figure_block(block: RawBlock) -> bool:
+    return FIGURE_OPEN_RE.match(block.lines[0]) is not None
 
 
 def opens_with_dateline(block: RawBlock) -> bool:
@@ -476,6 +513,26 @@ def split_dateline(text: str) -> tuple[str, list[Credit], str]:
     return match.group("dateline"), credits, text[match.end() :]
 
 
+def parse_figure(line: str, lineno: int) -> Block:
+    """`[图：file.jpg 说明文字（摄影 张三）]` -> a figure block; the caption is required."""
+    match = FIGURE_RE.match(line)
+    if match is None:
+        raise ParseError(MSG_FIGURE_UNCLOSED, line=lineno)
+    name, rest = match.group("name"), match.group("rest")
+    if not name:
+        raise ParseError(MSG_FIGURE_NO_FILE, line=lineno)
+    if "/" in name or "\\" in name or ".." in name or name == ".":
+        raise ParseError(MSG_FIGURE_PATH, line=lineno, name=name)
+    caption, credit = rest, ""
+    if credited := FIGURE_CREDIT_RE.match(rest):
+        caption = credited.group("caption")
+        credit = (credited.group("after") if credited.group("after") is not None else credited.group("before")).strip(" \u3000")
+    if not has_visible_text(caption):
+        raise ParseError(MSG_FIGURE_NO_CAPTION, line=lineno, name=name)
+    credit = _visible(credit, PART_CREDIT, lineno)
+    return Block("figure", caption, file=name, credit=credit, line=lineno)
+
+
 # --- structure ------------------------------------------------------------------------
 
 
@@ -493,6 +550,7 @@ class _IssueBuilder:
         self._parts: list[str] = []
         self._tail = ""
         self._names: set[str] = set()  # the current article's credited names
+        self._text_seen = False  # the current article has a paragraph or heading (figures aside)
 
     @property
     def article(self) -> ParsedArticle:
@@ -500,6 +558,8 @@ class _IssueBuilder:
 
     def build(self) -> list[ParsedArticle]:
         first = self.blocks[0]
+        if is_figure_block(first):
+            raise ParseError(MSG_FIGURE_OUTSIDE, line=first.line)
         if not is_headline_block(first, allow_question=True):
             raise ParseError(MSG_NO_HEADLINE, line=first.line, text=first.lines[0][:40])
         self.start_article(first)
@@ -526,14 +586,18 @@ class _IssueBuilder:
             self.start_article(block)
         elif kind == "title":
             self.take_title(i)
+        elif kind == "figure":
+            self.take_figure(block)
         else:
             self.take_paragraph(block)
 
     def classify(self, i: int) -> str:
         block = self.blocks[i]
+        if is_figure_block(block):
+            return "figure"
         if is_byline_block(block):
             return "byline"
-        if not self.article.blocks and is_dateline_only(block):
+        if not self._text_seen and is_dateline_only(block):
             return "dateline"
         if self.starts_article(i):
             return "headline"
@@ -592,6 +656,7 @@ class _IssueBuilder:
         heading = _visible(block.lines[0], PART_HEADING, block.line)
         subtitle = _visible(" ".join(block.lines[1:]), PART_HEADING_SUBTITLE, block.line + 1)
         article.blocks.append(Block("heading", heading, subtitle))
+        self._text_seen = True
 
     def take_byline(self, block: RawBlock) -> None:
         if self.article.blocks:
@@ -603,6 +668,12 @@ class _IssueBuilder:
         self.article.dateline = dateline
         self.add_credits(credits)
 
+    def take_figure(self, block: RawBlock) -> None:
+        article = self.article
+        if not (article.blocks or article.credits or article.dateline):
+            raise ParseError(MSG_FIGURE_OUTSIDE, line=block.line)  # it would pass for the body's first block
+        article.blocks.append(parse_figure(block.lines[0], block.line))
+
     def take_paragraph(self, block: RawBlock) -> None:
         text = self._joined(block.lines)
         if self.open_paragraph:
@@ -610,12 +681,13 @@ class _IssueBuilder:
             self._parts.extend([sep, text])
             self._tail = (self._tail + sep + text)[-TAIL_CHARS:]
         else:
-            if not self.article.blocks and not self.article.dateline:
+            if not self._text_seen and not self.article.dateline:  # figures may come first
                 dateline, credits, text = split_dateline(text)
                 self.article.dateline = dateline
                 self.add_credits(credits)
             self._paragraph = Block("paragraph", text)
             self.article.blocks.append(self._paragraph)
+            self._text_seen = True
             self._parts, self._tail = [text], text[-TAIL_CHARS:]
         self.open_paragraph = not ends_sentence(self._tail)
 
@@ -635,6 +707,7 @@ class _IssueBuilder:
             subheadline = _visible(" ".join(lines[1:]), PART_SUBHEADLINE, line + 1)
         self.articles.append(ParsedArticle(headline=headline, line=line, kicker=kicker, subheadline=subheadline))
         self._names = set()
+        self._text_seen = False
 
     def add_credits(self, credits: list[Credit]) -> None:
         for credit in credits:

@@ -44,6 +44,16 @@ def article_lines(result: ImportResult) -> list[str]:
     ]
 
 
+def picture_lines(result: ImportResult) -> list[str]:
+    """How many of the file's pictures are new to the library; nothing for a file without any."""
+    if not (result.pictures_new or result.pictures_known):
+        return []
+    verb = _("将新增") if result.dry_run else _("新增")
+    return ["  " + _("图片：%(verb)s %(new)s 张，图库中已有 %(known)s 张") % {
+        "verb": verb, "new": result.pictures_new, "known": result.pictures_known
+    }]
+
+
 def warning_lines(result: ImportResult) -> list[str]:
     lines = [f"  {_('提示')}：{w}" for w in result.warnings]
     for plan in result.plans:

@@ -9,7 +9,13 @@ from tqdm import tqdm
 
 from newsroom.importing.files import issue_files, read_issue_file
 from newsroom.importing.loader import ImportFailed, database_error_message, import_issue
-from newsroom.importing.report import article_lines, duplicate_lines, summary_line, warning_lines
+from newsroom.importing.report import (
+    article_lines,
+    duplicate_lines,
+    picture_lines,
+    summary_line,
+    warning_lines,
+)
 
 
 def iso_date(value: str) -> dt.date:
@@ -17,6 +23,13 @@ def iso_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+def images_directory(value: str) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise CommandError(f"图片目录不存在或不是目录：{value}")
+    return path
 
 
 class BarStream:
@@ -53,6 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只检查并显示将会做什么，不写入")
         parser.add_argument("--force", action="store_true", help="覆盖编辑修改过的文章")
         parser.add_argument("--allow-duplicate", action="store_true", help="内容与已有的某一期相同时仍然导入为新的一期")
+        parser.add_argument("--images", type=images_directory, metavar="DIR", help="图片行（[图：文件名 说明]）所指图片所在的目录")
 
     def handle(self, *args, **options):
         files, failures = issue_files(options["paths"])
@@ -84,9 +98,10 @@ class Command(BaseCommand):
             force=options["force"],
             allow_duplicate=options["allow_duplicate"],
             dry_run=options["dry_run"],
+            images_dir=options["images"],
         )
         self.stdout.write(self.style.SUCCESS(summary_line(result)))
-        for line in article_lines(result) + warning_lines(result):
+        for line in article_lines(result) + picture_lines(result) + warning_lines(result):
             self.stdout.write(line)
         if result.dry_run:
             for line in duplicate_lines(result):
