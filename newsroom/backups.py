@@ -6,6 +6,10 @@ backup API, or a `pg_dump -Fc` archive), the media files under `media/`, and las
 every file's size and SHA-256. Restoring reads and checks the whole file before it
 changes anything, takes a backup of the current state first, and replaces the database
 in one transaction.
+
+The media are those of a Django storage: a local folder (FileSystemStorage, read from the
+disk) or any other storage such as an S3 bucket, listed, read and written through the
+storage's own API, so that sites whose media live in a bucket back them up too.
 """
 import datetime as dt
 import gzip
@@ -20,12 +24,14 @@ import tarfile
 import tempfile
 import zlib
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,30 +120,33 @@ class Manifest:
 # --- making a backup ---------------------------------------------------------------------
 
 
-def backup_create(*, database: Database, media_root: Path, directory: Path, label: str = "") -> Path:
+def backup_create(*, database: Database, directory: Path, media_root: Path | None = None,
+                  storage: Storage | None = None, label: str = "") -> Path:
     """Write one backup file into `directory` and return its path.
 
-    The file appears under its final name only once it is complete, so an interrupted
-    backup never leaves something that looks like a backup.
+    The media are the files of `storage`, or of the folder `media_root`. The file appears
+    under its final name only once it is complete, so an interrupted backup never leaves
+    something that looks like a backup.
     """
+    media = media_of(media_root=media_root, storage=storage)
     with staging_folder(directory) as stage:
         dump = stage / DUMP_NAMES[database.engine]
         dump_database(database, dump)
         manifest = Manifest(engine=database.engine, created_at=timezone.now().isoformat(),
                             migrations=dump_migrations(database.engine, dump), files={})
         partial = stage / "backup.tar.gz"
-        write_archive(partial, dump=dump, media=media_files(media_root), manifest=manifest)
+        write_archive(partial, dump=dump, media=media, manifest=manifest)
         partial.chmod(0o600)  # it holds password hashes and sessions
         return publish_file(partial, directory=directory, stem=backup_stem(label))
 
 
-def write_archive(target: Path, *, dump: Path, media: list[tuple[str, Path]], manifest: Manifest) -> None:
+def write_archive(target: Path, *, dump: Path, media: "FolderMedia | StoredMedia", manifest: Manifest) -> None:
     # The manifest goes last: it holds the checksums of what came before it.
     with tarfile.open(target, "w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
         manifest.files[dump.name] = add_file(tar, dump.name, dump)
-        for name, path in media:
+        for name in media.names():
             try:
-                manifest.files[name] = add_file(tar, name, path)
+                manifest.files[f"{MEDIA_DIR}/{name}"] = media.add_to(tar, name)
             except FileNotFoundError:
                 continue  # deleted since it was listed: the database no longer needs it either
         add_bytes(tar, MANIFEST_NAME, manifest.to_json())
@@ -160,14 +169,18 @@ class HashingReader:
 
 def add_file(tar: tarfile.TarFile, name: str, path: Path) -> dict:
     with open(path, "rb") as file:
-        info = tarfile.TarInfo(name)
         stat = os.fstat(file.fileno())
-        info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o644
-        reader = HashingReader(file)
-        try:
-            tar.addfile(info, reader)
-        except OSError:  # the file shrank while it was read
-            raise BackupError(_("%(path)s 在备份过程中被修改，请重新备份。") % {"path": path}) from None
+        return add_stream(tar, name, file, size=stat.st_size, mtime=int(stat.st_mtime), origin=path)
+
+
+def add_stream(tar: tarfile.TarFile, name: str, file, *, size: int, mtime: int, origin) -> dict:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, mtime, 0o644
+    reader = HashingReader(file)
+    try:
+        tar.addfile(info, reader)
+    except OSError:  # the file shrank while it was read
+        raise BackupError(_("%(path)s 在备份过程中被修改，请重新备份。") % {"path": origin}) from None
     return {"size": reader.size, "sha256": reader.sha.hexdigest()}
 
 
@@ -214,6 +227,86 @@ def media_files(media_root: Path) -> list[tuple[str, Path]]:
             if path.is_file() and not path.is_symlink():
                 found.append((f"{MEDIA_DIR}/{path.relative_to(media_root).as_posix()}", path))
     return sorted(found)
+
+
+# --- where the media are ------------------------------------------------------------------
+
+
+def media_of(*, media_root: Path | None = None, storage: Storage | None = None) -> "FolderMedia | StoredMedia":
+    """The media to back up or restore: a folder, or a storage (a local one is its folder)."""
+    if storage is None:
+        return FolderMedia(Path(media_root))
+    if isinstance(storage, FileSystemStorage):
+        # The disk directly: symlinks are skipped and each restored file is swapped in whole.
+        return FolderMedia(Path(storage.location))
+    return StoredMedia(storage)
+
+
+@dataclass(frozen=True)
+class FolderMedia:
+    """Media files in a folder on this machine."""
+
+    root: Path
+
+    @property
+    def label(self) -> str:
+        return str(self.root)
+
+    def names(self) -> list[str]:
+        return [name.removeprefix(f"{MEDIA_DIR}/") for name, _path in media_files(self.root)]
+
+    def add_to(self, tar: tarfile.TarFile, name: str) -> dict:
+        return add_file(tar, f"{MEDIA_DIR}/{name}", self.root / name)
+
+    def replace_with(self, source: Path) -> None:
+        media_replace(source, self.root)
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    """Media files in a storage that is not a local folder (an S3 bucket), through its API."""
+
+    storage: Storage
+
+    @property
+    def label(self) -> str:
+        bucket = getattr(self.storage, "bucket_name", "")
+        if not bucket:
+            return self.storage.__class__.__name__  # the real class, through default_storage's proxy
+        return f"s3://{bucket}/{self.storage.location}".rstrip("/")
+
+    def names(self) -> list[str]:
+        found, folders = [], [""]
+        while folders:
+            folder = folders.pop()
+            dirs, files = self.storage.listdir(folder)
+            prefix = f"{folder}/" if folder else ""
+            folders.extend(prefix + d for d in dirs)
+            found.extend(prefix + f for f in files if f)
+        return sorted(found)
+
+    def add_to(self, tar: tarfile.TarFile, name: str) -> dict:
+        # Objects are never overwritten in place (file_overwrite is off), so the size read
+        # before the body is the size of the body.
+        size = self.storage.size(name)
+        with self.storage.open(name, "rb") as file:
+            return add_stream(tar, f"{MEDIA_DIR}/{name}", file, size=size, mtime=int(timezone.now().timestamp()),
+                              origin=name)
+
+    def replace_with(self, source: Path) -> None:
+        """Make the storage hold exactly the backup's files: each written whole, then the rest deleted."""
+        wanted = sorted(p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()) \
+            if source.is_dir() else []
+        for name in wanted:
+            # A storage that never overwrites would give the file another name: delete it first.
+            with suppress(FileNotFoundError):
+                self.storage.delete(name)
+            with open(source / name, "rb") as file:
+                saved = self.storage.save(name, File(file, name=name))
+            if saved != name:
+                raise BackupError(_("媒体文件 %(name)s 无法以原名写回（得到 %(saved)s）。") % {"name": name, "saved": saved})
+        for name in set(self.names()) - set(wanted):
+            self.storage.delete(name)
 
 
 @contextmanager
@@ -342,15 +435,18 @@ class RestoreResult:
     pending_migrations: list[tuple[str, str]]
 
 
-def backup_restore(*, backup: OpenedBackup, database: Database, media_root: Path, directory: Path) -> RestoreResult:
+def backup_restore(*, backup: OpenedBackup, database: Database, directory: Path, media_root: Path | None = None,
+                   storage: Storage | None = None) -> RestoreResult:
     """Replace the database and the media with the backup's, after backing up the current state.
 
-    The database is replaced in one transaction, so it is either the old one or the
-    backup's; the media follow once the database has been replaced.
+    The media are the files of `storage`, or of the folder `media_root`. The database is
+    replaced in one transaction, so it is either the old one or the backup's; the media
+    follow once the database has been replaced.
     """
-    safety = backup_create(database=database, media_root=media_root, directory=directory, label="before-restore")
+    safety = backup_create(database=database, media_root=media_root, storage=storage, directory=directory,
+                           label="before-restore")
     load_database(database, backup.dump, folder=backup.folder)
-    media_replace(backup.folder / MEDIA_DIR, media_root)
+    media_of(media_root=media_root, storage=storage).replace_with(backup.folder / MEDIA_DIR)
     return RestoreResult(safety_backup=safety, pending_migrations=backup.pending_migrations)
 
 

@@ -137,3 +137,17 @@ def image_describe(*, image: Image, **changes: str) -> Image:
             Article.objects.filter(lead_image=image).refresh_cards()
         content_changed()
     return image
+
+
+def images_render_enqueue(*, everything: bool = False) -> int:
+    """Queue render_image for every picture whose renditions are missing or stale, or for all
+    of them (`everything`, e.g. after a change of qualities); returns how many were queued.
+
+    Readiness is compared in Python: `sources` is JSON, and comparing one of its keys with
+    a column is written differently on SQLite and PostgreSQL."""
+    rows = Image.objects.order_by("pk").values_list("pk", "version", "sources")
+    ids = [pk for pk, version, sources in rows if everything or (sources or {}).get("version") != version]
+    with transaction.atomic():
+        for pk in ids:
+            render_image.enqueue(pk, force=everything)
+    return len(ids)

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         try:
             path = backup_create(
                 database=Database.from_settings(connections["default"].settings_dict),
-                media_root=Path(settings.MEDIA_ROOT),
+                storage=default_storage,  # MEDIA_ROOT, or the bucket when media are on S3
                 directory=Path(settings.BACKUP_DIR),
             )
         except BackupError as e:

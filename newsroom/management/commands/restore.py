@@ -2,12 +2,20 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils.translation import gettext as _
 
 from newsroom import freshness
-from newsroom.backups import ENGINE_LABELS, BackupError, Database, backup_restore, opened_backup
+from newsroom.backups import (
+    ENGINE_LABELS,
+    BackupError,
+    Database,
+    backup_restore,
+    media_of,
+    opened_backup,
+)
 from newsroom.models import ContentVersion
 
 
@@ -24,13 +32,14 @@ class Command(BaseCommand):
     def handle(self, *args, file, interactive, **options):
         database = Database.from_settings(connections["default"].settings_dict)
         served = self.served_version()
-        directory, media_root = Path(settings.BACKUP_DIR), Path(settings.MEDIA_ROOT)
+        directory = Path(settings.BACKUP_DIR)
         try:
             with opened_backup(Path(file), database=database, directory=directory) as backup:
-                self.describe(backup, database=database, media_root=media_root)
+                self.describe(backup, database=database)
                 if interactive:
                     self.confirm()
-                result = backup_restore(backup=backup, database=database, media_root=media_root, directory=directory)
+                # The media of MEDIA_ROOT, or of the bucket when media are on S3.
+                result = backup_restore(backup=backup, database=database, storage=default_storage, directory=directory)
         except BackupError as e:
             raise CommandError(str(e)) from None
         # Pages cached before the restore show what it replaced: a new content version retires
@@ -54,14 +63,14 @@ class Command(BaseCommand):
             return 0
         return ContentVersion.objects.filter(pk=freshness.ROW).values_list("number", flat=True).first() or 0
 
-    def describe(self, backup, *, database, media_root) -> None:
+    def describe(self, backup, *, database) -> None:
         manifest = backup.manifest
         self.stdout.write(_("备份：%(file)s（%(engine)s，创建于 %(at)s，%(media)s 个媒体文件）") % {
             "file": backup.path, "engine": ENGINE_LABELS[manifest.engine],
             "at": manifest.created_local, "media": manifest.media_count,
         })
         self.stdout.write(_("将替换当前数据库 %(database)s 和媒体目录 %(media)s 的全部内容。")
-                          % {"database": database.label, "media": media_root})
+                          % {"database": database.label, "media": media_of(storage=default_storage).label})
 
     def confirm(self) -> None:
         try:
