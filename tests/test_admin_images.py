@@ -460,24 +460,3 @@ class TestPutToUseMeanwhile:
         assert (Image.objects.count(), LogEntry.objects.filter(action_flag=DELETION).count()) == (2, 0)
 
 
-class TestUploadRace:
-    def test_upload_that_lost_the_race_in_full_clean_answers_with_the_winner(self, editor_client, monkeypatch):
-        """image_add's full_clean finds the SHA-256 taken by an identical upload committed
-        after its own look-up; the form tries once more and gets that image."""
-        from django.core.exceptions import ValidationError
-
-        import newsroom.admin.images as admin_images
-
-        winner = stored(title="厂房", seed=5)
-        calls = []
-
-        def racing_upload(**kwargs):
-            calls.append(kwargs["title"])
-            if len(calls) == 1:
-                raise ValidationError({"sha256": ["具有 SHA-256 的 图片 已存在。"]})
-            return image_upload(**kwargs)
-
-        monkeypatch.setattr(admin_images, "image_upload", racing_upload)
-        response = editor_client.post(UPLOAD, {"file": upload_file("x.jpg", photo(seed=5)), "alt": "厂房外景",
-                                               "title": "乙"})
-        assert (response.status_code, response.json()["id"], calls) == (200, winner.pk, ["乙", "乙"])

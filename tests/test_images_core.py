@@ -112,6 +112,16 @@ class TestImageAdd:
         assert invalid.value.message_dict == {"alt": [message]}
         assert (Image.objects.count(), stored_files(media_root)) == (0, [])
 
+    def test_identical_upload_committed_after_the_look_up(self, media_root, monkeypatch):
+        """Two editors upload the same photo at once: the one whose insert loses gets the
+        winner's image, and its own stored copy is removed (found as a 500 on PostgreSQL)."""
+        data = photo(300, 200)
+        winner, _ = image_add(data=data, alt="园区")
+        monkeypatch.setattr("newsroom.images.storing.stored_already", lambda sha256: None)
+        image, created = image_add(data=data, alt="园区大门")
+        assert (image.pk, created, image.alt, Image.objects.count()) == (winner.pk, False, "园区", 1)
+        assert stored_files(media_root) == [winner.file.name]
+
     def test_refused_file_writes_nothing(self, media_root):
         with pytest.raises(ImageRefused):
             image_add(data=png_declaring(30000, 30000), alt="炸弹")

@@ -190,27 +190,13 @@ class ImageUploadForm(forms.Form):
         """(image, created) through the safe path; a refusal becomes this form's error."""
         data = self.cleaned_data["file"].read()
         fields = {k: self.cleaned_data[k] for k in ("title", "alt", "caption", "credit")}
-        for attempt in (1, 2):
-            try:
-                return image_upload(data=data, user=user, **fields)
-            except ImageRefused as refused:
-                self.add_error("file", refused.message)
-            except ValidationError as error:
-                if attempt == 1 and lost_the_race(error):
-                    continue
-                self.add_error(None, error)
-            return None, False
+        try:
+            return image_upload(data=data, user=user, **fields)
+        except ImageRefused as refused:
+            self.add_error("file", refused.message)
+        except ValidationError as error:
+            self.add_error(None, error)
         return None, False
-
-
-def lost_the_race(error: ValidationError) -> bool:
-    """Whether image_add refused the upload because the same picture was stored meanwhile.
-
-    image_add looks the SHA-256 up, and then full_clean() checks it for uniqueness again: an
-    identical upload committed between the two fails that check (not the insert, whose
-    IntegrityError image_add answers with the existing image). Tried once more, the look-up
-    finds it. (Two editors uploading the same photo at once on PostgreSQL saw a 500.)"""
-    return "sha256" in getattr(error, "error_dict", {})
 
 
 class ImageChangeForm(forms.ModelForm):

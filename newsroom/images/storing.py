@@ -37,7 +37,7 @@ def image_add(*, data: bytes, title: str = "", alt: str, caption: str = "", cred
     """
     alt = clean_alt(alt)
     inspected = inspect(data)
-    existing = Image.objects.filter(sha256=inspected.sha256).first()
+    existing = stored_already(inspected.sha256)
     if existing is not None:
         return existing, False
     name = default_storage.save(master_name(inspected.sha256, inspected.extension), ContentFile(inspected.master))
@@ -48,7 +48,9 @@ def image_add(*, data: bytes, title: str = "", alt: str, caption: str = "", cred
         uploaded_by=user if user is not None and user.is_authenticated else None,
     )
     try:
-        image.full_clean(exclude=["file", "uploaded_by"])
+        # Not sha256: its uniqueness is the database's to decide, below, because an identical
+        # upload may commit after the look-up above (the IntegrityError branch answers it).
+        image.full_clean(exclude=["file", "uploaded_by", "sha256"])
         with transaction.atomic():
             image.save()
     except IntegrityError:
@@ -59,6 +61,10 @@ def image_add(*, data: bytes, title: str = "", alt: str, caption: str = "", cred
         default_storage.delete(name)
         raise
     return image, True
+
+
+def stored_already(sha256: str):
+    return Image.objects.filter(sha256=sha256).first()
 
 
 def delete_files_of_image(sender, instance, **kwargs):
