@@ -109,7 +109,11 @@ def _check_size(picture: PILImage.Image) -> int:
         raise ImageRefused(_("图片的尺寸无效。"))
     if width * height > MAX_PIXELS:
         raise ImageRefused(_too_many_pixels(width, height))
-    frames = getattr(picture, "n_frames", 1)
+    try:
+        # Counting a GIF's frames reads every frame's header: a file cut inside one fails here.
+        frames = getattr(picture, "n_frames", 1)
+    except Exception:  # noqa: BLE001 - any decoder failure means the same to the editor
+        raise ImageRefused(_broken()) from None
     if frames > MAX_FRAMES or frames * width * height > MAX_ANIMATION_PIXELS:
         raise ImageRefused(_("动图的帧数太多（%(frames)s 帧）。") % {"frames": frames})
     return frames
