@@ -7,7 +7,11 @@ enqueued inside a transaction is stored with it and runs only if that transactio
 
 Arguments and return values are stored as JSON: pass ids, never model instances.
 """
+import math
+
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
 
 from articles.models import Article
@@ -97,6 +101,9 @@ def image_refocus(*, image: Image, focal_x: float, focal_y: float) -> bool:
     The version moves on in the same UPDATE, so renditions being made for the old point are
     thrown away when they finish (newsroom.images.renditions._record)."""
     for value in (focal_x, focal_y):
+        # NaN passes both range validators (every comparison with it is false).
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValidationError(_("焦点坐标必须是 0 到 1 之间的数。"), code="invalid")
         for validator in FOCAL_RANGE:
             validator(value)
     with transaction.atomic():

@@ -2,11 +2,14 @@
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
+from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
 from newsroom.images.models import Image
 from newsroom.images.safety import ImageRefused, inspect
-from tests.test_admin_images import UPLOAD, stored_files, upload_file
+from newsroom.tasks import image_refocus
+from tests.test_admin_images import UPLOAD, change_data, stored, stored_files, upload_file
 
 BROKEN = "图片文件已损坏或不完整，无法读取。"
 
@@ -40,3 +43,28 @@ class TestTruncatedAnimation:
             400, {"ok": False, "message": BROKEN, "errors": {"file": [BROKEN]}},
         )
         assert (Image.objects.count(), stored_files(media)) == (0, [])
+
+
+CHANGE = "/admin/images/image/{}/change/"
+
+
+@pytest.mark.django_db
+class TestFocalPointNotANumber:
+    @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")], ids=["nan", "inf", "-inf"])
+    def test_refocus_refuses_it_and_changes_nothing(self, value, django_capture_on_commit_callbacks):
+        image = stored()
+        queued = DBTaskResult.objects.count()
+        with pytest.raises(ValidationError) as invalid:
+            image_refocus(image=image, focal_x=value, focal_y=0.5)
+        assert invalid.value.messages == ["焦点坐标必须是 0 到 1 之间的数。"]
+        image.refresh_from_db()
+        assert (image.focal_x, image.focal_y, image.version, DBTaskResult.objects.count()) == (0.5, 0.5, 1, queued)
+
+    @pytest.mark.parametrize("value", ["NaN", "inf", "-Infinity", "1e400", "半", "0x1", ""])
+    def test_the_change_form_refuses_it_as_a_form_error(self, editor_client, value):
+        image = stored()
+        response = editor_client.post(CHANGE.format(image.pk), change_data(image, focal_y=value))
+        assert response.status_code == 200
+        assert list(response.context["adminform"].form.errors) == ["focal_y"]
+        image.refresh_from_db()
+        assert (image.focal_y, image.version) == (0.5, 1)
