@@ -89,7 +89,8 @@ def _dimension(value: str | None) -> int | None:
 
 def _image_src(value: str | None) -> str | None:
     """An http(s) URL or a path on this site; nothing else is shown as a picture."""
-    if not value or any(c.isspace() or ord(c) < 32 for c in value):
+    # Browsers read a backslash as a slash: /\evil.example/x.jpg is //evil.example/x.jpg, another site.
+    if not value or "\\" in value or any(c.isspace() or ord(c) < 32 for c in value):
         return None
     parts = urlsplit(value)
     if parts.scheme in {"http", "https"} and parts.netloc:

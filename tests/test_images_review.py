@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
+from articles.body import sanitize_html
 from newsroom.images.models import Image
 from newsroom.images.safety import ImageRefused, inspect
 from newsroom.tasks import image_refocus
@@ -68,3 +69,17 @@ class TestFocalPointNotANumber:
         assert list(response.context["adminform"].form.errors) == ["focal_y"]
         image.refresh_from_db()
         assert (image.focal_y, image.version) == (0.5, 1)
+
+
+FIGURE = '<figure data-image="42"><img src="{}" alt="替代文字"></figure>'
+
+
+class TestFigureSourceOffSite:
+    @pytest.mark.parametrize("src", ["/\\evil.example/x.jpg", "\\\\evil.example/x.jpg", "\\/evil.example/x.jpg",
+                                     "/images/..\\..\\x.jpg"])
+    def test_a_backslash_that_browsers_read_as_a_slash_drops_the_figure(self, src):
+        """"//evil.example/x.jpg" is refused as another site's picture; so is what browsers make of it."""
+        assert sanitize_html(f"<p>前</p>{FIGURE.format(src)}<p>后</p>") == "<p>前</p><p>后</p>"
+
+    def test_a_path_on_this_site_stays(self):
+        assert sanitize_html(FIGURE.format("/media/images/ab/abcdef.jpg")) == FIGURE.format("/media/images/ab/abcdef.jpg")
