@@ -123,8 +123,9 @@ DESCRIPTION_FIELDS = ("title", "alt", "caption", "credit")
 
 def image_describe(*, image: Image, **changes: str) -> Image:
     """Save what is said of a picture: its title, alt text, caption and credit as given in
-    `changes` (the others as `image` holds them). Every path that edits them comes here (the
-    admin's change form too), because model signals do not see what depends on them.
+    `changes`; only those are written, so a field another editor changed meanwhile stays.
+    Every path that edits them comes here (the admin's change form too), because model
+    signals do not see what depends on them.
 
     Validated before anything is written; then one transaction: the row, the stored cards of
     the articles it leads (their <img> carries its alt text) when the alt text changed, and
@@ -139,8 +140,8 @@ def image_describe(*, image: Image, **changes: str) -> Image:
     image.full_clean(exclude=["file", "uploaded_by", "sha256"])
     with transaction.atomic():
         previous_alt = Image.objects.select_for_update().values_list("alt", flat=True).get(pk=image.pk)
-        image.save(update_fields=list(DESCRIPTION_FIELDS))
-        if image.alt != previous_alt:
+        image.save(update_fields=list(changes))
+        if "alt" in changes and image.alt != previous_alt:
             Article.objects.filter(lead_image=image).refresh_cards()
         content_changed()
     return image

@@ -10,6 +10,7 @@ from articles.body import sanitize_html
 from newsroom.images.models import Image
 from newsroom.images.safety import ImageRefused, inspect
 from newsroom.tasks import image_refocus
+from tests.realserver import read_form
 from tests.test_admin_images import UPLOAD, change_data, stored, stored_files, upload_file
 
 BROKEN = "图片文件已损坏或不完整，无法读取。"
@@ -83,3 +84,46 @@ class TestFigureSourceOffSite:
 
     def test_a_path_on_this_site_stays(self):
         assert sanitize_html(FIGURE.format("/media/images/ab/abcdef.jpg")) == FIGURE.format("/media/images/ab/abcdef.jpg")
+
+
+def form_as_shown(client, image) -> dict:
+    """The change form as an editor's browser holds it after opening the page."""
+    page = client.get(CHANGE.format(image.pk)).content.decode()
+    return dict(read_form(page, form_id="image_form"))
+
+
+@pytest.mark.django_db
+class TestTwoEditorsOnOnePicture:
+    """Both opened the change page before either saved; each changed one thing."""
+
+    def test_a_caption_saved_from_an_older_page_keeps_the_focal_point_moved_meanwhile(
+        self, editor_client, django_capture_on_commit_callbacks
+    ):
+        image = stored()
+        seen_by_a, seen_by_b = form_as_shown(editor_client, image), form_as_shown(editor_client, image)
+        with django_capture_on_commit_callbacks(execute=True):
+            moved = editor_client.post(CHANGE.format(image.pk), {**seen_by_b, "focal_x": "0.2", "focal_y": "0.7"})
+            described = editor_client.post(CHANGE.format(image.pk), {**seen_by_a, "caption": "签约仪式现场"})
+        assert (moved.status_code, described.status_code) == (302, 302)
+        image.refresh_from_db()
+        assert (image.focal_x, image.focal_y, image.version, image.caption) == (0.2, 0.7, 2, "签约仪式现场")
+
+    def test_a_focal_point_saved_from_an_older_page_keeps_the_words_changed_meanwhile(
+        self, editor_client, django_capture_on_commit_callbacks
+    ):
+        image = stored()
+        seen_by_a, seen_by_b = form_as_shown(editor_client, image), form_as_shown(editor_client, image)
+        with django_capture_on_commit_callbacks(execute=True):
+            editor_client.post(CHANGE.format(image.pk), {**seen_by_a, "alt": "实验室里的研究人员", "credit": "张三"})
+            editor_client.post(CHANGE.format(image.pk), {**seen_by_b, "focal_x": "0.3"})
+        image.refresh_from_db()
+        assert (image.alt, image.credit, image.focal_x, image.version) == ("实验室里的研究人员", "张三", 0.3, 2)
+
+    def test_each_editor_keeps_the_word_they_changed(self, editor_client, django_capture_on_commit_callbacks):
+        image = stored()
+        seen_by_a, seen_by_b = form_as_shown(editor_client, image), form_as_shown(editor_client, image)
+        with django_capture_on_commit_callbacks(execute=True):
+            editor_client.post(CHANGE.format(image.pk), {**seen_by_a, "caption": "签约仪式现场"})
+            editor_client.post(CHANGE.format(image.pk), {**seen_by_b, "credit": "李四"})
+        image.refresh_from_db()
+        assert (image.caption, image.credit, image.focal_x, image.version) == ("签约仪式现场", "李四", 0.5, 1)

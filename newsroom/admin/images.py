@@ -210,6 +210,14 @@ class ImageChangeForm(forms.ModelForm):
             "focal_y": forms.NumberInput(attrs={"step": "0.0001", "min": "0", "max": "1"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each field carries the value the page showed, so changed_data is what this editor
+        # changed, not every field another editor changed since the page was opened: saving
+        # only those keeps the other editor's caption or focal point.
+        for field in self.fields.values():
+            field.show_hidden_initial = True
+
     def clean_alt(self):
         return checked_alt(self.cleaned_data["alt"])
 
