@@ -1,15 +1,21 @@
 """What the review of issue 12 found: hostile input that reached a 500 or got past a check."""
 import io
+import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
+from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
-from articles.body import sanitize_html
+from articles.body import figure_html, sanitize_html
+from articles.models import Article, Figure
 from newsroom.images.models import Image
 from newsroom.images.safety import ImageRefused, inspect
 from newsroom.tasks import image_refocus
+from tests.pictures import add_image
 from tests.realserver import read_form
 from tests.test_admin_images import UPLOAD, change_data, stored, stored_files, upload_file
 
@@ -127,3 +133,99 @@ class TestTwoEditorsOnOnePicture:
             editor_client.post(CHANGE.format(image.pk), {**seen_by_b, "credit": "李四"})
         image.refresh_from_db()
         assert (image.caption, image.credit, image.focal_x, image.version) == ("签约仪式现场", "李四", 0.5, 1)
+
+
+def wait_until_another_connection_waits_for_a_lock():
+    """The other request has reached the row this test holds (polled, not timed)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            # Inside a transaction PostgreSQL shows the activity as it first read it.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.01)
+    raise AssertionError("the other request never waited for the picture's row")
+
+
+def in_another_thread(user, method: str, path: str, data: dict) -> tuple[threading.Thread, dict]:
+    """A request of `user` on its own connection; `outcome` gets its response or exception."""
+    outcome = {}
+
+    def send():
+        try:
+            client = Client()
+            client.force_login(user)
+            outcome["response"] = getattr(client, method)(path, data)
+        except Exception as error:  # noqa: BLE001 - the test reports what escaped as a 500
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    return threading.Thread(target=send), outcome
+
+
+ONLY_POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's writer holds the whole database: a save cannot interleave",
+)
+
+
+@ONLY_POSTGRESQL
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TestDeleteDuringASave:
+    def test_a_lead_image_deleted_while_the_article_is_saved_is_a_form_error(
+        self, editor_user, make_article, article_form_data
+    ):
+        image, article = add_image(), make_article("园区新闻")
+        data = article_form_data(article, lead_image=image.pk)
+        thread, outcome = in_another_thread(editor_user, "post", f"/admin/articles/article/{article.pk}/change/", data)
+        with transaction.atomic():
+            Image.objects.filter(pk=image.pk).delete()  # unused: deleted, its row held until commit
+            thread.start()
+            wait_until_another_connection_waits_for_a_lock()
+        thread.join(30)
+        assert "error" not in outcome, repr(outcome.get("error"))
+        response = outcome["response"]
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors == {"lead_image": ["选择一个有效的选项： 该选择不在可用的选项中。"]}
+        article.refresh_from_db()
+        assert (article.lead_image_id, Image.objects.count()) == (None, 0)
+
+    def test_a_figure_deleted_while_the_article_is_saved_is_left_out(
+        self, editor_user, make_article, article_form_data
+    ):
+        kept, gone = add_image(seed=1), add_image(seed=2)
+        article = make_article("园区新闻")
+        body = "".join(
+            figure_html(image_id=image.pk, src=f"/media/{image.file.name}", alt=image.alt) for image in (kept, gone)
+        )
+        data = article_form_data(article, body=body)
+        thread, outcome = in_another_thread(editor_user, "post", f"/admin/articles/article/{article.pk}/change/", data)
+        with transaction.atomic():
+            Image.objects.filter(pk=gone.pk).delete()
+            thread.start()
+            wait_until_another_connection_waits_for_a_lock()
+        thread.join(30)
+        assert "error" not in outcome, repr(outcome.get("error"))
+        assert outcome["response"].status_code == 302
+        assert list(Figure.objects.filter(article_id=article.pk).values_list("image_id", flat=True)) == [kept.pk]
+
+    def test_an_image_put_to_use_while_it_is_deleted_stays(self, editor_user, make_article):
+        image, article = add_image(), make_article("园区新闻")
+        thread, outcome = in_another_thread(editor_user, "post", f"/admin/images/image/{image.pk}/delete/",
+                                            {"post": "yes"})
+        with transaction.atomic():
+            # As a save that chose the picture holds it (ImageChoiceField) until it commits.
+            Image.objects.select_for_update().get(pk=image.pk)
+            thread.start()
+            wait_until_another_connection_waits_for_a_lock()
+            Article.objects.filter(pk=article.pk).update(lead_image=image)
+        thread.join(30)
+        assert "error" not in outcome, repr(outcome.get("error"))
+        response = outcome["response"]
+        assert (response.status_code, response["Location"]) == (302, f"/admin/images/image/{image.pk}/change/")
+        assert Image.objects.filter(pk=image.pk).exists()

@@ -7,7 +7,7 @@ stored master; they never make a rendition, as no request does.
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.http import JsonResponse
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -123,6 +123,12 @@ class ImageChoiceField(forms.ModelChoiceField):
     def to_python(self, value):
         if value not in self.empty_values and not is_key(self.queryset.model._meta.pk, value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        if value not in self.empty_values and transaction.get_connection(self.queryset.db).in_atomic_block:
+            # The admin validates and saves in one transaction: holding the chosen picture's
+            # row until it ends means a delete either waits and then sees it in use (refused),
+            # or went first and the look-up below finds it gone (a form error, not a foreign
+            # key failure at commit).
+            list(Image.objects.using(self.queryset.db).select_for_update().filter(pk=value).values_list("pk"))
         return super().to_python(value)
 
 

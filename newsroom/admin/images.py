@@ -357,6 +357,14 @@ class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
         uses = [line for image in objs for line in usage_items(image)]
         return deleted, counts, perms_needed, uses if uses else protected
 
+    def delete_model(self, request, obj):
+        lock_for_delete([obj.pk])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        lock_for_delete(list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
@@ -378,6 +386,14 @@ class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
 
 
 IN_USE_MEANWHILE = gettext_lazy("图片刚被用上，没有删除。")
+
+
+def lock_for_delete(ids: list[int]) -> None:
+    """Hold the rows before Django looks for what uses them: a save that chose one of these
+    pictures (and holds it, ImageChoiceField, Article.sync_figures) commits first, and the
+    look-up then sees it and refuses with ProtectedError instead of deleting a row whose
+    new reference fails the foreign key at commit."""
+    list(Image.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
 
 def delete_selected_at_once(modeladmin, request, queryset):
