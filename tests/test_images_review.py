@@ -134,6 +134,13 @@ class TestTwoEditorsOnOnePicture:
         image.refresh_from_db()
         assert (image.caption, image.credit, image.focal_x, image.version) == ("签约仪式现场", "李四", 0.5, 1)
 
+    def test_the_page_carries_what_it_showed_in_plain_hidden_inputs(self, editor_client):
+        """No aria-describedby nor required on them: a hidden input may carry neither."""
+        image = stored()
+        page = editor_client.get(CHANGE.format(image.pk)).content.decode()
+        assert '<input type="hidden" name="initial-alt" value="新建的厂房" id="initial-id_alt">' in page
+        assert '<input type="hidden" name="initial-focal_x" value="0.5" id="initial-id_focal_x">' in page
+
 
 def wait_until_another_connection_waits_for_a_lock():
     """The other request has reached the row this test holds (polled, not timed)."""

@@ -199,6 +199,16 @@ class ImageUploadForm(forms.Form):
         return None, False
 
 
+class InitialValueInput(forms.HiddenInput):
+    """The hidden copy of a field's value as the page showed it (show_hidden_initial). Django
+    gives it the visible field's aria-describedby and required, which a hidden input may not
+    carry."""
+
+    def get_context(self, name, value, attrs):
+        attrs = {key: v for key, v in (attrs or {}).items() if not key.startswith("aria-") and key != "required"}
+        return super().get_context(name, value, attrs)
+
+
 class ImageChangeForm(forms.ModelForm):
     class Meta:
         model = Image
@@ -216,7 +226,7 @@ class ImageChangeForm(forms.ModelForm):
         # changed, not every field another editor changed since the page was opened: saving
         # only those keeps the other editor's caption or focal point.
         for field in self.fields.values():
-            field.show_hidden_initial = True
+            field.show_hidden_initial, field.hidden_widget = True, InitialValueInput
 
     def clean_alt(self):
         return checked_alt(self.cleaned_data["alt"])
