@@ -403,9 +403,9 @@ class Article(models.Model):
         just inserted, so it has no figures yet."""
         wanted = figure_ids(self.body)
         if wanted:
-            # Locked until the save commits, so a picture deleted meanwhile is left out here
-            # rather than failing the figures' foreign key at commit (ImageAdmin locks too).
-            existing = set(Image.objects.select_for_update().filter(pk__in=wanted).values_list("pk", flat=True))
+            # Held until the save commits: a picture deleted meanwhile is left out here rather
+            # than failing the figures' foreign key at commit.
+            existing = Image.objects.hold(wanted)
             wanted = [pk for pk in wanted if pk in existing]
         if created and not wanted:
             return

@@ -236,3 +236,42 @@ class TestDeleteDuringASave:
         response = outcome["response"]
         assert (response.status_code, response["Location"]) == (302, f"/admin/images/image/{image.pk}/change/")
         assert Image.objects.filter(pk=image.pk).exists()
+
+
+def finished_without_waiting(thread: threading.Thread) -> bool:
+    """Whether the thread finishes before any connection waits for a lock (polled, not timed)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not thread.is_alive():
+            return True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return False
+        time.sleep(0.01)
+    return False
+
+
+@ONLY_POSTGRESQL
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TestSavesShowingTheSamePicture:
+    def test_a_save_does_not_wait_for_another_holding_the_same_picture(
+        self, editor_user, make_article, article_form_data
+    ):
+        """Holding a picture against deletion is a shared hold: two articles saved at once with
+        the same lead image (or figures in crossed order) neither wait nor deadlock."""
+        image, first, second = add_image(), make_article("园区新闻"), make_article("园区另一篇", position=2)
+        data = article_form_data(second, lead_image=image.pk)
+        thread, outcome = in_another_thread(editor_user, "post", f"/admin/articles/article/{second.pk}/change/", data)
+        with transaction.atomic():
+            assert Image.objects.hold([image.pk]) == {image.pk}  # as the first article's save holds it
+            Article.objects.filter(pk=first.pk).update(lead_image=image)
+            thread.start()
+            assert finished_without_waiting(thread)
+        thread.join(30)
+        assert outcome["response"].status_code == 302
+        assert sorted(Article.objects.filter(lead_image=image).values_list("pk", flat=True)) == [first.pk, second.pk]

@@ -124,11 +124,9 @@ class ImageChoiceField(forms.ModelChoiceField):
         if value not in self.empty_values and not is_key(self.queryset.model._meta.pk, value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         if value not in self.empty_values and transaction.get_connection(self.queryset.db).in_atomic_block:
-            # The admin validates and saves in one transaction: holding the chosen picture's
-            # row until it ends means a delete either waits and then sees it in use (refused),
-            # or went first and the look-up below finds it gone (a form error, not a foreign
-            # key failure at commit).
-            list(Image.objects.using(self.queryset.db).select_for_update().filter(pk=value).values_list("pk"))
+            # The admin validates and saves in one transaction: the chosen picture is held
+            # until it ends (ImageQuerySet.hold), so one deleted meanwhile is a form error here.
+            Image.objects.using(self.queryset.db).hold([Image._meta.pk.to_python(value)])
         return super().to_python(value)
 
 

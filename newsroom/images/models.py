@@ -1,7 +1,7 @@
 """The picture library: one row per distinct picture, and the renditions made of it."""
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,26 @@ class ImageQuerySet(models.QuerySet):
                 | Q(caption__icontains=word) | Q(credit__icontains=word)
             )
         return result
+
+    def hold(self, ids) -> set[int]:
+        """The ids among `ids` of pictures that exist, each held against deletion until the
+        transaction ends: a save that points at a picture holds it from its check to its
+        commit, so a delete either waits and then finds it in use, or went first and the
+        save sees it gone, never a foreign key failure at commit.
+
+        FOR KEY SHARE on PostgreSQL, the lock a foreign key check takes: saves that show the
+        same pictures never wait for each other (nor deadlock, whatever their order), only a
+        delete (ImageAdmin) or a change of the picture's own row does. SQLite needs nothing:
+        its writer holds the whole database from the start of the transaction."""
+        ids = list(ids)
+        if not ids:
+            return set()
+        if connections[self.db].vendor != "postgresql":
+            return set(self.filter(pk__in=ids).values_list("pk", flat=True))
+        table = connections[self.db].ops.quote_name(self.model._meta.db_table)
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) FOR KEY SHARE", [ids])
+            return {row[0] for row in cursor.fetchall()}
 
 
 class Image(models.Model):
