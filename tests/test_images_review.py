@@ -227,7 +227,7 @@ class TestDeleteDuringASave:
                                             {"post": "yes"})
         with transaction.atomic():
             # As a save that chose the picture holds it (ImageChoiceField) until it commits.
-            Image.objects.select_for_update().get(pk=image.pk)
+            assert Image.objects.hold([image.pk]) == {image.pk}
             thread.start()
             wait_until_another_connection_waits_for_a_lock()
             Article.objects.filter(pk=article.pk).update(lead_image=image)
