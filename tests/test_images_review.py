@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.test import Client
@@ -275,3 +276,27 @@ class TestSavesShowingTheSamePicture:
         thread.join(30)
         assert outcome["response"].status_code == 302
         assert sorted(Article.objects.filter(lead_image=image).values_list("pk", flat=True)) == [first.pk, second.pk]
+
+
+@ONLY_POSTGRESQL
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TestChangedWhileDeleted:
+    @pytest.mark.parametrize("change", [{"caption": "签约仪式现场"}, {"focal_x": "0.2"}], ids=["words", "focal-point"])
+    def test_the_change_form_says_it_was_deleted(self, editor_user, change):
+        image = stored()
+        client = Client()
+        client.force_login(editor_user)
+        data = {**form_as_shown(client, image), **change}
+        thread, outcome = in_another_thread(editor_user, "post", CHANGE.format(image.pk), data)
+        with transaction.atomic():
+            Image.objects.select_for_update().get(pk=image.pk)  # as ImageAdmin's delete holds it
+            thread.start()
+            wait_until_another_connection_waits_for_a_lock()
+            Image.objects.filter(pk=image.pk).delete()
+        thread.join(30)
+        assert "error" not in outcome, repr(outcome.get("error"))
+        response = outcome["response"]
+        assert (response.status_code, response["Location"]) == (302, "/admin/images/image/")
+        messages = [str(m) for m in get_messages(response.wsgi_request)]
+        assert messages == ["这张图片刚被其他人删除，修改没有保存。"]
+        assert Image.objects.count() == 0

@@ -355,6 +355,15 @@ class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
         if moved:
             image_refocus(image=obj, focal_x=form.cleaned_data["focal_x"], focal_y=form.cleaned_data["focal_y"])
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Image.DoesNotExist:
+            # Deleted by another editor while this form was saved: image_describe and
+            # image_refocus read the row again, locked, and find it gone (the save rolled back).
+            self.message_user(request, DELETED_MEANWHILE, messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:images_image_changelist"))
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["image_url"] = image_html.url(obj.file.name)
@@ -396,6 +405,7 @@ class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
 
 
 IN_USE_MEANWHILE = gettext_lazy("图片刚被用上，没有删除。")
+DELETED_MEANWHILE = gettext_lazy("这张图片刚被其他人删除，修改没有保存。")
 
 
 def lock_for_delete(ids: list[int]) -> None:
