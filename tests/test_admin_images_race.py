@@ -103,3 +103,41 @@ class TestSameUploadAtOnce:
         # stored file (the other upload's copy is removed when its insert fails).
         assert [title.split("-")[0] for title in counted["titles"]] == sorted(str(r) for r in range(ROUNDS))
         assert counted["stored"] == counted["files"]
+
+
+CAPTIONS = """
+from newsroom.images.models import Image
+result = [[image.caption, image.version] for image in Image.objects.filter(title__startswith="edit-").order_by("pk")]
+"""
+
+
+class TestSameImageSavedAtOnce:
+    def test_two_editors_saving_one_picture_never_undo_each_other(self, site):
+        """Both pages loaded before either save: one save lands, the other is refused as stale
+        (200 with the form kept), and the caption is the one that landed; never an error."""
+        editors = [Editor(site["base"], "editor_a"), Editor(site["base"], "editor_b")]
+        outcomes = []
+        for round_ in range(5):
+            editors[0].upload(photo(90, 60, seed=500 + round_), f"edit-{round_}")
+            image_id = orm(site["env"], f"from newsroom.images.models import Image\nresult = Image.objects.get(title='edit-{round_}').pk")
+            url = f"/admin/images/image/{image_id}/change/"
+            forms = []
+            for editor in editors:
+                page = editor.browser.get(url)
+                assert page.status == 200, page.status
+                forms.append(read_form(page.body, form_id="image_form"))
+            barrier = threading.Barrier(2)
+
+            def save(editor, form, caption, url=url, barrier=barrier):
+                form = [(name, caption if name == "caption" else value) for name, value in form]
+                barrier.wait()
+                return editor.browser.post(url, form)
+
+            with ThreadPoolExecutor(2) as pool:
+                responses = list(pool.map(save, editors, forms, ["甲的说明", "乙的说明"]))
+            landed = [caption for caption, r in zip(["甲的说明", "乙的说明"], responses, strict=True) if r.status == 302]
+            refused = [r for r in responses if r.status == 200]
+            assert len(landed) == 1 and len(refused) == 1, [r.status for r in responses]
+            assert "别人修改并保存了这张图片（图片说明）" in refused[0].body
+            outcomes.append(landed[0])
+        assert orm(site["env"], CAPTIONS) == [[caption, 1] for caption in outcomes]

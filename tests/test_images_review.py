@@ -15,7 +15,7 @@ from articles.body import figure_html, sanitize_html
 from articles.models import Article, Figure
 from newsroom.images.models import Image
 from newsroom.images.safety import ImageRefused, inspect
-from newsroom.tasks import image_refocus
+from newsroom.tasks import image_describe, image_refocus
 from tests.pictures import add_image
 from tests.realserver import read_form
 from tests.test_admin_images import UPLOAD, change_data, stored, stored_files, upload_file
@@ -100,47 +100,15 @@ def form_as_shown(client, image) -> dict:
 
 
 @pytest.mark.django_db
-class TestTwoEditorsOnOnePicture:
-    """Both opened the change page before either saved; each changed one thing."""
-
-    def test_a_caption_saved_from_an_older_page_keeps_the_focal_point_moved_meanwhile(
-        self, editor_client, django_capture_on_commit_callbacks
-    ):
+class TestDescribeWritesWhatItIsGiven:
+    def test_a_caption_given_with_an_older_copy_keeps_the_alt_text_saved_meanwhile(self):
+        """image_describe() writes the fields it is given, not the others as its copy holds them."""
         image = stored()
-        seen_by_a, seen_by_b = form_as_shown(editor_client, image), form_as_shown(editor_client, image)
-        with django_capture_on_commit_callbacks(execute=True):
-            moved = editor_client.post(CHANGE.format(image.pk), {**seen_by_b, "focal_x": "0.2", "focal_y": "0.7"})
-            described = editor_client.post(CHANGE.format(image.pk), {**seen_by_a, "caption": "签约仪式现场"})
-        assert (moved.status_code, described.status_code) == (302, 302)
+        older = Image.objects.get(pk=image.pk)
+        image_describe(image=Image.objects.get(pk=image.pk), alt="实验室里的研究人员", credit="张三")
+        image_describe(image=older, caption="签约仪式现场")
         image.refresh_from_db()
-        assert (image.focal_x, image.focal_y, image.version, image.caption) == (0.2, 0.7, 2, "签约仪式现场")
-
-    def test_a_focal_point_saved_from_an_older_page_keeps_the_words_changed_meanwhile(
-        self, editor_client, django_capture_on_commit_callbacks
-    ):
-        image = stored()
-        seen_by_a, seen_by_b = form_as_shown(editor_client, image), form_as_shown(editor_client, image)
-        with django_capture_on_commit_callbacks(execute=True):
-            editor_client.post(CHANGE.format(image.pk), {**seen_by_a, "alt": "实验室里的研究人员", "credit": "张三"})
-            editor_client.post(CHANGE.format(image.pk), {**seen_by_b, "focal_x": "0.3"})
-        image.refresh_from_db()
-        assert (image.alt, image.credit, image.focal_x, image.version) == ("实验室里的研究人员", "张三", 0.3, 2)
-
-    def test_each_editor_keeps_the_word_they_changed(self, editor_client, django_capture_on_commit_callbacks):
-        image = stored()
-        seen_by_a, seen_by_b = form_as_shown(editor_client, image), form_as_shown(editor_client, image)
-        with django_capture_on_commit_callbacks(execute=True):
-            editor_client.post(CHANGE.format(image.pk), {**seen_by_a, "caption": "签约仪式现场"})
-            editor_client.post(CHANGE.format(image.pk), {**seen_by_b, "credit": "李四"})
-        image.refresh_from_db()
-        assert (image.caption, image.credit, image.focal_x, image.version) == ("签约仪式现场", "李四", 0.5, 1)
-
-    def test_the_page_carries_what_it_showed_in_plain_hidden_inputs(self, editor_client):
-        """No aria-describedby nor required on them: a hidden input may carry neither."""
-        image = stored()
-        page = editor_client.get(CHANGE.format(image.pk)).content.decode()
-        assert '<input type="hidden" name="initial-alt" value="新建的厂房" id="initial-id_alt">' in page
-        assert '<input type="hidden" name="initial-focal_x" value="0.5" id="initial-id_focal_x">' in page
+        assert (image.alt, image.credit, image.caption) == ("实验室里的研究人员", "张三", "签约仪式现场")
 
 
 def wait_until_another_connection_waits_for_a_lock():

@@ -3,67 +3,27 @@
 moto's S3 server runs as a real subprocess on loopback; the storage settings are the ones
 newsroom/settings.py builds from the environment.
 """
-import json
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
-import boto3
 import pytest
 from django.core.files.base import ContentFile
 
 from newsroom.settings import media_storage
-from tests.realserver import free_port
+from tests.s3server import BUCKET, client, moto_s3
+from tests.s3server import s3_environ as bucket_environ
 
-MOTO_SERVER = str(Path(sys.executable).with_name("moto_server"))
-BUCKET = "newsroom-media"
-KEYS = {"NEWSROOM_S3_ACCESS_KEY_ID": "test-key", "NEWSROOM_S3_SECRET_ACCESS_KEY": "test-secret"}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-# The bucket policy of docs/deploy.md: anyone may read what is under media/, nothing else.
-PUBLIC_READ = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                   "Resource": f"arn:aws:s3:::{BUCKET}/media/*"}],
-})
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory):
     """moto's S3 server with one empty bucket, until the module's tests end."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=out)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(endpoint, process, log)
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                              aws_access_key_id="test-key", aws_secret_access_key="test-secret")
-        client.create_bucket(Bucket=BUCKET)
-        client.put_bucket_policy(Bucket=BUCKET, Policy=PUBLIC_READ)
+    with moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
         yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def wait_until_up(endpoint: str, process, log: Path) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(endpoint, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("moto_server did not answer within 30 s")
 
 
 def s3_environ(endpoint: str, **extra: str) -> dict:
-    return {"NEWSROOM_S3_BUCKET": BUCKET, "NEWSROOM_S3_ENDPOINT_URL": endpoint,
-            "NEWSROOM_S3_REGION": "us-east-1", **KEYS, **extra}
+    return {**bucket_environ(endpoint, prefix="media"), **extra}
 
 
 @pytest.fixture
@@ -80,9 +40,7 @@ def storage_from(settings):
 
 
 def stored_object(endpoint: str, key: str) -> dict:
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="test-key", aws_secret_access_key="test-secret")
-    return client.get_object(Bucket=BUCKET, Key=key)
+    return client(endpoint).get_object(Bucket=BUCKET, Key=key)
 
 
 class TestMediaStorageSettings:

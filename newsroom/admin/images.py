@@ -4,6 +4,7 @@ Every upload goes through newsroom.tasks.image_upload, the one safe path (the fi
 inspected before anything is written, renditions are made by the worker); a moved focal
 point goes through image_refocus. Nothing here makes a rendition or decodes an image.
 """
+import json
 from pathlib import PurePath
 
 from django import forms
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from articles.models import Article
+from newsroom.admin.article_forms import UnlabelledHiddenInput
 from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.images import html as image_html
 from newsroom.images import safety
@@ -199,17 +201,19 @@ class ImageUploadForm(forms.Form):
         return None, False
 
 
-class InitialValueInput(forms.HiddenInput):
-    """The hidden copy of a field's value as the page showed it (show_hidden_initial). Django
-    gives it the visible field's aria-describedby and required, which a hidden input may not
-    carry."""
+# What an editor may change on the change page, which another editor's save must not undo.
+EDITED_FIELDS = ("title", "alt", "caption", "credit", "focal_x", "focal_y")
 
-    def get_context(self, name, value, attrs):
-        attrs = {key: v for key, v in (attrs or {}).items() if not key.startswith("aria-") and key != "required"}
-        return super().get_context(name, value, attrs)
+
+def edited_values(image: Image) -> dict:
+    return {name: getattr(image, name) for name in EDITED_FIELDS}
 
 
 class ImageChangeForm(forms.ModelForm):
+    # The values the page was loaded with: a save made from them while someone else saved
+    # others is refused, instead of writing this page's old values over the other's edit.
+    loaded = forms.CharField(widget=UnlabelledHiddenInput, required=False)
+
     class Meta:
         model = Image
         fields = ["title", "alt", "caption", "credit", "focal_x", "focal_y"]
@@ -222,14 +226,40 @@ class ImageChangeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Each field carries the value the page showed, so changed_data is what this editor
-        # changed, not every field another editor changed since the page was opened: saving
-        # only those keeps the other editor's caption or focal point.
-        for field in self.fields.values():
-            field.show_hidden_initial, field.hidden_widget = True, InitialValueInput
+        if self.instance.pk is not None:
+            self.fields["loaded"].initial = json.dumps(edited_values(self.instance), ensure_ascii=False)
 
     def clean_alt(self):
         return checked_alt(self.cleaned_data["alt"])
+
+    def clean(self):
+        cleaned = super().clean()
+        self.refuse_stale(cleaned.get("loaded") or "")
+        return cleaned
+
+    def refuse_stale(self, loaded: str) -> None:
+        """Compare with the row as it is now, locked until the admin's transaction ends (on
+        SQLite the IMMEDIATE transaction holds the write lock already)."""
+        if self.instance.pk is None or not loaded:
+            return
+        current = edited_values(Image.objects.select_for_update().get(pk=self.instance.pk))
+        try:
+            seen = json.loads(loaded)
+        except ValueError:
+            seen = {}
+        changed = [name for name in EDITED_FIELDS if not isinstance(seen, dict) or seen.get(name) != current[name]]
+        if not changed:
+            return
+        # Saving again after reading this is a deliberate choice: the form now carries the
+        # current values, and the editor's own stay as typed.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded")] = json.dumps(current, ensure_ascii=False)
+        labels = "、".join(str(Image._meta.get_field(name).verbose_name) for name in changed)
+        raise ValidationError(
+            _("你打开这一页之后，别人修改并保存了这张图片（%(fields)s）。你填写的内容还在下面，"
+              "没有保存；核对后再次保存，将以你的内容为准。") % {"fields": labels},
+            code="stale",
+        )
 
 
 # --- the admin ------------------------------------------------------------------------------
@@ -247,7 +277,7 @@ class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     date_hierarchy = "uploaded_at"
     readonly_fields = ["rendition_status", "size", "file_bytes", "format", "uploaded_by", "uploaded_at"]
     fieldsets = [
-        (None, {"fields": ["title", "alt", "caption", "credit", "focal_x", "focal_y"]}),
+        (None, {"fields": ["loaded", "title", "alt", "caption", "credit", "focal_x", "focal_y"]}),
         (gettext_lazy("文件"), {"fields": ["rendition_status", "size", "file_bytes", "format", "uploaded_by",
                                           "uploaded_at"]}),
     ]
@@ -255,6 +285,13 @@ class ImageAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     class Media:
         css = {"all": ["css/image-admin.css"]}
         js = ["js/image-focal.js"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or self.has_change_permission(request, obj):
+            return self.fieldsets
+        # A view-only page shows values, and "loaded" is the form's, not a value of the image.
+        first, *rest = self.fieldsets
+        return [(first[0], {"fields": [f for f in first[1]["fields"] if f != "loaded"]}), *rest]
 
     def get_queryset(self, request):
         return with_usage(super().get_queryset(request))
