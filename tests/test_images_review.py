@@ -6,6 +6,7 @@ import time
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import connection, connections, transaction
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
@@ -13,12 +14,14 @@ from PIL import Image as PILImage
 
 from articles.body import figure_html, sanitize_html
 from articles.models import Article, Figure
+from newsroom.images import storing
 from newsroom.images.models import Image
 from newsroom.images.safety import ImageRefused, inspect
+from newsroom.images.storing import image_add
 from newsroom.tasks import image_describe, image_refocus
 from tests.pictures import add_image
 from tests.realserver import read_form
-from tests.test_admin_images import UPLOAD, change_data, stored, stored_files, upload_file
+from tests.test_admin_images import UPLOAD, change_data, photo, stored, stored_files, upload_file
 
 BROKEN = "图片文件已损坏或不完整，无法读取。"
 
@@ -268,3 +271,25 @@ class TestChangedWhileDeleted:
         messages = [str(m) for m in get_messages(response.wsgi_request)]
         assert messages == ["这张图片刚被其他人删除，修改没有保存。"]
         assert Image.objects.count() == 0
+
+
+@pytest.mark.django_db
+class TestIdenticalUploadsOnObjectStorage:
+    def test_the_loser_keeps_the_winner_s_master_when_both_wrote_the_same_name(self, media, monkeypatch):
+        """S3 has no atomic create: two identical uploads can both write the master's key (the
+        name is the content's). The one whose insert loses must not delete that key."""
+        data = photo(seed=11)
+        winner, _created = image_add(data=data, alt="厂房外景")
+
+        def save_like_object_storage(name, content, max_length=None):
+            target = media / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content.read())
+            return name
+
+        # The loser looked before the winner committed, and its write landed on the same key.
+        monkeypatch.setattr(storing, "stored_already", lambda sha256: None)
+        monkeypatch.setattr(default_storage, "save", save_like_object_storage)
+        again, created = image_add(data=data, alt="厂房外景")
+        assert (again.pk, created) == (winner.pk, False)
+        assert stored_files(media) == [winner.file.name]

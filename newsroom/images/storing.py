@@ -54,9 +54,13 @@ def image_add(*, data: bytes, title: str = "", alt: str, caption: str = "", cred
         with transaction.atomic():
             image.save()
     except IntegrityError:
-        # Someone added the same picture meanwhile: theirs is the one.
-        default_storage.delete(name)
-        return Image.objects.get(sha256=inspected.sha256), False
+        # Someone added the same picture meanwhile: theirs is the one. Its master can be this
+        # very name: object storage (S3) has no atomic create, so two identical uploads may
+        # both write the same key, and deleting it would take the winner's file away.
+        winner = Image.objects.get(sha256=inspected.sha256)
+        if winner.file.name != name:
+            default_storage.delete(name)
+        return winner, False
     except BaseException:
         default_storage.delete(name)
         raise
