@@ -6,6 +6,7 @@ import time
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, connections, transaction
 from django.test import Client
@@ -14,8 +15,8 @@ from PIL import Image as PILImage
 
 from articles.body import figure_html, sanitize_html
 from articles.models import Article, Figure
-from newsroom.images import storing
-from newsroom.images.models import Image
+from newsroom.images import renditions, storing
+from newsroom.images.models import Image, Rendition
 from newsroom.images.safety import ImageRefused, inspect
 from newsroom.images.storing import image_add
 from newsroom.tasks import image_describe, image_refocus
@@ -293,3 +294,27 @@ class TestIdenticalUploadsOnObjectStorage:
         again, created = image_add(data=data, alt="厂房外景")
         assert (again.pk, created) == (winner.pk, False)
         assert stored_files(media) == [winner.file.name]
+
+
+@pytest.mark.django_db
+class TestTwoRunsOfOneVersion:
+    def test_the_second_record_keeps_the_files_of_the_names_it_wrote_again(
+        self, media, django_capture_on_commit_callbacks
+    ):
+        """Two workers rendering one version at once on object storage write the same keys:
+        the run recorded last must not delete, as the first run's old files, its own."""
+        image = stored()
+        name = f"renditions/{image.sha256[:2]}/{image.sha256[:20]}-v1-original-64.jpeg"
+
+        def run() -> list[Rendition]:
+            if not default_storage.exists(name):  # the second run writes over the same key
+                default_storage.save(name, ContentFile(b"jpeg"))
+            return [Rendition(image_id=image.pk, version=1, shape="original", format="jpeg", width=64, height=48,
+                              file=name, bytes=4)]
+
+        with django_capture_on_commit_callbacks(execute=True):
+            assert renditions._record(image.pk, 1, run())
+        with django_capture_on_commit_callbacks(execute=True):
+            assert renditions._record(image.pk, 1, run())
+        assert list(Rendition.objects.values_list("file", flat=True)) == [name]
+        assert default_storage.exists(name)

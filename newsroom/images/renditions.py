@@ -144,8 +144,12 @@ def _record(image_id: int, version: int, made: list[Rendition]) -> bool:
         image = Image.objects.select_for_update().filter(pk=image_id).first()
         if image is None or image.version != version:
             return False
-        # Deleting row by row sends post_delete, which removes each old file after the commit.
+        # Deleting row by row sends post_delete, which removes each old file after the commit,
+        # except a name this run wrote again: on object storage (no atomic create) two runs of
+        # one version, at once, both write the same key, and that file is now this run's.
+        names = {row.file for row in made}
         for old in Rendition.objects.filter(image_id=image_id):
+            old.keep_file = old.file in names
             old.delete()
         Rendition.objects.bulk_create(made)
         image.sources = sources_of(version, made)

@@ -79,5 +79,7 @@ def delete_files_of_image(sender, instance, **kwargs):
 
 
 def delete_file_of_rendition(sender, instance, **kwargs):
+    if getattr(instance, "keep_file", False):  # its name is a new rendition's (renditions._record)
+        return
     name = instance.file
     transaction.on_commit(lambda: default_storage.delete(name))
