@@ -241,3 +241,25 @@ class TestMediaServing:
     ])
     def test_nothing_outside_or_missing(self, client, path, status):
         assert client.get(path).status_code == status
+
+
+@pytest.mark.django_db(transaction=True)
+class TestDeletedWhileQueued:
+    def test_picture_deleted_before_its_task_runs_is_no_failure(self, media_root):
+        image, _ = image_upload(data=photo(300, 200), alt="已删除的图片")
+        Image.objects.filter(pk=image.pk).delete()
+        assert render_image.call(image.pk) == 0
+        assert (Rendition.objects.count(), stored_files(media_root)) == (0, [])
+
+    def test_picture_deleted_while_its_master_is_read(self, media_root, monkeypatch):
+        """The row is there when the task starts and gone when the file is opened."""
+        image, _ = image_upload(data=photo(300, 200), alt="删除中的图片")
+        real_open = default_storage.open
+
+        def open_after_delete(name, mode="rb"):
+            Image.objects.filter(pk=image.pk).delete()
+            return real_open(name, mode)
+
+        monkeypatch.setattr(default_storage, "open", open_after_delete)
+        assert renditions.make_renditions(image.pk) == 0
+        assert (Image.objects.count(), Rendition.objects.count(), stored_files(media_root)) == (0, 0, [])

@@ -71,8 +71,14 @@ def make_renditions(image_id: int, *, force: bool = False) -> int:
     if image is None or (image.ready and not force):
         return 0
     version = image.version
-    with default_storage.open(image.file.name, "rb") as stored:
-        picture = _first_frame(stored.read())
+    try:
+        with default_storage.open(image.file.name, "rb") as stored:
+            picture = _first_frame(stored.read())
+    except FileNotFoundError:
+        # Deleted since the task was queued: its master goes when the deletion commits.
+        if not Image.objects.filter(pk=image_id).exists():
+            return 0
+        raise
     made = _render_all(image, picture)
     if not _record(image.pk, version, made):
         for row in made:
