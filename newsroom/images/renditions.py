@@ -31,6 +31,8 @@ QUALITY = {"avif": 64, "webp": 86, "jpeg": 80}
 AVIF_SPEED = 6
 EXTENSIONS = {"avif": ".avif", "webp": ".webp", "jpeg": ".jpg"}
 CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
+# The modes Pillow opens a 16-bit greyscale PNG in (0..65535 a pixel).
+SIXTEEN_BIT_GREY = ("I;16", "I;16B", "I;16L", "I")
 
 
 def crop_box(width: int, height: int, focal_x: float, focal_y: float, ratio) -> tuple[int, int, int, int]:
@@ -93,6 +95,10 @@ def _first_frame(data: bytes) -> PILImage.Image:
     picture.load()
     # The master is upright already; this only guards masters stored before that rule.
     picture = ImageOps.exif_transpose(picture)
+    if picture.mode in SIXTEEN_BIT_GREY:
+        # Pillow's convert() clips a 16-bit grey to 255 instead of scaling it, which turned a
+        # 16-bit PNG (a scan, an export from a photo editor) into white renditions.
+        picture = picture.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     if picture.mode not in ("RGB", "RGBA"):
         picture = picture.convert("RGBA" if _has_alpha(picture) else "RGB")
     return picture
