@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from PIL import Image as PILImage
 from PIL import ImageStat
 
+from newsroom.images import renditions
 from newsroom.tasks import image_upload, render_image
 
 
@@ -40,3 +41,25 @@ class TestRenditionModes:
         render_image.call(image.pk)
         image.refresh_from_db()
         assert jpeg_greys(image) == {"original": 128, "square": 128, "wide": 128}
+
+
+@pytest.mark.django_db
+class TestLongPictures:
+    """A 长图 (a long infographic) is taller than WebP's 16,383 pixels at 960 or even 480 wide:
+    it gets the widths every format can encode, instead of a failed task and no renditions."""
+
+    @pytest.mark.parametrize("width, height, widths", [
+        (1080, 20000, [480]),  # 960 wide would be 17,778 tall
+        (500, 20000, [409]),  # even 480 is too tall: the widest within 16,383
+        (2000, 1000, [480, 960, 1600]),
+    ])
+    def test_widths_keep_every_rendition_within_webp(self, width, height, widths):
+        assert renditions.widths_for(width, height) == widths
+
+    def test_long_picture_is_rendered_in_every_shape(self):
+        image, _ = image_upload(data=png(PILImage.new("RGB", (500, 20000), (30, 90, 160))), alt="园区发展历程长图")
+        assert render_image.call(image.pk) == 3 * 3  # one width of each shape, in three formats
+        image.refresh_from_db()
+        assert {shape: [(w, h) for w, h, _name in entry["webp"]] for shape, entry in image.sources["shapes"].items()} == {
+            "original": [(409, 16360)], "wide": [(480, 270)], "square": [(480, 480)],
+        }

@@ -30,6 +30,9 @@ QUALITY = {"avif": 64, "webp": 86, "jpeg": 80}
 # libavif's speed (0 slowest, 10 fastest): 6, its default; see docs/benchmarks.md.
 AVIF_SPEED = 6
 EXTENSIONS = {"avif": ".avif", "webp": ".webp", "jpeg": ".jpg"}
+# The longest side libwebp encodes (AVIF and JPEG allow 65,535): a taller rendition failed the
+# whole task with "Image size exceeds WebP limit", leaving the picture without renditions.
+MAX_SIDE = 16383
 CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
 # The modes Pillow opens a 16-bit greyscale PNG in (0..65535 a pixel).
 SIXTEEN_BIT_GREY = ("I;16", "I;16B", "I;16L", "I")
@@ -53,9 +56,16 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(value, high))
 
 
-def widths_for(width: int) -> list[int]:
-    """Never upscaled: a picture narrower than the smallest width gets its own width only."""
-    return [w for w in WIDTHS if w <= width] or [width]
+def widths_for(width: int, height: int | None = None) -> list[int]:
+    """Never upscaled: a picture narrower than the smallest width gets its own width only.
+
+    Given the height too, no width whose rendition would be taller than MAX_SIDE: a long
+    picture (an infographic 1080×20000, a 长图) gets the widths WebP can encode, or else the
+    widest single width that stays within MAX_SIDE."""
+    widths = [w for w in WIDTHS if w <= width] or [width]
+    if height is None:
+        return widths
+    return [w for w in widths if round(w * height / width) <= MAX_SIDE] or [max(1, MAX_SIDE * width // height)]
 
 
 def rendition_name(image: Image, shape: str, width: int, fmt: str) -> str:
@@ -114,7 +124,7 @@ def _render_all(image: Image, picture: PILImage.Image) -> list[Rendition]:
     for shape, ratio in SHAPES.items():
         box = crop_box(picture.width, picture.height, image.focal_x, image.focal_y, ratio)
         cropped = picture.crop(box)
-        for width in widths_for(cropped.width):
+        for width in widths_for(cropped.width, cropped.height):
             height = max(1, round(width * cropped.height / cropped.width))
             resized = cropped if (width, height) == cropped.size else cropped.resize(
                 (width, height), PILImage.Resampling.LANCZOS, reducing_gap=3.0
