@@ -43,6 +43,11 @@ class TestRenditionModes:
         assert jpeg_greys(image) == {"original": 128, "square": 128, "wide": 128}
 
 
+def stored_renditions(media_root) -> list[str]:
+    folder = media_root / "renditions"
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
 @pytest.mark.django_db
 class TestLongPictures:
     """A 长图 (a long infographic) is taller than WebP's 16,383 pixels at 960 or even 480 wide:
@@ -63,3 +68,18 @@ class TestLongPictures:
         assert {shape: [(w, h) for w, h, _name in entry["webp"]] for shape, entry in image.sources["shapes"].items()} == {
             "original": [(409, 16360)], "wide": [(480, 270)], "square": [(480, 480)],
         }
+
+    def test_a_failed_encoder_leaves_no_files(self, media_root, monkeypatch):
+        image, _ = image_upload(data=png(PILImage.new("RGB", (600, 400), (30, 90, 160))), alt="园区鸟瞰")
+        real_encode, calls = renditions.encode, []
+
+        def fail_on_the_fourth(picture, fmt, **options):
+            calls.append(fmt)
+            if len(calls) == 4:
+                raise ValueError("encoding error")
+            return real_encode(picture, fmt, **options)
+
+        monkeypatch.setattr(renditions, "encode", fail_on_the_fourth)
+        with pytest.raises(ValueError):
+            renditions.make_renditions(image.pk)
+        assert stored_renditions(media_root) == []

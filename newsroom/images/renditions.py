@@ -119,7 +119,18 @@ def _has_alpha(picture: PILImage.Image) -> bool:
 
 
 def _render_all(image: Image, picture: PILImage.Image) -> list[Rendition]:
-    made = []
+    made: list[Rendition] = []
+    try:
+        _render_shapes(image, picture, made)
+    except BaseException:
+        # A failure part way (an encoder refusing a picture) leaves no files without rows.
+        for row in made:
+            default_storage.delete(row.file)
+        raise
+    return made
+
+
+def _render_shapes(image: Image, picture: PILImage.Image, made: list[Rendition]) -> None:
     icc = picture.info.get("icc_profile")
     for shape, ratio in SHAPES.items():
         box = crop_box(picture.width, picture.height, image.focal_x, image.focal_y, ratio)
@@ -136,7 +147,6 @@ def _render_all(image: Image, picture: PILImage.Image) -> list[Rendition]:
                     image_id=image.pk, version=image.version, shape=shape, format=fmt,
                     width=width, height=height, file=name, bytes=len(data),
                 ))
-    return made
 
 
 def encode(picture: PILImage.Image, fmt: str, *, icc: bytes | None = None) -> bytes:
