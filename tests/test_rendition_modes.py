@@ -83,3 +83,55 @@ class TestLongPictures:
         with pytest.raises(ValueError):
             renditions.make_renditions(image.pk)
         assert stored_renditions(media_root) == []
+
+
+def icc_header(space: bytes) -> bytes:
+    """A 128-byte ICC profile header naming its colour space (all a reader checks it by)."""
+    header = bytearray(128)
+    header[0:4] = (128).to_bytes(4, "big")
+    header[12:16], header[16:20], header[20:24], header[36:40] = b"mntr", space, b"XYZ ", b"acsp"
+    return bytes(header)
+
+
+def jpeg(picture: PILImage.Image, **options) -> bytes:
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90, **options)
+    return out.getvalue()
+
+
+def profiles(image) -> dict[str, bytes | None]:
+    """The colour space named by the profile of the master and of each JPEG rendition."""
+    found = {}
+    for label, name in [("master", image.file.name)] + [
+        (shape, entry["jpeg"][0][2]) for shape, entry in sorted(image.sources["shapes"].items())
+    ]:
+        with default_storage.open(name) as stored:
+            icc = PILImage.open(stored).info.get("icc_profile")
+        found[label] = icc[16:20] if icc else None
+    return found
+
+
+@pytest.mark.django_db
+class TestColourProfiles:
+    """A profile stays only on pixels of the colour space it describes."""
+
+    def test_a_cmyk_photo_converted_to_rgb_drops_its_cmyk_profile(self):
+        data = jpeg(PILImage.new("CMYK", (600, 400), (0, 90, 200, 10)), icc_profile=icc_header(b"CMYK"))
+        image, _ = image_upload(data=data, alt="印刷用的园区照片")
+        render_image.call(image.pk)
+        image.refresh_from_db()
+        assert profiles(image) == {"master": None, "original": None, "square": None, "wide": None}
+
+    def test_a_grey_profile_stays_on_the_grey_master_only(self):
+        data = jpeg(PILImage.new("L", (600, 400), 120), icc_profile=icc_header(b"GRAY"))
+        image, _ = image_upload(data=data, alt="黑白老照片")
+        render_image.call(image.pk)
+        image.refresh_from_db()
+        assert profiles(image) == {"master": b"GRAY", "original": None, "square": None, "wide": None}
+
+    def test_an_rgb_profile_is_kept_everywhere(self):
+        data = jpeg(PILImage.new("RGB", (600, 400), (30, 90, 160)), icc_profile=icc_header(b"RGB "))
+        image, _ = image_upload(data=data, alt="园区鸟瞰")
+        render_image.call(image.pk)
+        image.refresh_from_db()
+        assert profiles(image) == {"master": b"RGB ", "original": b"RGB ", "square": b"RGB ", "wide": b"RGB "}

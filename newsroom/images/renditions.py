@@ -13,7 +13,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from newsroom.images.models import Image, Rendition
-from newsroom.images.safety import ALLOWED_FORMATS
+from newsroom.images.safety import ALLOWED_FORMATS, profile_fits
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +132,8 @@ def _render_all(image: Image, picture: PILImage.Image) -> list[Rendition]:
 
 def _render_shapes(image: Image, picture: PILImage.Image, made: list[Rendition]) -> None:
     icc = picture.info.get("icc_profile")
+    if icc and not profile_fits(icc, picture.mode):
+        icc = None  # a grey master's profile, and _first_frame made its pixels RGB
     for shape, ratio in SHAPES.items():
         box = crop_box(picture.width, picture.height, image.focal_x, image.focal_y, ratio)
         cropped = picture.crop(box)

@@ -173,12 +173,28 @@ def _encode_master(picture: PILImage.Image, fmt: str) -> bytes:
     return out.getvalue()
 
 
+GREY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L")
+
+
+def profile_fits(icc: bytes, mode: str) -> bool:
+    """Whether a colour profile describes pixels of this mode. A profile names its colour
+    space in bytes 16-20 of its header; once a CMYK photo is converted to RGB (or a grey one
+    for renditions), its profile no longer fits, and attached to the new pixels it is invalid:
+    readers ignore it or show wrong colours. The picture then goes without one (sRGB)."""
+    space = icc[16:20]
+    if mode == "CMYK":
+        return space == b"CMYK"
+    if mode in GREY_MODES:
+        return space == b"GRAY"
+    return space == b"RGB "
+
+
 def _options(picture: PILImage.Image, fmt: str) -> dict:
     """Encoder options that keep the colour profile and nothing else of the metadata."""
     # Pillow carries a comment over from the source unless told otherwise.
     options = {"comment": b""} if fmt in ("JPEG", "GIF") else {}
     icc = picture.info.get("icc_profile")
-    if icc and fmt != "GIF":
+    if icc and fmt != "GIF" and profile_fits(icc, picture.mode):
         options["icc_profile"] = icc
     if fmt in ("JPEG", "WEBP", "AVIF"):
         options["quality"] = MASTER_QUALITY
