@@ -7,10 +7,14 @@ enqueued inside a transaction is stored with it and runs only if that transactio
 
 Arguments and return values are stored as JSON: pass ids, never model instances.
 """
+import datetime
 import math
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus, task
 
@@ -26,7 +30,7 @@ REINDEX_CHUNK = 1000
 # TaskResultStatus is re-exported so that nothing else imports the tasks API.
 __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
-    "render_image", "search_index_rebuild",
+    "delete_media_files", "render_image", "search_index_rebuild",
 ]
 
 
@@ -69,19 +73,40 @@ def reindex_articles(article_ids: list[int]) -> int:
     return count
 
 
+# How long the files of replaced renditions stay: a page cached by a CDN (max-age plus
+# stale-while-revalidate) or open in a reader's browser still points at them.
+RETIRED_RENDITIONS_KEPT = datetime.timedelta(days=1)
+
+
 @task()
-def render_image(image_id: int, force: bool = False) -> int:
+def render_image(image_id: int) -> int:
     """The renditions of one picture (newsroom.images.renditions); the number of files made.
 
     Once they are ready the stored cards of the articles it leads are rendered again, so
     that lists show the renditions instead of the master, and the content version moves on.
+    The replaced renditions' files are deleted a day later (delete_media_files).
     """
-    made = make_renditions(image_id, force=force)
+    made = make_renditions(image_id, retire=retire_files)
     if made:
         with transaction.atomic():
             Article.objects.filter(lead_image_id=image_id).refresh_cards()
             content_changed()
     return made
+
+
+def retire_files(names: list[str]) -> None:
+    delete_media_files.using(run_after=timezone.now() + RETIRED_RENDITIONS_KEPT).enqueue(names)
+
+
+@task()
+def delete_media_files(names: list[str]) -> int:
+    """Delete these files from the media storage (those still there); returns how many went."""
+    gone = 0
+    for name in names:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+            gone += 1
+    return gone
 
 
 def image_upload(*, data: bytes, title: str = "", alt: str, caption: str = "", credit: str = "", user=None):
@@ -156,6 +181,10 @@ def images_render_enqueue(*, everything: bool = False) -> int:
     rows = Image.objects.order_by("pk").values_list("pk", "version", "sources")
     ids = [pk for pk, version, sources in rows if everything or (sources or {}).get("version") != version]
     with transaction.atomic():
+        if everything:
+            # A new version each: its renditions get new names, so no URL a browser or CDN
+            # has kept for a year ever shows other bytes. Pages show the old ones meanwhile.
+            Image.objects.update(version=F("version") + 1)
         for pk in ids:
-            render_image.enqueue(pk, force=everything)
+            render_image.enqueue(pk)
     return len(ids)

@@ -8,6 +8,7 @@ import re
 import urllib.request
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
 from newsroom.images.html import best_url, picture
@@ -15,7 +16,7 @@ from newsroom.images.models import Rendition
 from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import image_add
 from newsroom.settings import media_storage
-from newsroom.tasks import image_refocus, render_image
+from newsroom.tasks import delete_media_files, image_refocus, render_image
 from tests.s3server import bucket_keys, bucket_object, moto_s3, s3_environ
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,8 @@ class TestImagesInTheBucket:
     def test_a_new_focal_point_replaces_the_objects_of_the_old_one(
         self, bucket, s3_endpoint, django_capture_on_commit_callbacks
     ):
-        """The renditions of the old version are deleted from the bucket once the new ones are recorded."""
+        """The renditions of the old version leave the bucket a day after the new ones are
+        recorded (pages cached meanwhile still show them), through a delayed task."""
         image, _ = image_add(data=photo(700, 400), alt="厂房")
         make_renditions(image.pk)
         old = set(Rendition.objects.values_list("file", flat=True))
@@ -98,4 +100,8 @@ class TestImagesInTheBucket:
             assert render_image.call(image.pk) == 9
         new = set(Rendition.objects.values_list("file", flat=True))
         assert old.isdisjoint(new) and all("-v2-" in name for name in new)
+        assert bucket_keys(s3_endpoint, bucket) == sorted([image.file.name, *old, *new])
+        retired = DBTaskResult.objects.get(task_path="newsroom.tasks.delete_media_files")
+        assert sorted(retired.args_kwargs["args"][0]) == sorted(old)
+        assert delete_media_files.call(*retired.args_kwargs["args"]) == 9
         assert bucket_keys(s3_endpoint, bucket) == sorted([image.file.name, *new])

@@ -1,4 +1,5 @@
 """The picture library's core: safe inspection, adding, renditions and their markup (issue 12)."""
+import datetime
 import io
 import struct
 import zlib
@@ -8,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
 from newsroom.images import renditions
@@ -15,7 +18,7 @@ from newsroom.images.html import best_url, picture
 from newsroom.images.models import Image, Rendition
 from newsroom.images.safety import ImageRefused, inspect
 from newsroom.images.storing import image_add
-from newsroom.tasks import image_refocus, image_upload, render_image
+from newsroom.tasks import delete_media_files, image_refocus, image_upload, render_image
 
 
 @pytest.fixture(autouse=True)
@@ -168,6 +171,22 @@ class TestRenditions:
         image, _ = image_upload(data=photo(500, 300), alt="厂房")
         assert render_image.call(image.pk) == 9
         assert render_image.call(image.pk) == 0
+
+    def test_replaced_renditions_stay_a_day(self, media_root):
+        """A page cached by a CDN or open in a browser still names the old files: they are
+        deleted by a task that runs a day after the new ones are recorded."""
+        image, _ = image_upload(data=photo(600, 400), alt="展馆")
+        render_image.call(image.pk)
+        old = sorted(Rendition.objects.values_list("file", flat=True))
+        image_refocus(image=image, focal_x=0.2, focal_y=0.3)
+        started = timezone.now()
+        assert render_image.call(image.pk) == 9
+        assert set(old) <= set(stored_files(media_root))
+        retired = DBTaskResult.objects.get(task_path="newsroom.tasks.delete_media_files")
+        assert sorted(retired.args_kwargs["args"][0]) == old
+        assert started + datetime.timedelta(days=1) <= retired.run_after <= timezone.now() + datetime.timedelta(days=1)
+        assert delete_media_files.call(old) == 9
+        assert stored_files(media_root) == sorted([image.file.name, *Rendition.objects.values_list("file", flat=True)])
 
     def test_square_crop_follows_the_focal_point(self):
         image, _ = image_upload(data=photo(2000, 1000), alt="左红右蓝")

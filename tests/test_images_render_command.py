@@ -8,7 +8,7 @@ from django.db.models import F
 from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
-from newsroom.images.models import Image
+from newsroom.images.models import Image, Rendition
 from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import image_add
 from newsroom.tasks import render_image
@@ -51,22 +51,26 @@ class TestImagesRender:
         out = StringIO()
         call_command("images_render", stdout=out)
         assert queued() == [
-            ("newsroom.tasks.render_image", {"args": [library["missing"]], "kwargs": {"force": False}}),
-            ("newsroom.tasks.render_image", {"args": [library["stale"]], "kwargs": {"force": False}}),
+            ("newsroom.tasks.render_image", {"args": [library["missing"]], "kwargs": {}}),
+            ("newsroom.tasks.render_image", {"args": [library["stale"]], "kwargs": {}}),
         ]
         assert out.getvalue() == "已为 2 张图片排队生成版本，由后台任务进程完成。\n"
 
-    def test_all_queues_every_picture_forced(self, library):
-        """--all (after a quality change): even ready pictures are made again."""
+    def test_all_makes_every_picture_again_under_new_names(self, library):
+        """--all (after a quality change): every picture gets a new version, so its new
+        renditions never reuse a name a browser may keep for a year."""
+        before = dict(Image.objects.values_list("pk", "version"))
+        ready_names = set(Rendition.objects.filter(image_id=library["ready"]).values_list("file", flat=True))
         out = StringIO()
         call_command("images_render", "--all", stdout=out)
         assert queued() == [
-            ("newsroom.tasks.render_image", {"args": [pk], "kwargs": {"force": True}})
-            for pk in sorted(library.values())
+            ("newsroom.tasks.render_image", {"args": [pk], "kwargs": {}}) for pk in sorted(library.values())
         ]
         assert out.getvalue() == "已为 3 张图片排队生成版本，由后台任务进程完成。\n"
-        # The forced task re-renders the ready picture: nine files, where unforced would make none.
-        assert render_image.call(library["ready"], force=True) == 9
+        assert dict(Image.objects.values_list("pk", "version")) == {pk: v + 1 for pk, v in before.items()}
+        assert render_image.call(library["ready"]) == 9
+        new_names = set(Rendition.objects.filter(image_id=library["ready"]).values_list("file", flat=True))
+        assert len(new_names) == 9 and not new_names & ready_names
 
     def test_the_queued_tasks_leave_every_picture_ready(self, library):
         call_command("images_render", stdout=StringIO())

@@ -72,15 +72,20 @@ def rendition_name(image: Image, shape: str, width: int, fmt: str) -> str:
     return f"renditions/{image.sha256[:2]}/{image.sha256[:20]}-v{image.version}-{shape}-{width}{EXTENSIONS[fmt]}"
 
 
-def make_renditions(image_id: int, *, force: bool = False) -> int:
+def make_renditions(image_id: int, *, retire=None) -> int:
     """Make every rendition of the image's current version; the number of files written.
 
-    Nothing is done when the renditions of this version are ready already (unless forced),
-    and the work is thrown away if the focal point moved while it ran: the task the move
-    enqueued makes the right ones.
+    Nothing is done when the renditions of this version are ready already, and the work is
+    thrown away if the version moved on while it ran (a focal-point move, a re-render): the
+    task the move enqueued makes the right ones. A version is rendered once, so a rendition's
+    name (which holds the version) never shows other bytes and may be cached for good.
+
+    The files of the renditions replaced are deleted once the swap commits, or handed to
+    `retire(names)`, inside the swap's transaction, to be deleted later: pages cached by a
+    CDN or open in a browser still point at them for a while.
     """
     image = Image.objects.filter(pk=image_id).first()
-    if image is None or (image.ready and not force):
+    if image is None or image.ready:
         return 0
     version = image.version
     try:
@@ -92,7 +97,7 @@ def make_renditions(image_id: int, *, force: bool = False) -> int:
             return 0
         raise
     made = _render_all(image, picture)
-    if not _record(image.pk, version, made):
+    if not _record(image.pk, version, made, retire=retire):
         for row in made:
             default_storage.delete(row.file)
         return 0
@@ -172,7 +177,7 @@ def encode(picture: PILImage.Image, fmt: str, *, icc: bytes | None = None) -> by
     return out.getvalue()
 
 
-def _record(image_id: int, version: int, made: list[Rendition]) -> bool:
+def _record(image_id: int, version: int, made: list[Rendition], *, retire=None) -> bool:
     """Swap the image's renditions for these, if its version is still the one they show."""
     with transaction.atomic():
         image = Image.objects.select_for_update().filter(pk=image_id).first()
@@ -180,11 +185,17 @@ def _record(image_id: int, version: int, made: list[Rendition]) -> bool:
             return False
         # Deleting row by row sends post_delete, which removes each old file after the commit,
         # except a name this run wrote again: on object storage (no atomic create) two runs of
-        # one version, at once, both write the same key, and that file is now this run's.
+        # one version, at once, both write the same key, and that file is now this run's; and
+        # except the files handed to `retire`, which deletes them later.
         names = {row.file for row in made}
+        retired = []
         for old in Rendition.objects.filter(image_id=image_id):
-            old.keep_file = old.file in names
+            old.keep_file = old.file in names or retire is not None
+            if old.file not in names:
+                retired.append(old.file)
             old.delete()
+        if retire is not None and retired:
+            retire(retired)
         Rendition.objects.bulk_create(made)
         image.sources = sources_of(version, made)
         image.save(update_fields=["sources"])
