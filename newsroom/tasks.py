@@ -95,6 +95,10 @@ def render_image(image_id: int) -> int:
 
 
 def retire_files(names: list[str]) -> None:
+    if not delete_media_files.get_backend().supports_defer:
+        # Without a worker (NEWSROOM_TASKS_IMMEDIATE) nothing can run later: they go now.
+        transaction.on_commit(lambda: delete_media_files.call(names))
+        return
     delete_media_files.using(run_after=timezone.now() + RETIRED_RENDITIONS_KEPT).enqueue(names)
 
 

@@ -282,3 +282,21 @@ class TestDeletedWhileQueued:
         monkeypatch.setattr(default_storage, "open", open_after_delete)
         assert renditions.make_renditions(image.pk) == 0
         assert (Image.objects.count(), Rendition.objects.count(), stored_files(media_root)) == (0, 0, [])
+
+
+@pytest.mark.django_db
+class TestWithoutAWorker:
+    def test_immediate_tasks_render_and_delete_replaced_files_at_once(self, settings, media_root,
+                                                                       django_capture_on_commit_callbacks):
+        """NEWSROOM_TASKS_IMMEDIATE: the render runs in the request, and the replaced files,
+        which no later task could delete, go when the swap commits."""
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        with django_capture_on_commit_callbacks(execute=True):
+            image, _ = image_upload(data=photo(600, 400), alt="展馆")
+        image.refresh_from_db()
+        assert image.ready
+        with django_capture_on_commit_callbacks(execute=True):
+            image_refocus(image=image, focal_x=0.2, focal_y=0.3)
+        image.refresh_from_db()
+        assert (image.version, image.ready) == (2, True)
+        assert stored_files(media_root) == sorted([image.file.name, *Rendition.objects.values_list("file", flat=True)])
