@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from articles.body import credit_line
 from newsroom.admin.keys import is_key
-from newsroom.images.html import url
+from newsroom.images.html import smallest, url
 from newsroom.images.models import Image
 
 PER_PAGE = 24
@@ -28,14 +28,7 @@ THUMBNAIL_FORMATS = ("webp", "jpeg")
 
 def thumbnail(image: Image) -> tuple[str, int, int]:
     """(url, width, height) of the smallest ready rendition, else of the master."""
-    shapes = (image.sources or {}).get("shapes", {})
-    for shape in THUMBNAIL_SHAPES:
-        entry = shapes.get(shape) or {}
-        for fmt in THUMBNAIL_FORMATS:
-            if entry.get(fmt):
-                width, height, name = min(entry[fmt])
-                return url(name), width, height
-    return url(image.file.name), image.width, image.height
+    return smallest(image, shapes=THUMBNAIL_SHAPES, formats=THUMBNAIL_FORMATS)
 
 
 def image_summary(image: Image) -> dict:

@@ -101,10 +101,7 @@ class UsageFilter(admin.SimpleListFilter):
 
 def thumbnail_url(image) -> str:
     """The smallest square JPEG when the worker has made it, else the master as uploaded."""
-    square = (image.sources or {}).get("shapes", {}).get("square", {})
-    if square.get("jpeg"):
-        return image_html.url(min(square["jpeg"])[2])
-    return image_html.url(image.file.name)
+    return image_html.smallest(image, shapes=("square",), formats=("jpeg",))[0]
 
 
 def rendition_status(image) -> str:

@@ -21,7 +21,7 @@ def picture(image, *, shape: str = "original", sizes: str = "100vw", lazy: bool 
     space, so nothing shifts when the picture arrives)."""
     if image is None:
         return mark_safe("")
-    entry = (image.sources or {}).get("shapes", {}).get(shape)
+    entry = image.renditions_of(shape)
     loading = _loading_attributes(lazy=lazy, priority=priority)
     if not entry:
         return format_html(
@@ -60,7 +60,7 @@ def _loading_attributes(*, lazy: bool, priority: bool) -> SafeString:
 
 def best_url(image, *, shape: str = "original", width: int = 1600) -> tuple[str, int, int]:
     """One JPEG for places that take a single URL (og:image, JSON-LD): (url, width, height)."""
-    entry = (image.sources or {}).get("shapes", {}).get(shape)
+    entry = image.renditions_of(shape)
     if not entry:
         return url(image.file.name), image.width, image.height
     chosen = _closest(entry["jpeg"], width)
@@ -76,3 +76,15 @@ def framed_picture(image, *, shape: str = "original", **options) -> SafeString:
         return picture(image, shape=shape, **options)
     classes = f"picture--{shape} focus-x{round(image.focal_x * 10)} focus-y{round(image.focal_y * 10)}"
     return picture(image, shape=shape, css_class=classes, **options)
+
+
+def smallest(image, *, shapes: tuple[str, ...], formats: tuple[str, ...]) -> tuple[str, int, int]:
+    """(url, width, height) of the smallest ready rendition, trying shapes then formats in
+    order; else the stored master. For thumbnails at the desk."""
+    for shape in shapes:
+        entry = image.renditions_of(shape)
+        for fmt in formats:
+            if entry.get(fmt):
+                width, height, name = min(entry[fmt])
+                return url(name), width, height
+    return url(image.file.name), image.width, image.height

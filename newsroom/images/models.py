@@ -88,6 +88,10 @@ class Image(models.Model):
         """Whether the renditions of the current focal point are made."""
         return self.sources.get("version") == self.version
 
+    def renditions_of(self, shape: str) -> dict:
+        """The ready renditions of one shape, as `sources` holds them ({} when none are)."""
+        return (self.sources or {}).get("shapes", {}).get(shape) or {}
+
     def usage(self) -> dict[str, list]:
         """What shows this picture, by kind; deleting it is refused while any list is non-empty."""
         return {

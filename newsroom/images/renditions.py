@@ -33,7 +33,6 @@ EXTENSIONS = {"avif": ".avif", "webp": ".webp", "jpeg": ".jpg"}
 # The longest side libwebp encodes (AVIF and JPEG allow 65,535): a taller rendition failed the
 # whole task with "Image size exceeds WebP limit", leaving the picture without renditions.
 MAX_SIDE = 16383
-CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
 # The modes Pillow opens a 16-bit greyscale PNG in (0..65535 a pixel).
 SIXTEEN_BIT_GREY = ("I;16", "I;16B", "I;16L", "I")
 
