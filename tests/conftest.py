@@ -538,3 +538,12 @@ def sitemap_locations():
         return locations
 
     return read
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server (tests/s3server.py) with one empty bucket, until the module's tests end."""
+    from tests.s3server import moto_s3
+
+    with moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
+        yield endpoint

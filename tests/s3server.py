@@ -15,6 +15,7 @@ from pathlib import Path
 
 import boto3
 
+from newsroom.settings import media_storage
 from tests.realserver import free_port
 
 MOTO_SERVER = str(Path(sys.executable).with_name("moto_server"))
@@ -77,3 +78,10 @@ def bucket_keys(endpoint: str, prefix: str) -> list[str]:
 
 def bucket_object(endpoint: str, key: str) -> bytes:
     return client(endpoint).get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+
+def use_bucket(settings, endpoint: str) -> str:
+    """Points default_storage at a fresh prefix of the bucket; returns the prefix."""
+    environ = s3_environ(endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": media_storage(environ)}
+    return environ["NEWSROOM_S3_PREFIX"]

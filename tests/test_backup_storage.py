@@ -19,8 +19,7 @@ from newsroom.backups import Database, backup_create, backup_restore, media_of, 
 from newsroom.images.models import Image, Rendition
 from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import image_add
-from newsroom.settings import media_storage
-from tests.s3server import bucket_keys, bucket_object, moto_s3, s3_environ
+from tests.s3server import bucket_keys, bucket_object, use_bucket
 
 # Committed rows, so that pg_dump and SQLite's backup (other connections) see them.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -39,22 +38,15 @@ def _forget_content_types():
     ContentType.objects.clear_cache()
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint(tmp_path_factory):
-    with moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
-        yield endpoint
-
-
 @pytest.fixture
 def bucket(s3_endpoint, settings):
     """default_storage on a fresh prefix of the bucket, holding FILES; yields (storage, prefix)."""
-    environ = s3_environ(s3_endpoint)
-    settings.STORAGES = {**settings.STORAGES, "default": media_storage(environ)}
+    prefix = use_bucket(settings, s3_endpoint)
     from django.core.files.storage import default_storage
 
     for name, data in FILES.items():
         assert default_storage.save(name, ContentFile(data)) == name
-    return default_storage, environ["NEWSROOM_S3_PREFIX"]
+    return default_storage, prefix
 
 
 @pytest.fixture

@@ -15,26 +15,17 @@ from newsroom.images.html import best_url, picture
 from newsroom.images.models import Rendition
 from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import image_add
-from newsroom.settings import media_storage
 from newsroom.tasks import delete_media_files, image_refocus, render_image
-from tests.s3server import bucket_keys, bucket_object, moto_s3, s3_environ
+from tests.s3server import bucket_keys, bucket_object, use_bucket
 
 pytestmark = pytest.mark.django_db
 CONTENT_TYPES = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg"}
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint(tmp_path_factory):
-    with moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
-        yield endpoint
-
-
 @pytest.fixture
 def bucket(s3_endpoint, settings):
     """default_storage on a fresh prefix of the bucket; yields the prefix."""
-    environ = s3_environ(s3_endpoint)
-    settings.STORAGES = {**settings.STORAGES, "default": media_storage(environ)}
-    return environ["NEWSROOM_S3_PREFIX"]
+    return use_bucket(settings, s3_endpoint)
 
 
 def photo(width: int, height: int) -> bytes:

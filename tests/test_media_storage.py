@@ -9,17 +9,10 @@ import pytest
 from django.core.files.base import ContentFile
 
 from newsroom.settings import media_storage
-from tests.s3server import BUCKET, client, moto_s3
+from tests.s3server import BUCKET, client
 from tests.s3server import s3_environ as bucket_environ
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint(tmp_path_factory):
-    """moto's S3 server with one empty bucket, until the module's tests end."""
-    with moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
-        yield endpoint
 
 
 def s3_environ(endpoint: str, **extra: str) -> dict:
