@@ -1,5 +1,6 @@
 """Settings for the newsroom project, read from the environment with safe local defaults."""
 import datetime
+import json
 import os
 import secrets
 from pathlib import Path
@@ -251,7 +252,9 @@ TASKS = {
 # (smtp.exmail.qq.com:465, SSL) alike; NEWSROOM_EMAIL_BACKEND picks another backend, e.g.
 # one of django-anymail's for a provider's API. Emails are built on the worker, away from
 # any request, so their links start with NEWSROOM_SITE_URL.
-EMAIL_BACKEND = os.environ.get("NEWSROOM_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# The default is Django's SMTP backend plus the point of no return that makes a resumed
+# send exactly-once (newsroom/mailing/smtp.py).
+EMAIL_BACKEND = os.environ.get("NEWSROOM_EMAIL_BACKEND", "newsroom.mailing.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("NEWSROOM_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("NEWSROOM_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("NEWSROOM_EMAIL_USER", "")
@@ -264,6 +267,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
 # Set to an address that unsubscribes by mail, for clients that only offer mailto.
 NEWSROOM_UNSUBSCRIBE_MAILTO = os.environ.get("NEWSROOM_UNSUBSCRIBE_MAILTO", "")
+# django-anymail's settings for a provider (its API key, webhook secret), as JSON, e.g.
+# {"MAILGUN_API_KEY": "...", "MAILGUN_SENDER_DOMAIN": "mg.example.com"}.
+ANYMAIL = json.loads(os.environ.get("NEWSROOM_ANYMAIL") or "{}")
 # How many messages one batch sends over one connection, between two progress records.
 NEWSROOM_MAIL_BATCH = int(os.environ.get("NEWSROOM_MAIL_BATCH", "100"))
 

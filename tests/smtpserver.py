@@ -140,9 +140,9 @@ def use_smtp(settings, server, *, backend: str = "newsroom.mailing.smtp.EmailBac
 
 def smtp_environ(port: int) -> dict:
     """The environment that points a real server or worker (newsroom/settings.py) at the port."""
-    return {"NEWSROOM_EMAIL_BACKEND": "newsroom.mailing.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(port), "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "",
-            "EMAIL_USE_TLS": "0", "EMAIL_USE_SSL": "0"}
+    return {"NEWSROOM_EMAIL_BACKEND": "newsroom.mailing.smtp.EmailBackend", "NEWSROOM_EMAIL_HOST": "127.0.0.1",
+            "NEWSROOM_EMAIL_PORT": str(port), "NEWSROOM_EMAIL_USER": "", "NEWSROOM_EMAIL_PASSWORD": "",
+            "NEWSROOM_EMAIL_USE_TLS": "0", "NEWSROOM_EMAIL_USE_SSL": "0"}
 
 
 # --- as a separate process -----------------------------------------------------------------
