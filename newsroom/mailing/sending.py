@@ -194,6 +194,8 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
             point_of_no_return()
             connection.send_messages([message])
     except _Withdrawn:
+        if isinstance(connection, SmtpBackend):
+            connection.discard()  # dropped without the dot; the next message needs a new one
         _withdrawn(run, delivery)
     except smtplib.SMTPRecipientsRefused as refused:
         code, reply = next(iter(refused.recipients.values()))
