@@ -303,3 +303,13 @@ class TestProgress:
         with django_assert_num_queries(1):
             progress = sending.mailing_progress(mailing)
         assert progress == {"queued": 2, "sending": 0, "sent": 0, "failed": 1, "unknown": 0, "skipped": 0, "total": 3}
+
+
+class TestOnSent:
+    def test_on_sent_runs_for_each_sent_delivery_only(self, server, imported_seed, readers):
+        readers(3)
+        server.refuse.add("r2@example.com")
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        seen = []
+        sending.mailing_run(mailing.pk, on_sent=lambda delivery: seen.append(delivery.email))
+        assert seen == ["r0@example.com", "r1@example.com"]

@@ -99,8 +99,8 @@ class _Withdrawn(Exception):
 
 
 class _Run:
-    def __init__(self, mailing: Mailing, make: MessageMaker):
-        self.mailing, self.make = mailing, make
+    def __init__(self, mailing: Mailing, make: MessageMaker, on_sent: Callable[[Delivery], None] | None = None):
+        self.mailing, self.make, self.on_sent = mailing, make, on_sent
         self.token = uuid.uuid4().hex
         self.beat = timezone.now()
         self.lost = False
@@ -108,15 +108,18 @@ class _Run:
 
 
 def mailing_run(mailing_id: int, *, batch_size: int | None = None,
-                messages: Callable[[Mailing], MessageMaker] = issue_messages) -> dict:
+                messages: Callable[[Mailing], MessageMaker] = issue_messages,
+                on_sent: Callable[[Delivery], None] | None = None) -> dict:
     """Send the mailing's QUEUED deliveries; returns what this run did, by outcome.
 
+    `messages(mailing)` makes each reader's message; `on_sent(delivery)` runs in the
+    transaction that records a delivery SENT (what a digest covered, for instance).
     Safe to run twice at once (two workers share the rows) and again after a crash
     (mailing_resume first). Stops early if a resume declared this run dead."""
     mailing = Mailing.objects.select_related("issue").get(pk=mailing_id)
     if mailing.status == Mailing.Status.DONE:
         return _Run(mailing, make=None).counts
-    run = _Run(mailing, messages(mailing))
+    run = _Run(mailing, messages(mailing), on_sent)
     size = batch_size or settings.NEWSROOM_MAIL_BATCH
     try:
         while not run.lost and (batch := _claim(run, size)):
@@ -252,7 +255,10 @@ def _settle(delivery: Delivery, **fields) -> None:
 
 def _mark_sent(run: _Run, delivery: Delivery, message_id: str) -> None:
     # Unconditional: a resume may have called the row UNKNOWN meanwhile; it was sent.
-    _settle(delivery, status=Status.SENT, sent_at=timezone.now(), message_id=message_id, error="")
+    with transaction.atomic():
+        _settle(delivery, status=Status.SENT, sent_at=timezone.now(), message_id=message_id, error="")
+        if run.on_sent is not None:
+            run.on_sent(delivery)
     run.counts["sent"] += 1
 
 
@@ -333,12 +339,13 @@ def _reset_interrupted(mailing_id: int) -> int:
 
 
 def mailing_resume(mailing_id: int, *, batch_size: int | None = None,
-                   messages: Callable[[Mailing], MessageMaker] = issue_messages) -> dict:
+                   messages: Callable[[Mailing], MessageMaker] = issue_messages,
+                   on_sent: Callable[[Delivery], None] | None = None) -> dict:
     """Take over a mailing whose run died: what it left SENDING becomes UNKNOWN, then the rest
     is sent. Only for a mailing no live run is sending (see mailings_resume_interrupted)."""
     with transaction.atomic():
         _reset_interrupted(mailing_id)
-    return mailing_run(mailing_id, batch_size=batch_size, messages=messages)
+    return mailing_run(mailing_id, batch_size=batch_size, messages=messages, on_sent=on_sent)
 
 
 def mailings_resume_interrupted(older_than: datetime.timedelta = INTERRUPTED_AFTER) -> list[int]:
