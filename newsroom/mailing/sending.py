@@ -202,21 +202,22 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
         _withdrawn(run, delivery)
     except smtplib.SMTPRecipientsRefused as refused:
         code, reply = next(iter(refused.recipients.values()))
-        _refused(run, delivery, code, reply)
+        _smtp_refused(run, delivery, code, reply)
     except smtplib.SMTPResponseException as error:
         # MAIL FROM or DATA refused, or a reply other than 250 after the dot: not delivered.
-        _refused(run, delivery, error.smtp_code, error.smtp_error)
+        _smtp_refused(run, delivery, error.smtp_code, error.smtp_error)
         if error.smtp_code == 421:
             connection.discard()
     except AnymailRecipientsRefused as error:
-        _refused(run, delivery, 550, str(error))
+        _refused(run, delivery, _("服务商拒收：%(error)s") % {"error": error}, temporary=False)
     except AnymailAPIError as error:
         # The provider answered with an error status: it did not take the message. Without
         # an answer (status_code None) the request may have arrived.
         if error.status_code is None:
             _lost_connection(run, delivery, error, after_dot=True)
         else:
-            _refused(run, delivery, 400 if error.status_code == 429 or error.status_code >= 500 else 550, str(error))
+            busy = error.status_code == 429 or error.status_code >= 500
+            _refused(run, delivery, _("服务商拒收：%(error)s") % {"error": error}, temporary=busy)
     except (smtplib.SMTPException, OSError) as error:
         # The connection broke; the row is SENDING only if the dot may have reached the server.
         _lost_connection(run, delivery, error, after_dot=bool(committed))
@@ -280,10 +281,15 @@ def _withdrawn(run: _Run, delivery: Delivery) -> None:
     _skip(run, row, row.subscriber)
 
 
-def _refused(run: _Run, delivery: Delivery, code: int, reply) -> None:
+def _smtp_refused(run: _Run, delivery: Delivery, code: int, reply) -> None:
     reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     reason = _("收件服务器拒收：%(code)s %(reply)s") % {"code": code, "reply": reply}
-    if 400 <= code < 500:
+    _refused(run, delivery, reason, temporary=400 <= code < 500)
+
+
+def _refused(run: _Run, delivery: Delivery, reason: str, *, temporary: bool) -> None:
+    """Not delivered: tried again later if the refusal was temporary, else FAILED."""
+    if temporary:
         return _temporary(run, delivery, reason)
     _settle(delivery, status=Status.FAILED, error=reason, attempts=F("attempts") + _uncounted(delivery))
     run.counts["failed"] += 1
