@@ -272,6 +272,10 @@ NEWSROOM_UNSUBSCRIBE_MAILTO = os.environ.get("NEWSROOM_UNSUBSCRIBE_MAILTO", "")
 ANYMAIL = json.loads(os.environ.get("NEWSROOM_ANYMAIL") or "{}")
 # How many messages one batch sends over one connection, between two progress records.
 NEWSROOM_MAIL_BATCH = int(os.environ.get("NEWSROOM_MAIL_BATCH", "100"))
+# How many SMTP connections one send uses at once (threads of the worker sharing the
+# deliveries): a message mostly waits for the mail server, so two send about twice as many
+# a second (bench/mail.py). Check the provider's limit on concurrent connections.
+NEWSROOM_MAIL_CONNECTIONS = int(os.environ.get("NEWSROOM_MAIL_CONNECTIONS", "2"))
 
 # The largest issue text file the importer accepts; a real issue is tens of kilobytes.
 IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
