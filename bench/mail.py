@@ -26,6 +26,7 @@ import cProfile
 import os
 import platform
 import pstats
+import statistics
 import sys
 import tempfile
 import time
@@ -110,12 +111,15 @@ def hello_per_second(requests: int = HELLO_REQUESTS) -> float:
     return requests / (time.perf_counter() - started)
 
 
-def check_spool(spool: Path, subscribers: int) -> None:
-    received = collections.Counter(address for message in spooled(spool) for address in message.rcpt_tos)
+def check_spool(spool: Path, subscribers: int) -> int:
+    """Each address received exactly one message; returns their median size in bytes."""
+    messages = spooled(spool)
+    received = collections.Counter(address for message in messages for address in message.rcpt_tos)
     expected = {f"reader{n:05d}@example.com" for n in range(subscribers)}
     if set(received) != expected or set(received.values()) != {1}:
         raise SystemExit(f"the spool does not hold each address once: {len(received)} addresses, "
                          f"{sum(received.values())} messages")
+    return int(statistics.median(len(message.raw) for message in messages))
 
 
 def report(args, engine: str, result: dict, hello: float) -> dict:
@@ -128,6 +132,7 @@ def report(args, engine: str, result: dict, hello: float) -> dict:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
     print(f"deliveries: {result['progress']}")
+    print(f"median message: {result['message_bytes']:,} bytes")
     print("| engine | subscribers | batch | connections | queueing | sending | messages/s | hello-world/s "
           "| hello-worlds per message |")
     print(f"| {engine} | {args.subscribers:,} | {args.batch} | {args.connections} | {figures['queue_s']:.2f} s "
@@ -147,7 +152,7 @@ def main(argv=None) -> dict:
 
             issue = prepare(args.subscribers)
             result = send(issue, profile=args.profile)
-            check_spool(spool, args.subscribers)
+            result["message_bytes"] = check_spool(spool, args.subscribers)
             hello = hello_per_second()
             figures = report(args, connection.vendor, result, hello)
             # fresh_database drops a PostgreSQL database, which must have no connection left.

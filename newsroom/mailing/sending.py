@@ -240,8 +240,8 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
     except smtplib.SMTPResponseException as error:
         # MAIL FROM or DATA refused, or a reply other than 250 after the dot: not delivered.
         _smtp_refused(run, delivery, error.smtp_code, error.smtp_error)
-        if error.smtp_code == 421:
-            connection.discard()
+        if error.smtp_code == 421 and isinstance(connection, SmtpBackend):
+            connection.discard()  # 421: the server is closing the connection
     except AnymailRecipientsRefused as error:
         _refused(run, delivery, _("服务商拒收：%(error)s") % {"error": error}, temporary=False)
     except AnymailAPIError as error:
