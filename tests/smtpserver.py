@@ -17,6 +17,7 @@ import itertools
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -119,16 +120,18 @@ class Server:
         return self.inbox.wait_for(count, timeout)
 
 
-def _controller(inbox: Inbox, port: int) -> Controller:
+def _controller(inbox: Inbox, port: int, ssl_context: ssl.SSLContext | None = None) -> Controller:
     # SMTPUTF8 as the Chinese mail services offer it; no size limit a test could hit.
-    return Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True, data_size_limit=None)
+    return Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True, data_size_limit=None,
+                      ssl_context=ssl_context)
 
 
 @contextmanager
-def smtp_server(spool: Path | None = None):
-    """An SMTP server in a thread of this process on a free loopback port, until the block ends."""
+def smtp_server(spool: Path | None = None, *, ssl_context: ssl.SSLContext | None = None):
+    """An SMTP server in a thread of this process on a free loopback port, until the block ends.
+    With `ssl_context` it speaks TLS from the first byte, as port 465 does (EMAIL_USE_SSL)."""
     inbox = Inbox(spool)
-    controller = _controller(inbox, free_port())
+    controller = _controller(inbox, free_port(), ssl_context)
     controller.start()
     try:
         yield Server(inbox, controller.port)

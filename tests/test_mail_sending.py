@@ -3,12 +3,18 @@ with the headers of RFC 8058 and a plain-text part; refusals, retries, readers w
 mid-send, two runs at once, and resuming after a run died."""
 import datetime
 import email.utils
+import ipaddress
+import ssl
 from io import StringIO
 
 import pytest
 import requests
 from anymail.exceptions import AnymailAPIError
 from anymail.message import AnymailRecipientStatus
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -384,3 +390,59 @@ class TestProviderApi:
         assert (done["sent"], done["unknown"]) == (1, 1)
         unknown = mailing.deliveries.get(email="r1@example.com")
         assert (unknown.status, unknown.error) == (Delivery.Status.UNKNOWN, "邮件发出后连接中断，可能已送达，不会自动重发：连接超时")
+
+
+def tls_contexts(folder) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a fresh self-signed certificate for 127.0.0.1, and a client context trusting it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_path, key_path)
+    client = ssl.create_default_context(cafile=str(cert_path))
+    return server, client
+
+
+class TestImplicitTls:
+    """Port 465 with TLS from the first byte, as Aliyun (smtpdm.aliyun.com) and Tencent
+    (smtp.exmail.qq.com) take it: the point of no return works the same over TLS."""
+
+    @pytest.fixture
+    def tls_server(self, settings, tmp_path, monkeypatch):
+        server_context, client_context = tls_contexts(tmp_path)
+        monkeypatch.setattr(smtp.EmailBackend, "ssl_context", client_context)
+        with smtp_server(ssl_context=server_context) as running:
+            use_smtp(settings, running)
+            settings.EMAIL_USE_SSL = True
+            yield running
+
+    def test_each_reader_receives_it_once_over_tls(self, tls_server, imported_seed, readers):
+        readers(3)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk)["sent"] == 3
+        assert received_by(tls_server) == ["r0@example.com", "r1@example.com", "r2@example.com"]
+
+    def test_withheld_dot_over_tls_leaves_no_message(self, tls_server, imported_seed, readers, monkeypatch):
+        subs = readers(2)
+        real = smtp._dot_stuffed
+
+        def leave_now(data: bytes) -> bytes:
+            if b"\nTo: r0@example.com" in data:
+                Subscriber.objects.filter(pk=subs[0].pk).update(status=Status.UNSUBSCRIBED)
+            return real(data)
+
+        monkeypatch.setattr(smtp, "_dot_stuffed", leave_now)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk)["skipped"] == 1
+        assert received_by(tls_server) == ["r1@example.com"]
