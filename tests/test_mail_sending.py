@@ -446,3 +446,14 @@ class TestImplicitTls:
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk)["skipped"] == 1
         assert received_by(tls_server) == ["r1@example.com"]
+
+
+class TestMessageId:
+    def test_message_id_names_the_senders_domain(self, server, settings, imported_seed, readers):
+        settings.DEFAULT_FROM_EMAIL = "newsletter@news.example.cn"
+        readers(1)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        sending.mailing_run(mailing.pk)
+        row = mailing.deliveries.get()
+        assert row.message_id.startswith("<") and row.message_id.endswith("@news.example.cn>")
+        assert f"d{row.pk}" in row.message_id

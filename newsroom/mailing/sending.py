@@ -23,7 +23,7 @@ import smtplib
 import threading
 import uuid
 from collections.abc import Callable
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django import db
@@ -262,7 +262,8 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
 
 
 def _mail_domain() -> str:
-    return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    """The sender's domain, which a Message-ID names (RFC 5322 3.6.4)."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
 
 
 def _provider_id(message) -> str:
