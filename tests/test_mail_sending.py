@@ -329,8 +329,21 @@ class TestOnSent:
         server.refuse.add("r2@example.com")
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         seen = []
-        sending.mailing_run(mailing.pk, on_sent=lambda delivery: seen.append(delivery.email))
-        assert seen == ["r0@example.com", "r1@example.com"]
+        sending.mailing_run(mailing.pk, on_sent=lambda delivery: seen.append((delivery.email, delivery.mailing)))
+        assert seen == [("r0@example.com", mailing), ("r1@example.com", mailing)]
+
+    def test_on_sent_reads_the_mailing_without_a_query(self, server, imported_seed, readers,
+                                                       django_assert_num_queries):
+        readers(1)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        reads = []
+
+        def on_sent(delivery):
+            with django_assert_num_queries(0):
+                reads.append(delivery.mailing.issue_id)
+
+        sending.mailing_run(mailing.pk, on_sent=on_sent)
+        assert reads == [imported_seed.pk]
 
 
 def http_response(status: int) -> requests.Response:

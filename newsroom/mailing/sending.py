@@ -174,7 +174,10 @@ def _claim(run: _Run, size: int) -> list[Delivery]:
         if ids:
             Delivery.objects.filter(pk__in=ids).update(claim=run.token)
             _beat(run)
-    return list(Delivery.objects.filter(pk__in=ids, claim=run.token).select_related("subscriber").order_by("pk"))
+    batch = list(Delivery.objects.filter(pk__in=ids, claim=run.token).select_related("subscriber").order_by("pk"))
+    for delivery in batch:
+        delivery.mailing = run.mailing  # what on_sent may read, without a query each
+    return batch
 
 
 def _beat(run: _Run) -> None:
