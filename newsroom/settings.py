@@ -1,5 +1,6 @@
 """Settings for the newsroom project, read from the environment with safe local defaults."""
 import datetime
+import json
 import os
 import secrets
 from pathlib import Path
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "zones",
     "articles",
     "newsroom.mailing",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +268,18 @@ NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
 NEWSROOM_UNSUBSCRIBE_MAILTO = os.environ.get("NEWSROOM_UNSUBSCRIBE_MAILTO", "")
 # How many messages one batch sends over one connection, between two progress records.
 NEWSROOM_MAIL_BATCH = int(os.environ.get("NEWSROOM_MAIL_BATCH", "100"))
+# django-anymail, for a provider's API (NEWSROOM_EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend):
+# its settings as JSON in NEWSROOM_ANYMAIL, e.g. {"POSTMARK_SERVER_TOKEN": "…"}. The provider
+# reports bounces and complaints to /anymail/<esp>/tracking/ (newsroom/mailing/bounces.py),
+# with ANYMAIL_WEBHOOK_SECRET ("user:password") as HTTP basic auth. Without that secret the
+# webhooks refuse every report: anymail would otherwise accept anyone's (it only warns), and
+# a forged bounce stops a reader's mail.
+ANYMAIL = {
+    **json.loads(os.environ.get("NEWSROOM_ANYMAIL") or "{}"),
+    "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
+}
+# The hour (local time, TIME_ZONE) after which the day's zone and topic digest goes out.
+NEWSROOM_DIGEST_HOUR = int(os.environ.get("NEWSROOM_DIGEST_HOUR", "8"))
 
 # The largest issue text file the importer accepts; a real issue is tens of kilobytes.
 IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
