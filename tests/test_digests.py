@@ -3,11 +3,12 @@ import datetime
 from io import StringIO
 
 import pytest
-from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
+from newsroom import tasks
 from newsroom.mailing import digests
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
 
@@ -251,9 +252,9 @@ class TestMessage:
     def test_the_message_lists_the_articles_with_the_one_click_headers(self, subscriber, make_zone, make_article):
         zone = make_zone("西安高新区")
         article = make_article("西安新闻", zones=[zone], standfirst="导语一句。")
-        subscriber("a@example.com", zones=[zone])
+        sub = subscriber("a@example.com", zones=[zone])
         mailing = digests.digest_mailing_start(timezone.now())
-        message = digests.digest_message_for(mailing.deliveries.get())
+        message = digests.digest_messages(mailing)(sub)
         assert message.to == ["a@example.com"]
         assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert f"http://127.0.0.1:8000{article.get_absolute_url()}" in message.body
@@ -263,10 +264,10 @@ class TestMessage:
         """The content is computed at send time, through the visibility rule."""
         zone = make_zone("西安高新区")
         article = make_article("撤回的", zones=[zone])
-        subscriber("a@example.com", zones=[zone])
+        sub = subscriber("a@example.com", zones=[zone])
         mailing = digests.digest_mailing_start(timezone.now())
         Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
-        assert digests.digest_message_for(mailing.deliveries.get()) is None
+        assert digests.digest_messages(mailing)(sub) is None
 
     def test_a_subscriber_who_dropped_every_choice_gets_nothing(self, subscriber, make_zone, make_article):
         zone = make_zone("西安高新区")
@@ -274,7 +275,7 @@ class TestMessage:
         sub = subscriber("a@example.com", zones=[zone])
         mailing = digests.digest_mailing_start(timezone.now())
         sub.zones.clear()
-        assert digests.digest_message_for(mailing.deliveries.get()) is None
+        assert digests.digest_messages(mailing)(sub) is None
 
 
 class TestSchedule:
@@ -306,4 +307,44 @@ class TestSchedule:
             f"已生成今天的提醒（{mailing.day}）：1 位订阅者。\n"
             f"今天的提醒（{mailing.day}）已经生成过，没有再生成。\n"
         )
-        assert len(mail.outbox) == 1
+        assert mailing.deliveries.get().email == "a@example.com"
+
+
+class TestScheduler:
+    def test_a_check_after_the_hour_asks_the_worker_for_the_digest_once(self, settings):
+        settings.NEWSROOM_DIGEST_HOUR = 8
+        scheduler = tasks.MailScheduler()
+        morning = datetime.datetime(2026, 3, 3, 0, 30, tzinfo=datetime.UTC)  # 08:30 in Shanghai
+        assert scheduler.tick(morning - HOUR) == []
+        assert scheduler.tick(morning) == ["send_digests"]
+        assert scheduler.tick(morning + datetime.timedelta(minutes=1)) == []
+        assert list(DBTaskResult.objects.values_list("task_path", "status")) == [
+            ("newsroom.tasks.send_digests", "READY"),
+        ]
+
+    def test_it_asks_again_when_the_digest_was_still_not_made(self, settings):
+        """The worker was down: a quarter of an hour later the scheduler asks once more."""
+        settings.NEWSROOM_DIGEST_HOUR = 8
+        scheduler = tasks.MailScheduler()
+        morning = datetime.datetime(2026, 3, 3, 0, 30, tzinfo=datetime.UTC)
+        assert scheduler.tick(morning) == ["send_digests"]
+        assert scheduler.tick(morning + datetime.timedelta(minutes=14)) == []
+        assert scheduler.tick(morning + datetime.timedelta(minutes=15)) == ["send_digests"]
+
+    def test_once_the_digest_is_made_nothing_more_is_asked_that_day(self, settings):
+        settings.NEWSROOM_DIGEST_HOUR = 8
+        morning = datetime.datetime(2026, 3, 3, 0, 30, tzinfo=datetime.UTC)
+        digests.digest_mailing_start(morning)
+        assert tasks.MailScheduler().tick(morning + HOUR) == []
+        assert tasks.MailScheduler().tick(morning + DAY) == ["send_digests"]
+
+    def test_the_command_checks_once_and_enqueues(self, settings):
+        settings.NEWSROOM_DIGEST_HOUR = 0
+        out = StringIO()
+        call_command("mail_scheduler", "--once", stdout=out)
+        assert out.getvalue().endswith(" 已交给后台任务进程：send_digests\n")
+        assert DBTaskResult.objects.get().task_path == "newsroom.tasks.send_digests"
+
+    def test_the_command_refuses_a_useless_interval(self):
+        with pytest.raises(CommandError, match="^--interval 必须大于 0。$"):
+            call_command("mail_scheduler", "--interval", "0", stdout=StringIO())

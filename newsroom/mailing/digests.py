@@ -85,13 +85,16 @@ def digest_articles(sub: Subscriber, mailing: Mailing) -> list[Article]:
     )
 
 
-def digest_message_for(delivery: Delivery):
-    """The engine's builder for a DIGEST delivery: the message, or None when nothing is new
-    (the engine marks it SKIPPED)."""
-    sub = delivery.subscriber
-    if sub is None or not sub.wants_alerts:
+def digest_messages(mailing: Mailing):
+    """How the engine (sending.mailing_run's `messages`) makes a DIGEST mailing's messages:
+    one per subscriber, or None when nothing is new for them (the delivery is SKIPPED)."""
+    return lambda sub: digest_message(sub, mailing)
+
+
+def digest_message(sub: Subscriber, mailing: Mailing):
+    if not sub.wants_alerts:
         return None
-    articles = digest_articles(sub, delivery.mailing)
+    articles = digest_articles(sub, mailing)
     return compose.digest_message(sub, articles) if articles else None
 
 

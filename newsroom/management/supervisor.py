@@ -1,7 +1,7 @@
 """Run several long-lived processes as one: start them all, stop them all.
 
-`manage.py serve` runs gunicorn and the task worker with it, so that `make run` stays one
-command. Each child gets its own process group, so a Ctrl-C in the terminal reaches only
+`manage.py serve` runs gunicorn, the task worker and the mail scheduler together, so that
+`make run` stays one command. Each child gets its own process group, so a Ctrl-C in the terminal reaches only
 the supervisor, which passes one SIGTERM to each child: the worker finishes its current
 task instead of taking a second Ctrl-C as "force". When any child exits on its own, the
 others are stopped too, so that a site never runs without its worker or the reverse.
