@@ -177,6 +177,25 @@ class TestWhoGetsOne:
         assert queued(digests.digest_mailing_start(timezone.now())) == []
 
 
+class TestQueries:
+    def test_queuing_takes_the_same_queries_for_one_subscriber_or_many(self, subscriber, make_zone, make_article,
+                                                                       django_assert_num_queries):
+        """A fixed number of queries, whatever the number of subscribers and articles:
+        10,000 subscribers must not mean 10,000 queries."""
+        xian, chengdu = make_zone("西安高新区"), make_zone("成都高新区")
+        make_article("西安", zones=[xian])
+        make_article("芯片", tags=["芯片"])
+        subscriber("a@example.com", zones=[xian])
+        with django_assert_num_queries(14):
+            digests.digest_mailing_start(timezone.now() - DAY)
+        for n in range(20):
+            subscriber(f"z{n}@example.com", zones=[xian, chengdu], topics=["芯片"])
+            make_article(f"成都 {n}", zones=[chengdu])
+        with django_assert_num_queries(14):
+            mailing = digests.digest_mailing_start(timezone.now())
+        assert mailing.deliveries.count() == 21
+
+
 class TestOnceADay:
     def test_two_runs_the_same_day_make_one_mailing(self, subscriber, make_zone, make_article):
         zone = make_zone("西安高新区")

@@ -177,7 +177,7 @@ def _facets_of(articles) -> list[tuple[datetime.datetime, set[int], set[int]]]:
     ).values_list("pk", "visible")}
     # Subqueries, not lists of ids: a database caps the values one query may carry.
     ids = articles.values("pk")
-    for article, zone in ZoneMention.objects.filter(article__in=ids).values_list("article", "zone"):
+    for article, zone in ZoneMention.objects.filter(article__in=ids).order_by().values_list("article", "zone"):
         rows[article][1].add(zone)
     for article, tag in _tagged().filter(object_id__in=ids).values_list("object_id", "tag"):
         rows[article][2].add(tag)
