@@ -49,11 +49,11 @@ def queued(mailing) -> list[str]:
 
 def send(mailing, *, status=Delivery.Status.SENT) -> None:
     """What the engine does with each delivery, in the transaction that records the outcome."""
-    for delivery in mailing.deliveries.select_related("subscriber", "mailing"):
+    for delivery in mailing.deliveries.all():
         delivery.status = status
         delivery.save(update_fields=["status"])
         if status == Delivery.Status.SENT:
-            digests.digest_delivered(delivery)
+            digests.digest_delivered(subscriber_id=delivery.subscriber_id, until=mailing.until)
 
 
 class TestWhatADigestCarries:

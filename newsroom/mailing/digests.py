@@ -98,12 +98,13 @@ def digest_message(sub: Subscriber, mailing: Mailing):
     return compose.digest_message(sub, articles) if articles else None
 
 
-def digest_delivered(delivery: Delivery) -> None:
-    """Call in the transaction that marks a DIGEST delivery SENT: store how far the
-    subscriber's digests reach. Never moves backwards (digests sent out of order)."""
-    (Subscriber.objects.filter(pk=delivery.subscriber_id)
-     .filter(Q(digest_until__isnull=True) | Q(digest_until__lt=delivery.mailing.until))
-     .update(digest_until=delivery.mailing.until))
+def digest_delivered(*, subscriber_id: int | None, until: datetime.datetime) -> None:
+    """Call in the transaction that marks a DIGEST delivery SENT (`until`: its mailing's):
+    store how far the subscriber's digests reach. Never moves backwards (digests sent out
+    of order)."""
+    (Subscriber.objects.filter(pk=subscriber_id)
+     .filter(Q(digest_until__isnull=True) | Q(digest_until__lt=until))
+     .update(digest_until=until))
 
 
 def _previous_until(day: datetime.date) -> datetime.datetime | None:
