@@ -271,13 +271,13 @@ NEWSROOM_MAIL_BATCH = int(os.environ.get("NEWSROOM_MAIL_BATCH", "100"))
 # django-anymail, for a provider's API (NEWSROOM_EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend):
 # its settings as JSON in NEWSROOM_ANYMAIL, e.g. {"POSTMARK_SERVER_TOKEN": "…"}. The provider
 # reports bounces and complaints to /anymail/<esp>/tracking/ (newsroom/mailing/bounces.py),
-# with ANYMAIL_WEBHOOK_SECRET ("user:password") as HTTP basic auth. Without that secret the
-# webhooks refuse every report: anymail would otherwise accept anyone's (it only warns), and
-# a forged bounce stops a reader's mail.
-ANYMAIL = {
-    **json.loads(os.environ.get("NEWSROOM_ANYMAIL") or "{}"),
-    "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET") or secrets.token_urlsafe(32),
-}
+# with ANYMAIL_WEBHOOK_SECRET ("user:password"; or WEBHOOK_SECRET in the JSON) as HTTP basic
+# auth. Without a secret the webhooks refuse every report: anymail would otherwise accept
+# anyone's (it only warns), and a forged bounce stops a reader's mail.
+ANYMAIL = json.loads(os.environ.get("NEWSROOM_ANYMAIL") or "{}")
+ANYMAIL["WEBHOOK_SECRET"] = (
+    os.environ.get("ANYMAIL_WEBHOOK_SECRET") or ANYMAIL.get("WEBHOOK_SECRET") or secrets.token_urlsafe(32)
+)
 # The hour (local time, TIME_ZONE) after which the day's zone and topic digest goes out.
 NEWSROOM_DIGEST_HOUR = int(os.environ.get("NEWSROOM_DIGEST_HOUR", "8"))
 
