@@ -253,7 +253,9 @@ TASKS = {
 # (smtp.exmail.qq.com:465, SSL) alike; NEWSROOM_EMAIL_BACKEND picks another backend, e.g.
 # one of django-anymail's for a provider's API. Emails are built on the worker, away from
 # any request, so their links start with NEWSROOM_SITE_URL.
-EMAIL_BACKEND = os.environ.get("NEWSROOM_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# The default is Django's SMTP backend plus the point of no return that makes a resumed
+# send exactly-once (newsroom/mailing/smtp.py).
+EMAIL_BACKEND = os.environ.get("NEWSROOM_EMAIL_BACKEND", "newsroom.mailing.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("NEWSROOM_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("NEWSROOM_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("NEWSROOM_EMAIL_USER", "")

@@ -25,8 +25,8 @@ from newsroom.freshness import content_changed
 from newsroom.images.models import FOCAL_RANGE, Image
 from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import clean_alt, image_add
-from newsroom.mailing import compose, digests
-from newsroom.mailing.models import Subscriber
+from newsroom.mailing import compose, digests, sending
+from newsroom.mailing.models import Mailing, Subscriber
 
 REINDEX_CHUNK = 1000
 
@@ -34,7 +34,7 @@ REINDEX_CHUNK = 1000
 __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
     "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation",
-    "send_digests", "MailScheduler",
+    "send_mailing", "issue_mailing_send", "mailing_retry", "mailings_resume", "send_digests", "MailScheduler",
 ]
 
 
@@ -210,20 +210,74 @@ def send_confirmation(subscriber_id: int) -> bool:
     return True
 
 
+# How each kind of mailing makes its messages (newsroom.mailing.sending.MessageMaker).
+MAILING_MESSAGES = {Mailing.Kind.ISSUE: sending.issue_messages, Mailing.Kind.DIGEST: digests.digest_messages}
+
+
+@task()
+def send_mailing(mailing_id: int) -> dict:
+    """Send a mailing's queued deliveries (newsroom.mailing.sending.mailing_run); what was done.
+
+    Safe to enqueue twice (a resume, two clicks): two runs share the rows, and nobody
+    receives the mailing twice."""
+    kind = Mailing.objects.values_list("kind", flat=True).get(pk=mailing_id)
+    return sending.mailing_run(mailing_id, messages=MAILING_MESSAGES[kind])
+
+
+def _enqueue_send(mailing_id: int) -> None:
+    if not send_mailing.get_backend().supports_defer:
+        # Without a worker (NEWSROOM_TASKS_IMMEDIATE) the send runs at once: after the commit,
+        # so that each delivery's progress is committed on its own.
+        transaction.on_commit(lambda: send_mailing.enqueue(mailing_id))
+        return
+    send_mailing.enqueue(mailing_id)
+
+
+def issue_mailing_send(*, issue, by) -> Mailing:
+    """发送本期: the issue's mailing and its deliveries, and its send on the worker, in one
+    transaction. Raises sending.MailingRefused (a message for the editor)."""
+    with transaction.atomic():
+        mailing = sending.issue_mailing_start(issue=issue, by=by)
+        _enqueue_send(mailing.pk)
+    return mailing
+
+
+def mailing_retry(mailing: Mailing) -> int:
+    """重试失败的收件人: the failed deliveries queued again and sent on the worker; how many."""
+    with transaction.atomic():
+        count = sending.mailing_retry_failed(mailing)
+        if count:
+            _enqueue_send(mailing.pk)
+    return count
+
+
+def mailings_resume(*, older_than: datetime.timedelta = sending.INTERRUPTED_AFTER) -> list[int]:
+    """Mailings whose run died (no progress for `older_than`) continue on the worker; their ids.
+
+    What the dead run may have sent is marked UNKNOWN and not sent again. Run by
+    `manage.py send_mailings --resume`, and periodically by the scheduler."""
+    with transaction.atomic():
+        ids = sending.mailings_resume_interrupted(older_than)
+        for mailing_id in ids:
+            _enqueue_send(mailing_id)
+    return ids
+
+
 @task()
 def send_digests() -> int | None:
     """Today's zone and topic digest (newsroom/mailing/digests.py): its mailing made, at
     most once a day, and sent; its id, or None when today's was made already."""
     with transaction.atomic():
         mailing = digests.digest_mailing_start(timezone.now())
-        # WIRING (with the sending engine): enqueue the send of `mailing` here when it is
-        # SENDING, in this transaction, as issue_mailing_send does.
+        if mailing is not None and mailing.status == Mailing.Status.SENDING:
+            _enqueue_send(mailing.pk)
     return mailing.pk if mailing else None
 
 
 class MailScheduler:
     """What `manage.py mail_scheduler` does every minute: ask the worker for the day's digest
-    once the hour (settings.NEWSROOM_DIGEST_HOUR, local time) has passed."""
+    once the hour (settings.NEWSROOM_DIGEST_HOUR, local time) has passed, and to continue
+    the mailings whose run died (mailings_resume)."""
 
     # Asked but still not made (the worker down or busy): ask again after this long. One
     # ask too many is harmless, the mailing is made once a day whatever the number.
@@ -240,6 +294,5 @@ class MailScheduler:
             send_digests.enqueue()
             self.asked_at = now
             asked.append("send_digests")
-        # WIRING (with the sending engine): resume interrupted mailings here, e.g.
-        # asked += ["send_mailing"] * len(mailings_resume()).
+        asked += ["send_mailing"] * len(mailings_resume())
         return asked

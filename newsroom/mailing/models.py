@@ -143,6 +143,9 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
+    # The run (newsroom/mailing/sending.py) that took this queued row to send; empty while
+    # free. Two workers on one mailing never take the same row.
+    claim = models.CharField(_("发送进程"), max_length=32, blank=True, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

@@ -1,0 +1,383 @@
+"""Sending a mailing to each of its recipients exactly once, in batches, on the worker.
+
+Every recipient has a Delivery row before anything is sent (one per mailing and
+subscriber: a database constraint). A run claims a batch of QUEUED rows (the claim is
+written in a short transaction: PostgreSQL skips rows another run holds locked, SQLite's
+IMMEDIATE transactions take turns), opens one connection, and for each message commits
+the row as SENDING at the point of no return (newsroom/mailing/smtp.py: just before the
+final dot of SMTP, or just before an API call for other backends), then SENT, or FAILED
+when the server refused it. So at any moment a row says what may have happened:
+
+- QUEUED: not sent; a run may take it.
+- SENDING: maybe delivered. A run that is alive finishes it; one that died leaves it, and
+  resuming marks it UNKNOWN. Neither is ever sent again by itself: never twice beats
+  always. (An editor can see them; the window is one round trip per killed run.)
+- SENT, FAILED (refused, definitely not delivered), SKIPPED (the reader stopped receiving
+  after being queued): final; mailing_retry_failed() queues the failed ones again.
+
+A connection that breaks before the point of no return puts the row back to QUEUED; after
+MAX_ATTEMPTS it is FAILED. The mailing is DONE when no row is QUEUED or SENDING.
+"""
+import datetime
+import smtplib
+import uuid
+from collections.abc import Callable
+from email.utils import make_msgid
+
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.conf import settings
+from django.core import mail
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from newsroom.mailing import compose, digests
+from newsroom.mailing.models import Delivery, Mailing, Subscriber
+from newsroom.mailing.smtp import EmailBackend as SmtpBackend
+from newsroom.models import Issue
+
+# Tries of one message whose failure was temporary (a 4xx reply, a connection lost before
+# the point of no return); after that it is FAILED and waits for 重试失败的收件人.
+MAX_ATTEMPTS = 3
+# A SENDING mailing without progress for this long was interrupted (its worker died): a
+# batch records progress at least every HEARTBEAT_EVERY, even when its server is slow.
+INTERRUPTED_AFTER = datetime.timedelta(minutes=10)
+HEARTBEAT_EVERY = datetime.timedelta(seconds=30)
+
+Status = Delivery.Status
+# How a mailing makes the message of one reader; None means there is nothing to send them.
+MessageMaker = Callable[[Subscriber], EmailMessage | None]
+
+
+class MailingRefused(Exception):
+    """A mailing that must not start; the message is for the editor."""
+
+
+# --- starting ------------------------------------------------------------------------------
+
+
+def issue_mailing_start(*, issue: Issue, by) -> Mailing:
+    """The issue's mailing with one QUEUED delivery per receiving subscriber, in one transaction.
+
+    Once per issue, ever (a database constraint backs the check when two editors click at
+    once); refused for an unpublished issue and when nobody would receive it."""
+    if issue.status != Issue.Status.PUBLISHED:
+        raise MailingRefused(_("本期尚未发布，不能发送。"))
+    with transaction.atomic():
+        recipients = list(Subscriber.objects.receiving().order_by("pk").values_list("pk", "email"))
+        if not recipients:
+            raise MailingRefused(_("还没有已确认的订阅者，无人可发。"))
+        if Mailing.objects.filter(kind=Mailing.Kind.ISSUE, issue=issue).exists():
+            raise MailingRefused(_("本期已经发送过，不会再发第二次。"))
+        try:
+            with transaction.atomic():
+                mailing = Mailing.objects.create(
+                    kind=Mailing.Kind.ISSUE, issue=issue, created_by=by, heartbeat=timezone.now()
+                )
+        except IntegrityError:
+            raise MailingRefused(_("本期已经发送过，不会再发第二次。")) from None
+        Delivery.objects.bulk_create(
+            [Delivery(mailing=mailing, subscriber_id=pk, email=email) for pk, email in recipients],
+            batch_size=1000,
+        )
+    return mailing
+
+
+def issue_messages(mailing: Mailing) -> MessageMaker:
+    """The issue rendered once (compose.issue_parts); each message only fills in its links."""
+    parts = compose.issue_parts(mailing.issue)
+    return lambda sub: compose.render_for(parts, sub)
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+class _Withdrawn(Exception):
+    """The row may not be sent after all: raised at the point of no return, before the dot."""
+
+
+class _Run:
+    def __init__(self, mailing: Mailing, make: MessageMaker):
+        self.mailing, self.make = mailing, make
+        self.token = uuid.uuid4().hex
+        self.beat = timezone.now()
+        self.lost = False
+        self.counts = {"sent": 0, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
+
+
+def mailing_run(mailing_id: int, *, batch_size: int | None = None,
+                messages: Callable[[Mailing], MessageMaker] = issue_messages) -> dict:
+    """Send the mailing's QUEUED deliveries; returns what this run did, by outcome.
+
+    Safe to run twice at once (two workers share the rows) and again after a crash
+    (mailing_resume first). Stops early if a resume declared this run dead."""
+    mailing = Mailing.objects.select_related("issue").get(pk=mailing_id)
+    if mailing.status == Mailing.Status.DONE:
+        return _Run(mailing, make=None).counts
+    run = _Run(mailing, messages(mailing))
+    size = batch_size or settings.NEWSROOM_MAIL_BATCH
+    try:
+        while not run.lost and (batch := _claim(run, size)):
+            _send_batch(run, batch)
+    finally:
+        Delivery.objects.filter(mailing=mailing, claim=run.token, status=Status.QUEUED).update(claim="")
+    if not run.lost:
+        _finish_if_done(mailing)
+    return run.counts
+
+
+def _claim(run: _Run, size: int) -> list[Delivery]:
+    with transaction.atomic():
+        free = Delivery.objects.select_for_update(skip_locked=True).filter(
+            mailing=run.mailing, status=Status.QUEUED, claim=""
+        )
+        ids = list(free.order_by("pk").values_list("pk", flat=True)[:size])
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(claim=run.token)
+            _beat(run)
+    return list(Delivery.objects.filter(pk__in=ids, claim=run.token).select_related("subscriber").order_by("pk"))
+
+
+def _beat(run: _Run) -> None:
+    run.beat = timezone.now()
+    Mailing.objects.filter(pk=run.mailing.pk).update(heartbeat=run.beat)
+
+
+def _send_batch(run: _Run, batch: list[Delivery]) -> None:
+    """One connection for the batch; it is opened for the first message that needs it."""
+    connection = mail.get_connection(fail_silently=False)
+    try:
+        for delivery in batch:
+            _send_one(run, connection, delivery)
+            if run.lost:
+                return
+    finally:
+        _close(connection)
+
+
+def _close(connection) -> None:
+    if isinstance(connection, SmtpBackend):
+        try:
+            connection.close()
+        except (smtplib.SMTPException, OSError):
+            connection.discard()
+    else:
+        connection.close()
+
+
+def _send_one(run: _Run, connection, delivery: Delivery) -> None:
+    sub = delivery.subscriber
+    if sub is None or sub.status != Subscriber.Status.CONFIRMED:
+        return _skip(run, delivery, sub)
+    message = run.make(sub)
+    if message is None:
+        return _skip(run, delivery, sub, reason=_("没有要发给此订阅者的内容。"))
+    if isinstance(connection, SmtpBackend):
+        # A server that is down or refuses our login stops the run (the task fails, a resume
+        # continues later) instead of failing recipients one by one.
+        connection.open()
+    message_id = make_msgid(idstring=f"d{delivery.pk}", domain=_mail_domain())
+    message.extra_headers["Message-ID"] = message_id
+    committed = []
+
+    def point_of_no_return():
+        if not _mark_sending(run, delivery, message_id):
+            raise _Withdrawn
+        committed.append(True)
+
+    try:
+        if isinstance(connection, SmtpBackend):
+            connection.send_one(message, before_dot=point_of_no_return)
+        else:
+            point_of_no_return()
+            connection.send_messages([message])
+    except _Withdrawn:
+        if isinstance(connection, SmtpBackend):
+            connection.discard()  # dropped without the dot; the next message needs a new one
+        _withdrawn(run, delivery)
+    except smtplib.SMTPRecipientsRefused as refused:
+        code, reply = next(iter(refused.recipients.values()))
+        _refused(run, delivery, code, reply)
+    except smtplib.SMTPResponseException as error:
+        # MAIL FROM or DATA refused, or a reply other than 250 after the dot: not delivered.
+        _refused(run, delivery, error.smtp_code, error.smtp_error)
+        if error.smtp_code == 421:
+            connection.discard()
+    except AnymailRecipientsRefused as error:
+        _refused(run, delivery, 550, str(error))
+    except AnymailAPIError as error:
+        # The provider answered with an error status: it did not take the message. Without
+        # an answer (status_code None) the request may have arrived.
+        if error.status_code is None:
+            _lost_connection(run, delivery, error, after_dot=True)
+        else:
+            _refused(run, delivery, 400 if error.status_code == 429 or error.status_code >= 500 else 550, str(error))
+    except (smtplib.SMTPException, OSError) as error:
+        # The connection broke; the row is SENDING only if the dot may have reached the server.
+        _lost_connection(run, delivery, error, after_dot=bool(committed))
+        if isinstance(connection, SmtpBackend):
+            connection.discard()
+    else:
+        _mark_sent(run, delivery, _provider_id(message) or message_id)
+
+
+def _mail_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+
+
+def _provider_id(message) -> str:
+    """The provider's own id of the message (django-anymail), which its webhooks name."""
+    status = getattr(message, "anymail_status", None)
+    return (status.message_id or "") if status is not None and isinstance(status.message_id, str) else ""
+
+
+def _mark_sending(run: _Run, delivery: Delivery, message_id: str) -> bool:
+    """Commit QUEUED → SENDING if this run still holds the row and the reader still receives."""
+    now = timezone.now()
+    with transaction.atomic():
+        taken = Delivery.objects.filter(
+            pk=delivery.pk, status=Status.QUEUED, claim=run.token,
+            subscriber__status=Subscriber.Status.CONFIRMED,
+        ).update(status=Status.SENDING, message_id=message_id, attempts=F("attempts") + 1, updated_at=now)
+        if taken and now - run.beat > HEARTBEAT_EVERY:
+            _beat(run)
+    return bool(taken)
+
+
+def _settle(delivery: Delivery, **fields) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(claim="", updated_at=timezone.now(), **fields)
+
+
+def _mark_sent(run: _Run, delivery: Delivery, message_id: str) -> None:
+    with transaction.atomic():
+        # Unconditional: a resume may have called the row UNKNOWN meanwhile; it was sent.
+        _settle(delivery, status=Status.SENT, sent_at=timezone.now(), message_id=message_id, error="")
+        if run.mailing.kind == Mailing.Kind.DIGEST:
+            digests.digest_delivered(subscriber_id=delivery.subscriber_id, until=run.mailing.until)
+    run.counts["sent"] += 1
+
+
+def _skip(run: _Run, delivery: Delivery, sub: Subscriber | None, *, reason: str = "") -> None:
+    if not reason:
+        reason = _("订阅者已删除。") if sub is None else _("订阅者已不再接收邮件（%(status)s）。") % {
+            "status": sub.get_status_display()}
+    _settle(delivery, status=Status.SKIPPED, error=reason)
+    run.counts["skipped"] += 1
+
+
+def _withdrawn(run: _Run, delivery: Delivery) -> None:
+    """The row was not sent at its point of no return: the reader left, or the row is no
+    longer this run's (a resume took it back: this run is presumed dead, so it stops)."""
+    row = Delivery.objects.select_related("subscriber").get(pk=delivery.pk)
+    if row.status != Status.QUEUED or row.claim != run.token:
+        run.lost = True
+        return
+    _skip(run, row, row.subscriber)
+
+
+def _refused(run: _Run, delivery: Delivery, code: int, reply) -> None:
+    reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    reason = _("收件服务器拒收：%(code)s %(reply)s") % {"code": code, "reply": reply}
+    if 400 <= code < 500:
+        return _temporary(run, delivery, reason)
+    _settle(delivery, status=Status.FAILED, error=reason, attempts=F("attempts") + _uncounted(delivery))
+    run.counts["failed"] += 1
+
+
+def _uncounted(delivery: Delivery) -> int:
+    """1 if the attempt was refused before its point of no return, which counts attempts."""
+    return int(Delivery.objects.filter(pk=delivery.pk, status=Status.QUEUED).exists())
+
+
+def _temporary(run: _Run, delivery: Delivery, reason: str) -> None:
+    attempts = Delivery.objects.values_list("attempts", flat=True).get(pk=delivery.pk) + _uncounted(delivery)
+    if attempts >= MAX_ATTEMPTS:
+        _settle(delivery, status=Status.FAILED, attempts=attempts,
+                error=_("%(attempts)d 次尝试均未发出：%(reason)s") % {"attempts": attempts, "reason": reason})
+        run.counts["failed"] += 1
+        return
+    _settle(delivery, status=Status.QUEUED, attempts=attempts, error=reason)
+    run.counts["requeued"] += 1
+
+
+def _lost_connection(run: _Run, delivery: Delivery, error: Exception, *, after_dot: bool) -> None:
+    if after_dot:
+        _settle(delivery, status=Status.UNKNOWN, error=_(
+            "邮件发出后连接中断，可能已送达，不会自动重发：%(error)s") % {"error": error})
+        run.counts["unknown"] += 1
+        return
+    _temporary(run, delivery, _("连接中断：%(error)s") % {"error": error or type(error).__name__})
+
+
+def _finish_if_done(mailing: Mailing) -> None:
+    with transaction.atomic():
+        if not Delivery.objects.filter(mailing=mailing, status__in=[Status.QUEUED, Status.SENDING]).exists():
+            now = timezone.now()
+            Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SENDING).update(
+                status=Mailing.Status.DONE, finished_at=now, heartbeat=now
+            )
+
+
+# --- after an interruption or a failure ----------------------------------------------------
+
+
+def _reset_interrupted(mailing_id: int) -> int:
+    """Rows a dead run left: SENDING → UNKNOWN (never re-sent), its claims freed. The count made UNKNOWN."""
+    now = timezone.now()
+    unknown = Delivery.objects.filter(mailing_id=mailing_id, status=Status.SENDING).update(
+        status=Status.UNKNOWN, claim="", updated_at=now,
+        error=_("发送中断：邮件可能已送达，不会自动重发。"),
+    )
+    Delivery.objects.filter(mailing_id=mailing_id, status=Status.QUEUED).exclude(claim="").update(claim="")
+    Mailing.objects.filter(pk=mailing_id).update(heartbeat=now)
+    return unknown
+
+
+def mailing_resume(mailing_id: int, *, batch_size: int | None = None,
+                   messages: Callable[[Mailing], MessageMaker] = issue_messages) -> dict:
+    """Take over a mailing whose run died: what it left SENDING becomes UNKNOWN, then the rest
+    is sent. Only for a mailing no live run is sending (see mailings_resume_interrupted)."""
+    with transaction.atomic():
+        _reset_interrupted(mailing_id)
+    return mailing_run(mailing_id, batch_size=batch_size, messages=messages)
+
+
+def mailings_resume_interrupted(older_than: datetime.timedelta = INTERRUPTED_AFTER) -> list[int]:
+    """Reset every SENDING mailing without progress for `older_than` (as mailing_resume does)
+    and return their ids, for the caller to run again on the worker (tasks.resume_mailings).
+
+    Two callers at once do not both take a mailing: the reset refreshes its heartbeat."""
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        stale = Mailing.objects.select_for_update(skip_locked=True).filter(
+            Q(heartbeat__lte=cutoff) | Q(heartbeat__isnull=True), status=Mailing.Status.SENDING
+        )
+        ids = list(stale.order_by("pk").values_list("pk", flat=True))
+        for mailing_id in ids:
+            _reset_interrupted(mailing_id)
+    return ids
+
+
+def mailing_retry_failed(mailing: Mailing) -> int:
+    """Queue the FAILED deliveries again (attempts kept) and reopen the mailing; how many.
+    The caller runs it again (tasks.mailing_retry)."""
+    now = timezone.now()
+    with transaction.atomic():
+        count = Delivery.objects.filter(mailing=mailing, status=Status.FAILED).update(
+            status=Status.QUEUED, claim="", error="", updated_at=now
+        )
+        if count:
+            Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING, finished_at=None, heartbeat=now)
+    mailing.refresh_from_db(fields=["status", "finished_at", "heartbeat"])
+    return count
+
+
+def mailing_progress(mailing: Mailing) -> dict:
+    """How many deliveries are in each status (every status, zeros included) and in all."""
+    rows = Delivery.objects.filter(mailing=mailing).values_list("status").annotate(n=Count("pk")).order_by()
+    counts = {status.value: 0 for status in Status}
+    counts.update(dict(rows))
+    counts["total"] = sum(counts.values())
+    return counts

@@ -1,0 +1,305 @@
+"""Sending an issue through a real SMTP server on loopback: each confirmed reader exactly once,
+with the headers of RFC 8058 and a plain-text part; refusals, retries, readers who leave
+mid-send, two runs at once, and resuming after a run died."""
+import datetime
+import email.utils
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from newsroom import tasks
+from newsroom.links import link
+from newsroom.mailing import compose, sending, smtp
+from newsroom.mailing.absolute import absolute
+from newsroom.mailing.models import Delivery, Mailing, Subscriber
+from newsroom.mailing.tokens import manage_token
+from tests.smtpserver import smtp_server, use_smtp
+
+pytestmark = pytest.mark.django_db
+
+Status = Subscriber.Status
+
+
+@pytest.fixture
+def server(settings):
+    with smtp_server() as running:
+        use_smtp(settings, running)
+        yield running
+
+
+@pytest.fixture
+def readers():
+    """Confirmed subscribers r0…r(n-1)@example.com, in order."""
+    def make(count: int) -> list[Subscriber]:
+        return [Subscriber.objects.create(email=f"r{n}@example.com", status=Status.CONFIRMED) for n in range(count)]
+    return make
+
+
+def received_by(server) -> list[str]:
+    return sorted(address for message in server.messages for address in message.rcpt_tos)
+
+
+def statuses(mailing) -> dict[str, str]:
+    return dict(mailing.deliveries.values_list("email", "status"))
+
+
+class TestSendingAnIssue:
+    def test_only_confirmed_readers_receive_it_once_each(self, server, imported_seed, readers):
+        confirmed = readers(3)
+        for address, status in [("wait@example.com", Status.PENDING), ("left@example.com", Status.UNSUBSCRIBED),
+                              ("pause@example.com", Status.PAUSED), ("bounce@example.com", Status.BOUNCED)]:
+            Subscriber.objects.create(email=address, status=status)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        done = sending.mailing_run(mailing.pk)
+        assert done == {"sent": 3, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
+        assert received_by(server) == [s.email for s in confirmed]
+        mailing.refresh_from_db()
+        assert mailing.status == Mailing.Status.DONE
+        assert sending.mailing_progress(mailing) == {
+            "queued": 0, "sending": 0, "sent": 3, "failed": 0, "unknown": 0, "skipped": 0, "total": 3,
+        }
+
+    def test_each_message_has_the_one_click_headers_and_its_own_message_id(self, server, imported_seed, readers):
+        subs = readers(2)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        sending.mailing_run(mailing.pk)
+        by_address = {m.rcpt_tos[0]: m.message for m in server.wait_for(2)}
+        for sub in subs:
+            message = by_address[sub.email]
+            # A long header is folded onto a continuation line; unfolded it starts with a space.
+            assert message["List-Unsubscribe"].strip() == f"<{absolute(link('unsubscribe', token=manage_token(sub)))}>"
+            assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            assert message["Message-ID"] == Delivery.objects.get(subscriber=sub).message_id
+        assert len({m["Message-ID"] for m in by_address.values()}) == 2
+
+    def test_message_has_a_plain_text_alternative_and_no_draft(self, server, imported_seed, readers, make_article):
+        readers(1)
+        make_article("尚未发布的草稿标题", issue=imported_seed, position=99, status="draft")
+        sending.mailing_run(sending.issue_mailing_start(issue=imported_seed, by=None).pk)
+        [received] = server.wait_for(1)
+        message = received.message
+        assert message.get_content_type() == "multipart/alternative"
+        assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+        text = message.get_body(("plain",)).get_content()
+        headlines = [a.headline for a in compose.issue_articles(imported_seed)]
+        assert headlines and all(headline in text for headline in headlines)
+        assert "尚未发布的草稿标题" not in message.as_string()
+        assert "尚未发布的草稿标题" not in text
+
+    def test_sent_row_records_when_and_which_message(self, server, imported_seed, readers):
+        readers(1)
+        before = timezone.now()
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        sending.mailing_run(mailing.pk)
+        row = mailing.deliveries.get()
+        assert (row.status, row.attempts, row.error, row.claim) == (Delivery.Status.SENT, 1, "", "")
+        assert before <= row.sent_at <= timezone.now()
+        assert email.utils.parseaddr(row.message_id)[1].endswith("@localhost")
+
+
+class TestStarting:
+    def test_second_start_for_the_issue_is_refused(self, imported_seed, readers):
+        readers(1)
+        sending.issue_mailing_start(issue=imported_seed, by=None)
+        with pytest.raises(sending.MailingRefused, match="^本期已经发送过，不会再发第二次。$"):
+            sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert Delivery.objects.count() == 1
+
+    def test_unpublished_issue_is_refused(self, make_issue, readers):
+        readers(1)
+        with pytest.raises(sending.MailingRefused, match="^本期尚未发布，不能发送。$"):
+            sending.issue_mailing_start(issue=make_issue(2, status="draft"), by=None)
+        assert Mailing.objects.count() == 0
+
+    def test_issue_without_confirmed_readers_is_refused_and_can_be_sent_later(self, imported_seed, readers):
+        Subscriber.objects.create(email="wait@example.com")
+        with pytest.raises(sending.MailingRefused, match="^还没有已确认的订阅者，无人可发。$"):
+            sending.issue_mailing_start(issue=imported_seed, by=None)
+        readers(1)
+        assert sending.issue_mailing_start(issue=imported_seed, by=None).deliveries.count() == 1
+
+    def test_send_is_enqueued_with_the_mailing(self, imported_seed, readers, editor_user):
+        readers(2)
+        mailing = tasks.issue_mailing_send(issue=imported_seed, by=editor_user)
+        [row] = DBTaskResult.objects.all()
+        assert (row.task_path, row.args_kwargs["args"]) == ("newsroom.tasks.send_mailing", [mailing.pk])
+        assert (mailing.created_by, mailing.deliveries.count()) == (editor_user, 2)
+
+
+class TestRefusalsAndRetries:
+    def test_refused_recipient_fails_with_the_reply_and_the_others_are_sent(self, server, imported_seed, readers):
+        readers(3)
+        server.refuse.add("r1@example.com")
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk)["failed"] == 1
+        assert received_by(server) == ["r0@example.com", "r2@example.com"]
+        failed = mailing.deliveries.get(email="r1@example.com")
+        assert (failed.status, failed.error, failed.attempts) == (
+            Delivery.Status.FAILED, "收件服务器拒收：550 5.1.1 Mailbox unavailable", 1)
+        mailing.refresh_from_db()
+        assert mailing.status == Mailing.Status.DONE
+
+    def test_retry_sends_the_failed_ones_once_the_server_accepts(self, server, imported_seed, readers):
+        readers(3)
+        server.refuse.add("r1@example.com")
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        sending.mailing_run(mailing.pk)
+        server.refuse.clear()
+        assert sending.mailing_retry_failed(mailing) == 1
+        assert mailing.status == Mailing.Status.SENDING
+        assert sending.mailing_run(mailing.pk)["sent"] == 1
+        assert received_by(server) == ["r0@example.com", "r1@example.com", "r2@example.com"]
+        retried = mailing.deliveries.get(email="r1@example.com")
+        assert (retried.status, retried.error, retried.attempts) == (Delivery.Status.SENT, "", 2)
+
+    def test_retry_task_is_enqueued_only_when_something_failed(self, imported_seed, readers):
+        readers(1)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert tasks.mailing_retry(mailing) == 0
+        mailing.deliveries.update(status=Delivery.Status.FAILED)
+        assert tasks.mailing_retry(mailing) == 1
+        assert DBTaskResult.objects.count() == 1
+
+    def test_connection_lost_before_the_dot_is_sent_again_once(self, server, imported_seed, readers, monkeypatch):
+        readers(3)
+        monkeypatch.setattr(smtp, "_dot_stuffed", failing_once_for(b"r1@example.com", smtp._dot_stuffed))
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk) == {"sent": 3, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 1}
+        assert received_by(server) == ["r0@example.com", "r1@example.com", "r2@example.com"]
+        assert mailing.deliveries.get(email="r1@example.com").attempts == 2
+
+    def test_connection_lost_every_time_fails_after_the_last_attempt(self, server, imported_seed, readers, monkeypatch):
+        readers(2)
+        monkeypatch.setattr(smtp, "_dot_stuffed", failing_once_for(b"r1@example.com", smtp._dot_stuffed, times=99))
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        sending.mailing_run(mailing.pk)
+        assert received_by(server) == ["r0@example.com"]
+        failed = mailing.deliveries.get(email="r1@example.com")
+        assert (failed.status, failed.attempts) == (Delivery.Status.FAILED, sending.MAX_ATTEMPTS)
+        assert failed.error == "3 次尝试均未发出：连接中断：Connection reset by peer"
+
+
+def failing_once_for(address: bytes, real, *, times: int = 1):
+    """_dot_stuffed that breaks the connection while the message to `address` goes out, before its dot."""
+    left = [times]
+
+    def stuffed(data: bytes) -> bytes:
+        if b"\nTo: " + address in data and left[0]:
+            left[0] -= 1
+            raise ConnectionResetError("Connection reset by peer")
+        return real(data)
+    return stuffed
+
+
+class TestReadersWhoLeave:
+    def test_reader_who_left_after_queueing_is_skipped(self, server, imported_seed, readers):
+        subs = readers(3)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        Subscriber.objects.filter(pk=subs[1].pk).update(status=Status.UNSUBSCRIBED)
+        assert sending.mailing_run(mailing.pk)["skipped"] == 1
+        assert received_by(server) == ["r0@example.com", "r2@example.com"]
+        skipped = mailing.deliveries.get(email="r1@example.com")
+        assert (skipped.status, skipped.error) == (Delivery.Status.SKIPPED, "订阅者已不再接收邮件（已退订）。")
+
+    def test_reader_who_leaves_while_their_message_goes_out_does_not_get_it(
+            self, server, imported_seed, readers, monkeypatch):
+        """Unsubscribed after the batch was claimed, while the body is on the wire: the dot is
+        never sent, the server keeps nothing, and the next reader is sent to on a new connection."""
+        subs = readers(3)
+        real = smtp._dot_stuffed
+
+        def leave_now(data: bytes) -> bytes:
+            if b"\nTo: r1@example.com" in data:
+                Subscriber.objects.filter(pk=subs[1].pk).update(status=Status.UNSUBSCRIBED)
+            return real(data)
+
+        monkeypatch.setattr(smtp, "_dot_stuffed", leave_now)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 0, "skipped": 1, "unknown": 0, "requeued": 0}
+        assert received_by(server) == ["r0@example.com", "r2@example.com"]
+        assert statuses(mailing)["r1@example.com"] == Delivery.Status.SKIPPED
+
+
+class TestTwoRuns:
+    def test_two_runs_at_once_share_the_rows(self, server, imported_seed, readers):
+        """A second run starts while the first holds a batch (it starts inside the first's
+        first message): it takes only what the first has not claimed, and nobody gets two."""
+        readers(10)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        second = {}
+
+        def messages(m):
+            make = sending.issue_messages(m)
+
+            def first_run_message(sub):
+                if not second:
+                    second.update(sending.mailing_run(m.pk, batch_size=2))
+                return make(sub)
+            return first_run_message
+
+        first = sending.mailing_run(mailing.pk, batch_size=3, messages=messages)
+        assert (first["sent"], second["sent"]) == (3, 7)
+        assert received_by(server) == sorted(f"r{n}@example.com" for n in range(10))
+        mailing.refresh_from_db()
+        assert mailing.status == Mailing.Status.DONE
+
+
+class TestResume:
+    def dead_run(self, mailing, *, sending_email: str, claimed: list[str]) -> None:
+        """What a worker killed mid-batch leaves: a row SENDING, others claimed and QUEUED."""
+        mailing.deliveries.filter(email__in=claimed).update(claim="deadbeef")
+        mailing.deliveries.filter(email=sending_email).update(status=Delivery.Status.SENDING, claim="deadbeef")
+
+    def test_resume_marks_the_interrupted_message_unknown_and_sends_the_rest(self, server, imported_seed, readers):
+        readers(4)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        self.dead_run(mailing, sending_email="r0@example.com", claimed=["r1@example.com"])
+        assert sending.mailing_resume(mailing.pk)["sent"] == 3
+        assert received_by(server) == ["r1@example.com", "r2@example.com", "r3@example.com"]
+        unknown = mailing.deliveries.get(email="r0@example.com")
+        assert (unknown.status, unknown.error) == (Delivery.Status.UNKNOWN, "发送中断：邮件可能已送达，不会自动重发。")
+        mailing.refresh_from_db()
+        assert mailing.status == Mailing.Status.DONE
+
+    def test_a_run_without_resume_leaves_another_runs_claims_alone(self, server, imported_seed, readers):
+        readers(3)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        self.dead_run(mailing, sending_email="r0@example.com", claimed=["r1@example.com"])
+        sending.mailing_run(mailing.pk)
+        assert received_by(server) == ["r2@example.com"]
+        mailing.refresh_from_db()
+        assert mailing.status == Mailing.Status.SENDING
+
+    def test_only_mailings_without_recent_progress_are_resumed(self, imported_seed, make_issue, readers):
+        readers(1)
+        stale = sending.issue_mailing_start(issue=imported_seed, by=None)
+        fresh = sending.issue_mailing_start(issue=make_issue(2), by=None)
+        Mailing.objects.filter(pk=stale.pk).update(heartbeat=timezone.now() - datetime.timedelta(minutes=11))
+        self.dead_run(stale, sending_email="r0@example.com", claimed=[])
+        assert sending.mailings_resume_interrupted(datetime.timedelta(minutes=10)) == [stale.pk]
+        assert statuses(stale) == {"r0@example.com": Delivery.Status.UNKNOWN}
+        # Its heartbeat is fresh again: a second caller does not take it too.
+        assert sending.mailings_resume_interrupted(datetime.timedelta(minutes=10)) == []
+        assert fresh.deliveries.get().status == Delivery.Status.QUEUED
+
+    def test_command_enqueues_the_interrupted_mailings(self, imported_seed, readers):
+        readers(1)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        out = StringIO()
+        call_command("send_mailings", "--resume", "--older-than", "0", stdout=out)
+        assert out.getvalue() == "已将 1 个被中断的邮件发送交给后台任务进程继续。\n"
+        [row] = DBTaskResult.objects.all()
+        assert (row.task_path, row.args_kwargs["args"]) == ("newsroom.tasks.send_mailing", [mailing.pk])
+
+
+class TestProgress:
+    def test_progress_is_one_query(self, imported_seed, readers, django_assert_num_queries):
+        readers(3)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        mailing.deliveries.filter(email="r0@example.com").update(status=Delivery.Status.FAILED)
+        with django_assert_num_queries(1):
+            progress = sending.mailing_progress(mailing)
+        assert progress == {"queued": 2, "sending": 0, "sent": 0, "failed": 1, "unknown": 0, "skipped": 0, "total": 3}
