@@ -196,6 +196,23 @@ class TestQueries:
         assert mailing.deliveries.count() == 21
 
 
+class TestReach:
+    def test_a_reader_back_from_a_long_pause_gets_the_last_week_only(self, subscriber, make_zone, make_article):
+        zone = make_zone("西安高新区")
+        now = timezone.now()
+        make_article("八天前", zones=[zone], publish_at=now - 8 * DAY)
+        make_article("六天前", zones=[zone], publish_at=now - 6 * DAY)
+        sub = subscriber("a@example.com", zones=[zone], confirmed_at=now - 90 * DAY)
+        mailing = digests.digest_mailing_start(now)
+        assert headlines(digests.digest_articles(sub, mailing)) == ["六天前"]
+
+    def test_nobody_is_queued_for_articles_older_than_a_week(self, subscriber, make_zone, make_article):
+        zone = make_zone("西安高新区")
+        make_article("八天前", zones=[zone], publish_at=timezone.now() - 8 * DAY)
+        subscriber("a@example.com", zones=[zone], confirmed_at=timezone.now() - 90 * DAY)
+        assert queued(digests.digest_mailing_start(timezone.now())) == []
+
+
 class TestOnceADay:
     def test_two_runs_the_same_day_make_one_mailing(self, subscriber, make_zone, make_article):
         zone = make_zone("西安高新区")

@@ -13,7 +13,7 @@ import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from taggit.models import TaggedItem
@@ -26,6 +26,8 @@ from newsroom.mailing.models import Delivery, Mailing, Subscriber
 # may be past the point of no return with it right now, or a killed one left it (UNKNOWN
 # next); the engine never sends those again, so their articles count as sent.
 COVERING = (Delivery.Status.SENT, Delivery.Status.UNKNOWN, Delivery.Status.SENDING)
+# How far back a digest reaches at most.
+REACH = datetime.timedelta(days=7)
 
 
 def digest_due(now: datetime.datetime, *, hour: int, last_day: datetime.date | None) -> bool:
@@ -71,7 +73,7 @@ def digest_articles(sub: Subscriber, mailing: Mailing) -> list[Article]:
     """The articles `sub`'s digest in `mailing` carries, computed now (at send time): what
     was unpublished since it was queued is left out, and a later digest already sent to
     the subscriber makes this one empty."""
-    since = _covered_until(sub, other_than=mailing) or _start_of(sub)
+    since = _since(_covered_until(sub, other_than=mailing), sub.confirmed_at or sub.created_at, mailing)
     if since >= mailing.until:
         return []
     zones = sub.zones.values("pk")
@@ -112,9 +114,11 @@ def _previous_until(day: datetime.date) -> datetime.datetime | None:
     return previous.until if previous else None
 
 
-def _start_of(sub: Subscriber) -> datetime.datetime:
-    # A subscriber's first digest starts when they confirmed: no archive in the first email.
-    return sub.confirmed_at or sub.created_at
+def _since(covered, confirmed, mailing: Mailing) -> datetime.datetime:
+    """Where a subscriber's digest starts: after their last one, or when they confirmed (no
+    archive in the first email), and never more than REACH back (a reader back from a pause
+    gets the news, not months of articles)."""
+    return max(covered or confirmed, mailing.until - REACH)
 
 
 def _covered_until(sub: Subscriber, *, other_than: Mailing) -> datetime.datetime | None:
@@ -148,11 +152,10 @@ def _tagged():
 def _subscribers_with_news(mailing: Mailing) -> list[tuple[int, str]]:
     """(pk, email) of the receiving subscribers who chose zones or topics and have at least
     one new article; a fixed number of queries, whatever the number of subscribers."""
+    chose = Q(Exists(Subscriber.zones.through.objects.filter(subscriber=OuterRef("pk")))) | Q(
+        Exists(Subscriber.topics.through.objects.filter(subscriber=OuterRef("pk"))))
     subscribers = list(
-        Subscriber.objects.receiving()
-        .filter(Q(zones__isnull=False) | Q(topics__isnull=False))
-        .distinct()
-        .values_list("pk", "email", "confirmed_at", "created_at")
+        Subscriber.objects.receiving().filter(chose).values_list("pk", "email", "confirmed_at", "created_at")
     )
     if not subscribers:
         return []
@@ -161,7 +164,7 @@ def _subscribers_with_news(mailing: Mailing) -> list[tuple[int, str]]:
         .exclude(mailing=mailing)
         .values("subscriber").annotate(until=Max("mailing__until")).values_list("subscriber", "until")
     )
-    since = {pk: covered.get(pk) or confirmed or created for pk, _, confirmed, created in subscribers}
+    since = {pk: _since(covered.get(pk), confirmed or created, mailing) for pk, _, confirmed, created in subscribers}
     articles = _facets_of(_new_articles(min(since.values()), mailing.until))
     zones, topics = _choices()
     return [
