@@ -256,5 +256,9 @@ class TestHostileRequests:
     def test_a_get_is_not_allowed(self, client):
         assert client.get(POSTMARK, **auth()).status_code == 405
 
+    @pytest.mark.parametrize("path", ["/anymail/sendgrid/tracking/", "/anymail/sendinblue/tracking/"])
+    def test_providers_anymail_retired_are_not_routed(self, client, path):
+        assert post(client, path, [{"event": "bounce", "email": "bounce@example.com"}]).status_code == 404
+
     def test_inbound_mail_webhooks_are_not_routed(self, client):
         assert post(client, "/anymail/postmark/inbound/", {"RecordType": "Inbound"}).status_code == 404

@@ -29,9 +29,13 @@ def _guarded(view):
     return guard
 
 
+# Providers anymail no longer supports (SendGrid) or keeps only under an old name
+# (SendinBlue, now Brevo, which is routed): each of their requests warns.
+RETIRED = {"sendgrid_tracking_webhook", "sendinblue_tracking_webhook"}
+
 app_name = "anymail"
 urlpatterns = [
     URLPattern(pattern.pattern, _guarded(pattern.callback), pattern.default_args, pattern.name)
     for pattern in anymail.urls.urlpatterns
-    if pattern.name.endswith("_tracking_webhook")
+    if pattern.name.endswith("_tracking_webhook") and pattern.name not in RETIRED
 ]
