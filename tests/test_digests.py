@@ -53,7 +53,7 @@ def send(mailing, *, status=Delivery.Status.SENT) -> None:
         delivery.status = status
         delivery.save(update_fields=["status"])
         if status == Delivery.Status.SENT:
-            digests.digest_delivered(subscriber_id=delivery.subscriber_id, until=mailing.until)
+            digests.digest_sent(delivery)
 
 
 class TestWhatADigestCarries:
@@ -194,6 +194,19 @@ class TestQueries:
         with django_assert_num_queries(14):
             mailing = digests.digest_mailing_start(timezone.now())
         assert mailing.deliveries.count() == 21
+
+
+    def test_recording_a_sent_digest_is_one_query(self, subscriber, make_zone, make_article,
+                                                  django_assert_num_queries):
+        zone = make_zone("西安高新区")
+        make_article("西安", zones=[zone])
+        sub = subscriber("a@example.com", zones=[zone])
+        mailing = digests.digest_mailing_start(timezone.now())
+        delivery = Delivery.objects.get()
+        with django_assert_num_queries(1):
+            digests.digest_sent(delivery)
+        sub.refresh_from_db()
+        assert sub.digest_until == mailing.until
 
 
 class TestReach:

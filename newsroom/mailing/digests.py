@@ -6,14 +6,14 @@ beside them: a digest covers the articles that became visible in (covered, until
 `covered` is the end of the window of the subscriber's last digest that may have reached
 them. So a digest that failed leaves its articles for the next one (nothing lost), and one
 that was sent, or whose fate is unknown after a crash, is never repeated (nothing twice).
-`Subscriber.digest_until` is that same bound, stored when a digest is sent
-(digest_delivered) so the admin can show it; the computation never trusts a copy.
+`Subscriber.digest_until` is that same bound, stored when a digest is sent (digest_sent)
+so the admin can show it; the computation never trusts a copy.
 """
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from taggit.models import TaggedItem
@@ -99,11 +99,12 @@ def digest_message(sub: Subscriber, mailing: Mailing):
     return compose.digest_message(sub, articles) if articles else None
 
 
-def digest_delivered(*, subscriber_id: int | None, until: datetime.datetime) -> None:
-    """Call in the transaction that marks a DIGEST delivery SENT (`until`: its mailing's):
-    store how far the subscriber's digests reach. Never moves backwards (digests sent out
-    of order)."""
-    (Subscriber.objects.filter(pk=subscriber_id)
+def digest_sent(delivery: Delivery) -> None:
+    """The engine's on_sent for DIGEST mailings, in the transaction that marks `delivery`
+    SENT: the subscriber's digest_until moves to the mailing's end. Never backwards (digests
+    sent out of order); one query."""
+    until = Subquery(Mailing.objects.filter(pk=delivery.mailing_id).values("until"))
+    (Subscriber.objects.filter(pk=delivery.subscriber_id)
      .filter(Q(digest_until__isnull=True) | Q(digest_until__lt=until))
      .update(digest_until=until))
 
