@@ -210,8 +210,10 @@ def send_confirmation(subscriber_id: int) -> bool:
     return True
 
 
-# How each kind of mailing makes its messages (newsroom.mailing.sending.MessageMaker).
+# How each kind of mailing makes its messages (newsroom.mailing.sending.MessageMaker), and
+# what else records a sent delivery (in the same transaction); digests add theirs.
 MAILING_MESSAGES = {Mailing.Kind.ISSUE: sending.issue_messages, Mailing.Kind.DIGEST: digests.digest_messages}
+MAILING_ON_SENT = {Mailing.Kind.DIGEST: digests.digest_sent}
 
 
 @task()
@@ -221,7 +223,7 @@ def send_mailing(mailing_id: int) -> dict:
     Safe to enqueue twice (a resume, two clicks): two runs share the rows, and nobody
     receives the mailing twice."""
     kind = Mailing.objects.values_list("kind", flat=True).get(pk=mailing_id)
-    return sending.mailing_run(mailing_id, messages=MAILING_MESSAGES[kind])
+    return sending.mailing_run(mailing_id, messages=MAILING_MESSAGES[kind], on_sent=MAILING_ON_SENT.get(kind))
 
 
 def _enqueue_send(mailing_id: int) -> None:

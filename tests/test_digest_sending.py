@@ -8,7 +8,7 @@ from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
 from newsroom import tasks
-from newsroom.mailing import compose, digests, sending
+from newsroom.mailing import compose, digests
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
 from tests.smtpserver import smtp_server, use_smtp
 
@@ -38,7 +38,7 @@ def reader(db):
 def send(now) -> Mailing:
     """The day's digest as the worker makes and sends it (tasks.send_digests, then send_mailing)."""
     mailing = digests.digest_mailing_start(now)
-    sending.mailing_run(mailing.pk, messages=digests.digest_messages)
+    tasks.send_mailing.call(mailing.pk)
     mailing.refresh_from_db()
     return mailing
 
@@ -111,7 +111,7 @@ class TestDigestThroughSmtp:
         reader("xian@example.com", zones=[zone])
         mailing = digests.digest_mailing_start(timezone.now())
         Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
-        sending.mailing_run(mailing.pk, messages=digests.digest_messages)
+        tasks.send_mailing.call(mailing.pk)
         assert server.messages == []
         assert list(mailing.deliveries.values_list("status", flat=True)) == [Delivery.Status.SKIPPED]
 
@@ -121,7 +121,7 @@ class TestDigestThroughSmtp:
         sub = reader("xian@example.com", zones=[zone])
         mailing = digests.digest_mailing_start(timezone.now())
         Subscriber.objects.filter(pk=sub.pk).update(status=Subscriber.Status.BOUNCED)
-        sending.mailing_run(mailing.pk, messages=digests.digest_messages)
+        tasks.send_mailing.call(mailing.pk)
         assert server.messages == []
         assert list(mailing.deliveries.values_list("status", flat=True)) == [Delivery.Status.SKIPPED]
 

@@ -6,6 +6,10 @@ import email.utils
 from io import StringIO
 
 import pytest
+import requests
+from anymail.exceptions import AnymailAPIError
+from anymail.message import AnymailRecipientStatus
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -303,3 +307,72 @@ class TestProgress:
         with django_assert_num_queries(1):
             progress = sending.mailing_progress(mailing)
         assert progress == {"queued": 2, "sending": 0, "sent": 0, "failed": 1, "unknown": 0, "skipped": 0, "total": 3}
+
+
+class TestOnSent:
+    def test_on_sent_runs_for_each_sent_delivery_only(self, server, imported_seed, readers):
+        readers(3)
+        server.refuse.add("r2@example.com")
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        seen = []
+        sending.mailing_run(mailing.pk, on_sent=lambda delivery: seen.append(delivery.email))
+        assert seen == ["r0@example.com", "r1@example.com"]
+
+
+def http_response(status: int) -> requests.Response:
+    response = requests.Response()
+    response.status_code, response.reason, response._content = status, "Service Unavailable", b"busy"
+    return response
+
+
+class TestProviderApi:
+    """Through django-anymail (its test backend stands in for a provider's HTTP API): the
+    row is SENDING before the one call that sends, and the provider's answers are recorded."""
+
+    @pytest.fixture(autouse=True)
+    def anymail_test_backend(self, settings):
+        settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+    def with_responses(self, responses: dict):
+        """issue_messages, with the provider's answer for some addresses."""
+        def messages(m):
+            make = sending.issue_messages(m)
+
+            def message(sub):
+                built = make(sub)
+                if sub.email in responses:
+                    built.anymail_test_response = responses[sub.email]
+                return built
+            return message
+        return messages
+
+    def test_each_reader_gets_one_call(self, imported_seed, readers):
+        readers(3)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk)["sent"] == 3
+        assert sorted(m.to[0] for m in mail.outbox) == ["r0@example.com", "r1@example.com", "r2@example.com"]
+        assert set(statuses(mailing).values()) == {Delivery.Status.SENT}
+
+    def test_rejection_fails_and_an_error_status_is_tried_again(self, imported_seed, readers):
+        readers(3)
+        rejected = {"recipient_status": {"r1@example.com": AnymailRecipientStatus(message_id="x", status="rejected")}}
+        responses = {"r1@example.com": rejected,
+                     "r2@example.com": AnymailAPIError("服务繁忙", status_code=503, response=http_response(503))}
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        done = sending.mailing_run(mailing.pk, messages=self.with_responses(responses))
+        assert done == {"sent": 1, "failed": 2, "skipped": 0, "unknown": 0, "requeued": 2}
+        assert statuses(mailing) == {"r0@example.com": "sent", "r1@example.com": "failed", "r2@example.com": "failed"}
+        rejected_row, busy_row = mailing.deliveries.get(email="r1@example.com"), mailing.deliveries.get(email="r2@example.com")
+        assert (rejected_row.attempts, rejected_row.error) == (
+            1, "服务商拒收：All message recipients were rejected or invalid")
+        assert (busy_row.attempts, busy_row.error.split("\n")[0]) == (
+            sending.MAX_ATTEMPTS, "3 次尝试均未发出：服务商拒收：服务繁忙")
+
+    def test_no_answer_from_the_provider_is_unknown_and_not_sent_again(self, imported_seed, readers):
+        readers(2)
+        responses = {"r1@example.com": AnymailAPIError("连接超时")}
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        done = sending.mailing_run(mailing.pk, messages=self.with_responses(responses))
+        assert (done["sent"], done["unknown"]) == (1, 1)
+        unknown = mailing.deliveries.get(email="r1@example.com")
+        assert (unknown.status, unknown.error) == (Delivery.Status.UNKNOWN, "邮件发出后连接中断，可能已送达，不会自动重发：连接超时")

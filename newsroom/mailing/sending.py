@@ -33,7 +33,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from newsroom.mailing import compose, digests
+from newsroom.mailing import compose
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
 from newsroom.mailing.smtp import EmailBackend as SmtpBackend
 from newsroom.models import Issue
@@ -99,8 +99,8 @@ class _Withdrawn(Exception):
 
 
 class _Run:
-    def __init__(self, mailing: Mailing, make: MessageMaker):
-        self.mailing, self.make = mailing, make
+    def __init__(self, mailing: Mailing, make: MessageMaker, on_sent: Callable[[Delivery], None] | None = None):
+        self.mailing, self.make, self.on_sent = mailing, make, on_sent
         self.token = uuid.uuid4().hex
         self.beat = timezone.now()
         self.lost = False
@@ -108,15 +108,18 @@ class _Run:
 
 
 def mailing_run(mailing_id: int, *, batch_size: int | None = None,
-                messages: Callable[[Mailing], MessageMaker] = issue_messages) -> dict:
+                messages: Callable[[Mailing], MessageMaker] = issue_messages,
+                on_sent: Callable[[Delivery], None] | None = None) -> dict:
     """Send the mailing's QUEUED deliveries; returns what this run did, by outcome.
 
+    `messages(mailing)` makes each reader's message; `on_sent(delivery)` runs in the
+    transaction that records a delivery SENT (what a digest covered, for instance).
     Safe to run twice at once (two workers share the rows) and again after a crash
     (mailing_resume first). Stops early if a resume declared this run dead."""
     mailing = Mailing.objects.select_related("issue").get(pk=mailing_id)
     if mailing.status == Mailing.Status.DONE:
         return _Run(mailing, make=None).counts
-    run = _Run(mailing, messages(mailing))
+    run = _Run(mailing, messages(mailing), on_sent)
     size = batch_size or settings.NEWSROOM_MAIL_BATCH
     try:
         while not run.lost and (batch := _claim(run, size)):
@@ -199,21 +202,22 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
         _withdrawn(run, delivery)
     except smtplib.SMTPRecipientsRefused as refused:
         code, reply = next(iter(refused.recipients.values()))
-        _refused(run, delivery, code, reply)
+        _smtp_refused(run, delivery, code, reply)
     except smtplib.SMTPResponseException as error:
         # MAIL FROM or DATA refused, or a reply other than 250 after the dot: not delivered.
-        _refused(run, delivery, error.smtp_code, error.smtp_error)
+        _smtp_refused(run, delivery, error.smtp_code, error.smtp_error)
         if error.smtp_code == 421:
             connection.discard()
     except AnymailRecipientsRefused as error:
-        _refused(run, delivery, 550, str(error))
+        _refused(run, delivery, _("服务商拒收：%(error)s") % {"error": error}, temporary=False)
     except AnymailAPIError as error:
         # The provider answered with an error status: it did not take the message. Without
         # an answer (status_code None) the request may have arrived.
         if error.status_code is None:
             _lost_connection(run, delivery, error, after_dot=True)
         else:
-            _refused(run, delivery, 400 if error.status_code == 429 or error.status_code >= 500 else 550, str(error))
+            busy = error.status_code == 429 or error.status_code >= 500
+            _refused(run, delivery, _("服务商拒收：%(error)s") % {"error": error}, temporary=busy)
     except (smtplib.SMTPException, OSError) as error:
         # The connection broke; the row is SENDING only if the dot may have reached the server.
         _lost_connection(run, delivery, error, after_dot=bool(committed))
@@ -251,11 +255,11 @@ def _settle(delivery: Delivery, **fields) -> None:
 
 
 def _mark_sent(run: _Run, delivery: Delivery, message_id: str) -> None:
+    # Unconditional: a resume may have called the row UNKNOWN meanwhile; it was sent.
     with transaction.atomic():
-        # Unconditional: a resume may have called the row UNKNOWN meanwhile; it was sent.
         _settle(delivery, status=Status.SENT, sent_at=timezone.now(), message_id=message_id, error="")
-        if run.mailing.kind == Mailing.Kind.DIGEST:
-            digests.digest_delivered(subscriber_id=delivery.subscriber_id, until=run.mailing.until)
+        if run.on_sent is not None:
+            run.on_sent(delivery)
     run.counts["sent"] += 1
 
 
@@ -277,10 +281,15 @@ def _withdrawn(run: _Run, delivery: Delivery) -> None:
     _skip(run, row, row.subscriber)
 
 
-def _refused(run: _Run, delivery: Delivery, code: int, reply) -> None:
+def _smtp_refused(run: _Run, delivery: Delivery, code: int, reply) -> None:
     reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     reason = _("收件服务器拒收：%(code)s %(reply)s") % {"code": code, "reply": reply}
-    if 400 <= code < 500:
+    _refused(run, delivery, reason, temporary=400 <= code < 500)
+
+
+def _refused(run: _Run, delivery: Delivery, reason: str, *, temporary: bool) -> None:
+    """Not delivered: tried again later if the refusal was temporary, else FAILED."""
+    if temporary:
         return _temporary(run, delivery, reason)
     _settle(delivery, status=Status.FAILED, error=reason, attempts=F("attempts") + _uncounted(delivery))
     run.counts["failed"] += 1
@@ -336,12 +345,13 @@ def _reset_interrupted(mailing_id: int) -> int:
 
 
 def mailing_resume(mailing_id: int, *, batch_size: int | None = None,
-                   messages: Callable[[Mailing], MessageMaker] = issue_messages) -> dict:
+                   messages: Callable[[Mailing], MessageMaker] = issue_messages,
+                   on_sent: Callable[[Delivery], None] | None = None) -> dict:
     """Take over a mailing whose run died: what it left SENDING becomes UNKNOWN, then the rest
     is sent. Only for a mailing no live run is sending (see mailings_resume_interrupted)."""
     with transaction.atomic():
         _reset_interrupted(mailing_id)
-    return mailing_run(mailing_id, batch_size=batch_size, messages=messages)
+    return mailing_run(mailing_id, batch_size=batch_size, messages=messages, on_sent=on_sent)
 
 
 def mailings_resume_interrupted(older_than: datetime.timedelta = INTERRUPTED_AFTER) -> list[int]:

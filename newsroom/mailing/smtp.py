@@ -18,10 +18,14 @@ the connection is then dropped without the dot, which a server treats as no mess
 Backends without such a moment (django-anymail's HTTP APIs, console, locmem) send the
 message in one call; sending.py commits SENDING just before it.
 """
+import functools
 import re
 import smtplib
+import socket
 
+from django.conf import settings
 from django.core.mail.backends import smtp
+from django.core.mail.message import sanitize_address
 
 CRLF = b"\r\n"
 
@@ -32,10 +36,23 @@ def _dot_stuffed(data: bytes) -> bytes:
     return data if data.endswith(CRLF) else data + CRLF
 
 
+@functools.lru_cache(maxsize=64)
+def _sanitized(address: str, encoding: str) -> str:
+    return sanitize_address(address, encoding)
+
+
 class _BeforeDot:
     """smtplib's data(), split where the dot goes, to call `before_dot` there."""
 
     before_dot = None
+
+    def connect(self, *args, **kwargs):
+        reply = super().connect(*args, **kwargs)
+        # The dot now goes in a write of its own, right after the body. With Nagle's algorithm
+        # it would wait for the body's ACK, which the server delays (40 ms on Linux) while it
+        # waits for more: 25 messages a second instead of hundreds.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return reply
 
     def data(self, msg):
         if self.before_dot is None:
@@ -70,6 +87,22 @@ class EmailBackend(smtp.EmailBackend):
     @property
     def connection_class(self):
         return SSLConnection if self.use_ssl else Connection
+
+    def _send(self, email_message):
+        """Django's _send, with the sender's address sanitized once: it is the same on every
+        message of a mailing, and parsing it cost as much as the rest of the envelope."""
+        if not email_message.recipients():
+            return False
+        encoding = email_message.encoding or settings.DEFAULT_CHARSET
+        from_email = _sanitized(email_message.from_email, encoding)
+        recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
+        try:
+            self.connection.sendmail(from_email, recipients, email_message.message().as_bytes(linesep="\r\n"))
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
 
     def send_one(self, message, *, before_dot) -> None:
         """Send one message over the open (or a new) connection, calling `before_dot()` at
