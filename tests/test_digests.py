@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -393,6 +394,16 @@ class TestScheduler:
         call_command("mail_scheduler", "--once", stdout=out)
         assert out.getvalue().endswith(" 已交给后台任务进程：send_digests\n")
         assert DBTaskResult.objects.get().task_path == "newsroom.tasks.send_digests"
+
+    def test_a_database_error_is_reported_and_the_scheduler_goes_on(self, monkeypatch):
+        """A database restarting must not end the scheduler, which would take `serve` down."""
+        def unavailable(self, now):
+            raise OperationalError("server closed the connection unexpectedly")
+
+        monkeypatch.setattr(tasks.MailScheduler, "tick", unavailable)
+        err = StringIO()
+        call_command("mail_scheduler", "--once", stdout=StringIO(), stderr=err)
+        assert err.getvalue().endswith(" 数据库暂时不可用，下次再试：server closed the connection unexpectedly\n")
 
     def test_the_command_refuses_a_useless_interval(self):
         with pytest.raises(CommandError, match="^--interval 必须大于 0。$"):

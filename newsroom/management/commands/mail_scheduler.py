@@ -4,7 +4,7 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from newsroom.tasks import MailScheduler
@@ -23,17 +23,28 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["interval"] <= 0:
             raise CommandError("--interval 必须大于 0。")
+        if options["once"]:
+            self._check(MailScheduler())
+            return
         stop = threading.Event()
         # A stop between two checks ends the wait at once; one during a check lets it finish.
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda signum, frame: stop.set())
         scheduler = MailScheduler()
         while True:
-            for name in scheduler.tick(timezone.now()):
-                self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M} 已交给后台任务进程：{name}")
-            if options["once"]:
-                return
+            self._check(scheduler)
             # A connection kept between checks a minute apart would outlive the server's patience.
             close_old_connections()
             if stop.wait(options["interval"]):
                 return
+
+    def _check(self, scheduler: MailScheduler) -> None:
+        try:
+            asked = scheduler.tick(timezone.now())
+        except DatabaseError as error:
+            # A database restarting must not end the scheduler: `manage.py serve` would take
+            # the site down with it. The next check tries again.
+            self.stderr.write(f"{timezone.localtime():%Y-%m-%d %H:%M} 数据库暂时不可用，下次再试：{error}")
+            return
+        for name in asked:
+            self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M} 已交给后台任务进程：{name}")
