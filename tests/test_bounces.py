@@ -1,7 +1,7 @@
 """A provider's bounce and complaint reports (django-anymail's webhooks) stop mail to the address.
 
 The payloads are the providers' own shapes, as in django-anymail's test suite
-(tests/test_postmark_webhooks.py, tests/test_mailgun_webhooks.py), posted with the basic
+(tests/test_postmark_webhooks.py, tests/test_mailgun_webhooks.py, tests/test_mailjet_webhooks.py), posted with the basic
 auth the provider is configured with.
 """
 import base64
@@ -22,6 +22,7 @@ SECRET = "hooks:Zq3-webhook-secret"
 POSTMARK = "/anymail/postmark/tracking/"
 MAILGUN = "/anymail/mailgun/tracking/"
 MAILGUN_KEY = "mailgun-signing-key"
+MAILJET = "/anymail/mailjet/tracking/"
 
 
 @pytest.fixture(autouse=True)
@@ -198,6 +199,53 @@ class TestMailgun:
         confirmed("invalid@example.com")
         assert post(client, MAILGUN, mailgun(mailgun_failed(), key="not-the-key")).status_code == 400
         assert state("invalid@example.com") == (Subscriber.Status.CONFIRMED, "")
+
+
+def mailjet(email="invalid@example.com", **fields) -> list[dict]:
+    return [{
+        "event": "bounce", "time": 1498093527, "MessageID": 12345678901234567, "email": email,
+        "mj_campaign_id": 1234567890, "mj_contact_id": 9876543210, "customcampaign": "", "blocked": True,
+        "hard_bounce": True, "error_related_to": "domain", "error": "invalid domain", **fields,
+    }]
+
+
+class TestMailjet:
+    def test_a_hard_bounce_stops_the_address(self, client):
+        confirmed("invalid@example.com")
+        assert post(client, MAILJET, mailjet()).status_code == 200
+        assert state("invalid@example.com") == (Subscriber.Status.BOUNCED, "退信（Mailjet）：bounced")
+
+    def test_a_full_mailbox_changes_nothing(self, client):
+        confirmed("invalid@example.com")
+        soft = mailjet(hard_bounce=False, error_related_to="recipient", error="quota exceeded")
+        assert post(client, MAILJET, soft).status_code == 200
+        assert state("invalid@example.com") == (Subscriber.Status.CONFIRMED, "")
+
+    def test_a_message_blocked_for_a_mistyped_address_stops_it(self, client):
+        confirmed("bad@example.com")
+        blocked = mailjet("bad@example.com", event="blocked", error="typofix")
+        assert post(client, MAILJET, blocked).status_code == 200
+        assert state("bad@example.com")[0] == Subscriber.Status.BOUNCED
+
+    def test_a_message_blocked_for_an_earlier_complaint_records_the_complaint(self, client):
+        confirmed("spam@example.com")
+        blocked = mailjet("spam@example.com", event="blocked", error_related_to="recipient", error="spam reporter")
+        assert post(client, MAILJET, blocked).status_code == 200
+        assert state("spam@example.com")[0] == Subscriber.Status.COMPLAINED
+
+    def test_a_message_blocked_for_its_content_changes_nothing(self, client):
+        confirmed("reader@example.com")
+        blocked = mailjet("reader@example.com", event="blocked", error_related_to="spam", error="content blocked")
+        assert post(client, MAILJET, blocked).status_code == 200
+        assert state("reader@example.com") == (Subscriber.Status.CONFIRMED, "")
+
+    def test_an_unsubscribe_at_the_provider_unsubscribes(self, client):
+        confirmed("recipient@example.com")
+        unsub = [{"event": "unsub", "time": 1498093527, "MessageID": 12345678901234567,
+                  "email": "recipient@example.com", "mj_campaign_id": 1234567890, "mj_contact_id": 9876543210,
+                  "customcampaign": "", "mj_list_id": 0, "ip": "127.0.0.4", "geo": "", "agent": "List-Unsubscribe"}]
+        assert post(client, MAILJET, unsub).status_code == 200
+        assert state("recipient@example.com") == (Subscriber.Status.UNSUBSCRIBED, "在 Mailjet 退订")
 
 
 class TestHostileRequests:

@@ -29,11 +29,11 @@ def tracking_event_received(sender, event, esp_name, **kwargs) -> None:
         subscriber_stop(email=recipient, status=Subscriber.Status.BOUNCED,
                         reason=_("退信（%(esp)s）：%(why)s") % {"esp": esp_name, "why": _why(event)},
                         message_id=event.message_id)
-    elif event.event_type == "complained":
+    elif event.event_type == "complained" or _rejected_for(event, "spam"):
         subscriber_stop(email=recipient, status=Subscriber.Status.COMPLAINED,
                         reason=_("投诉（%(esp)s）：%(why)s") % {"esp": esp_name, "why": _why(event)},
                         message_id=event.message_id)
-    elif event.event_type == "unsubscribed":
+    elif event.event_type == "unsubscribed" or _rejected_for(event, "unsubscribed"):
         subscriber_stop(email=recipient, status=Subscriber.Status.UNSUBSCRIBED,
                         reason=_("在 %(esp)s 退订") % {"esp": esp_name}, message_id=None)
     # Soft bounces ("deferred"), deliveries, opens and clicks change nothing: the provider
@@ -72,12 +72,19 @@ def _is_hard_bounce(event) -> bool:
     return not _is_soft(event.esp_event)
 
 
+def _rejected_for(event, reason: str) -> bool:
+    """The provider refused to send because of its own list: the address complained or
+    unsubscribed there before."""
+    return event.event_type == "rejected" and event.reject_reason == reason
+
+
 def _is_soft(esp_event) -> bool:
     """Providers whose soft bounces anymail reports as "bounced" (reason "bounced") too:
-    Postmark's SoftBounce and Transient types, Amazon SES's Transient bounce type."""
+    Postmark's SoftBounce and Transient types, Amazon SES's Transient bounce type, Mailjet's
+    bounces without hard_bounce (a full mailbox)."""
     if not isinstance(esp_event, dict):
         return False
-    if esp_event.get("Type") in ("SoftBounce", "Transient"):
+    if esp_event.get("Type") in ("SoftBounce", "Transient") or esp_event.get("hard_bounce") is False:
         return True
     bounce = esp_event.get("bounce")
     return isinstance(bounce, dict) and bounce.get("bounceType") == "Transient"
