@@ -135,13 +135,16 @@ def _new_articles(since: datetime.datetime, until: datetime.datetime):
     An article becomes visible at its publish_at, or when its issue was first published if
     that was later: an article dated last week in an issue published today is news today.
     """
-    visible_at = Greatest("publish_at", Coalesce("issue__published_at", "publish_at"))
     return (
         Article.objects.published()
         .filter(Q(publish_at__gt=since) | Q(issue__published_at__gt=since))
-        .alias(visible_at=visible_at)
+        .alias(visible_at=_visible_at())
         .filter(visible_at__gt=since, visible_at__lte=until)
     )
+
+
+def _visible_at():
+    return Greatest("publish_at", Coalesce("issue__published_at", "publish_at"))
 
 
 def _tagged():
@@ -176,15 +179,19 @@ def _subscribers_with_news(mailing: Mailing) -> list[tuple[int, str]]:
 
 def _facets_of(articles) -> list[tuple[datetime.datetime, set[int], set[int]]]:
     """(visible_at, zone ids, topic ids) of each article; three queries."""
-    rows = {pk: (visible, set(), set()) for pk, visible in articles.annotate(
-        visible=Greatest("publish_at", Coalesce("issue__published_at", "publish_at"))
-    ).values_list("pk", "visible")}
-    # Subqueries, not lists of ids: a database caps the values one query may carry.
+    rows = {
+        pk: (visible, set(), set())
+        for pk, visible in articles.annotate(visible=_visible_at()).values_list("pk", "visible")
+    }
+    # Subqueries, not lists of ids: a database caps the values one query may carry. An
+    # article published between two of these queries is in the later ones only: skipped.
     ids = articles.values("pk")
     for article, zone in ZoneMention.objects.filter(article__in=ids).order_by().values_list("article", "zone"):
-        rows[article][1].add(zone)
+        if article in rows:
+            rows[article][1].add(zone)
     for article, tag in _tagged().filter(object_id__in=ids).values_list("object_id", "tag"):
-        rows[article][2].add(tag)
+        if article in rows:
+            rows[article][2].add(tag)
     return list(rows.values())
 
 
