@@ -45,15 +45,18 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=100, help="NEWSROOM_MAIL_BATCH: messages per connection")
+    parser.add_argument("--connections", type=int, default=2,
+                        help="NEWSROOM_MAIL_CONNECTIONS: SMTP connections at once, one thread each")
     parser.add_argument("--profile", action="store_true", help="print the 25 costliest functions of the run")
     return parser.parse_args(argv)
 
 
-def setup_django(database_url: str, port: int, batch: int) -> None:
+def setup_django(database_url: str, port: int, batch: int, connections: int) -> None:
     # NEWSROOM_REVIEW_STAGES=0: the seed is published at once, as by a team without 三审.
     os.environ.update({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "bench.hello_settings",
                        "NEWSROOM_REVIEW_STAGES": "0",
-                       "NEWSROOM_MAIL_BATCH": str(batch), "DJANGO_ALLOWED_HOSTS": "testserver",
+                       "NEWSROOM_MAIL_BATCH": str(batch), "NEWSROOM_MAIL_CONNECTIONS": str(connections),
+                       "DJANGO_ALLOWED_HOSTS": "testserver",
                        **smtp_environ(port)})
     import django
 
@@ -118,14 +121,17 @@ def check_spool(spool: Path, subscribers: int) -> None:
 def report(args, engine: str, result: dict, hello: float) -> dict:
     rate = args.subscribers / result["run_s"]
     figures = {"engine": engine, "subscribers": args.subscribers, "batch": args.batch,
+               "connections": args.connections,
                "queue_s": round(result["queue_s"], 2), "run_s": round(result["run_s"], 2),
                "messages_per_s": round(rate), "hello_per_s": round(hello),
                "hello_per_message": round(hello / rate, 1), "goal_met": rate >= GOAL}
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
     print(f"deliveries: {result['progress']}")
-    print("| engine | subscribers | batch | queueing | sending | messages/s | hello-world/s | hello-worlds per message |")
-    print(f"| {engine} | {args.subscribers:,} | {args.batch} | {figures['queue_s']:.2f} s | {figures['run_s']:.2f} s "
+    print("| engine | subscribers | batch | connections | queueing | sending | messages/s | hello-world/s "
+          "| hello-worlds per message |")
+    print(f"| {engine} | {args.subscribers:,} | {args.batch} | {args.connections} | {figures['queue_s']:.2f} s "
+          f"| {figures['run_s']:.2f} s "
           f"| {figures['messages_per_s']} | {figures['hello_per_s']} | {figures['hello_per_message']} |")
     return figures
 
@@ -136,7 +142,7 @@ def main(argv=None) -> dict:
         workdir = Path(tmp)
         spool = workdir / "spool"
         with fresh_database(workdir) as url, smtp_process(spool) as port:
-            setup_django(url, port, args.batch)
+            setup_django(url, port, args.batch, args.connections)
             from django.db import connection, connections
 
             issue = prepare(args.subscribers)

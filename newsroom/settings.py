@@ -270,6 +270,10 @@ NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
 NEWSROOM_UNSUBSCRIBE_MAILTO = os.environ.get("NEWSROOM_UNSUBSCRIBE_MAILTO", "")
 # How many messages one batch sends over one connection, between two progress records.
 NEWSROOM_MAIL_BATCH = int(os.environ.get("NEWSROOM_MAIL_BATCH", "100"))
+# How many SMTP connections one send uses at once (threads of the worker sharing the
+# deliveries): a message mostly waits for the mail server, so two send about twice as many
+# a second (bench/mail.py). Check the provider's limit on concurrent connections.
+NEWSROOM_MAIL_CONNECTIONS = int(os.environ.get("NEWSROOM_MAIL_CONNECTIONS", "2"))
 # django-anymail, for a provider's API (NEWSROOM_EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend):
 # its settings as JSON in NEWSROOM_ANYMAIL, e.g. {"POSTMARK_SERVER_TOKEN": "…"}. The provider
 # reports bounces and complaints to /anymail/<esp>/tracking/ (newsroom/mailing/bounces.py),

@@ -18,6 +18,13 @@ HOUR = datetime.timedelta(hours=1)
 DAY = datetime.timedelta(days=1)
 
 
+@pytest.fixture(autouse=True)
+def one_connection(settings):
+    # Several connections are threads, each with its own database connection, which a test's
+    # transaction cannot share.
+    settings.NEWSROOM_MAIL_CONNECTIONS = 1
+
+
 @pytest.fixture
 def server(settings):
     with smtp_server() as running:

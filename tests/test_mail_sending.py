@@ -24,6 +24,14 @@ from tests.smtpserver import smtp_server, use_smtp
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def one_connection(settings):
+    """One run per send in these tests: a second thread would not see the rows this test's
+    transaction holds. Two at once, as the worker runs them, are tested with real processes
+    (tests/test_mail_resume.py), and two runs sharing a mailing below."""
+    settings.NEWSROOM_MAIL_CONNECTIONS = 1
+
 Status = Subscriber.Status
 
 

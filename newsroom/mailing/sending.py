@@ -20,11 +20,13 @@ MAX_ATTEMPTS it is FAILED. The mailing is DONE when no row is QUEUED or SENDING.
 """
 import datetime
 import smtplib
+import threading
 import uuid
 from collections.abc import Callable
 from email.utils import make_msgid
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django import db
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage
@@ -98,37 +100,69 @@ class _Withdrawn(Exception):
     """The row may not be sent after all: raised at the point of no return, before the dot."""
 
 
+COUNTS = ("sent", "failed", "skipped", "unknown", "requeued")
+
+
 class _Run:
+    """One loop of claims and sends over its own SMTP connection (and database connection)."""
+
     def __init__(self, mailing: Mailing, make: MessageMaker, on_sent: Callable[[Delivery], None] | None = None):
         self.mailing, self.make, self.on_sent = mailing, make, on_sent
         self.token = uuid.uuid4().hex
         self.beat = timezone.now()
         self.lost = False
-        self.counts = {"sent": 0, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
+        self.counts = dict.fromkeys(COUNTS, 0)
 
 
-def mailing_run(mailing_id: int, *, batch_size: int | None = None,
+def mailing_run(mailing_id: int, *, batch_size: int | None = None, connections: int | None = None,
                 messages: Callable[[Mailing], MessageMaker] = issue_messages,
                 on_sent: Callable[[Delivery], None] | None = None) -> dict:
     """Send the mailing's QUEUED deliveries; returns what this run did, by outcome.
 
-    `messages(mailing)` makes each reader's message; `on_sent(delivery)` runs in the
-    transaction that records a delivery SENT (what a digest covered, for instance).
-    Safe to run twice at once (two workers share the rows) and again after a crash
-    (mailing_resume first). Stops early if a resume declared this run dead."""
+    `connections` runs (settings.NEWSROOM_MAIL_CONNECTIONS) go at once, each in a thread
+    with its own SMTP and database connection, sharing the rows as two workers would: a
+    message spends most of its time waiting for the mail server and the database, and
+    the other run works meanwhile. `messages(mailing)` makes each reader's message;
+    `on_sent(delivery)` runs in the transaction that records a delivery SENT (what a
+    digest covered, for instance). Safe to run twice at once (on two workers) and again
+    after a crash (mailing_resume first). Stops early if a resume declared it dead."""
     mailing = Mailing.objects.select_related("issue").get(pk=mailing_id)
     if mailing.status == Mailing.Status.DONE:
-        return _Run(mailing, make=None).counts
-    run = _Run(mailing, messages(mailing), on_sent)
+        return dict.fromkeys(COUNTS, 0)
+    make = messages(mailing)
     size = batch_size or settings.NEWSROOM_MAIL_BATCH
+    runs = [_Run(mailing, make, on_sent) for _ in range(connections or settings.NEWSROOM_MAIL_CONNECTIONS)]
+    errors = []
+    threads = [threading.Thread(target=_in_thread, args=(run, size, errors)) for run in runs[1:]]
+    for thread in threads:
+        thread.start()
+    try:
+        _run(runs[0], size)
+    finally:
+        for thread in threads:
+            thread.join()
+    if errors:
+        raise errors[0]
+    return {key: sum(run.counts[key] for run in runs) for key in COUNTS}
+
+
+def _in_thread(run: _Run, size: int, errors: list) -> None:
+    try:
+        _run(run, size)
+    except Exception as error:  # re-raised by mailing_run in the calling thread
+        errors.append(error)
+    finally:
+        db.connections.close_all()  # this thread's own connections
+
+
+def _run(run: _Run, size: int) -> None:
     try:
         while not run.lost and (batch := _claim(run, size)):
             _send_batch(run, batch)
     finally:
-        Delivery.objects.filter(mailing=mailing, claim=run.token, status=Status.QUEUED).update(claim="")
+        Delivery.objects.filter(mailing=run.mailing, claim=run.token, status=Status.QUEUED).update(claim="")
     if not run.lost:
-        _finish_if_done(mailing)
-    return run.counts
+        _finish_if_done(run.mailing)
 
 
 def _claim(run: _Run, size: int) -> list[Delivery]:
@@ -238,15 +272,18 @@ def _provider_id(message) -> str:
 
 
 def _mark_sending(run: _Run, delivery: Delivery, message_id: str) -> bool:
-    """Commit QUEUED → SENDING if this run still holds the row and the reader still receives."""
+    """Commit QUEUED → SENDING if this run still holds the row and the reader still receives.
+
+    One statement, committed on its own (autocommit): the condition and the change are one
+    UPDATE, and a transaction around it would cost PostgreSQL two more round trips a
+    message. (On SQLite a writing statement takes the write lock before it reads.)"""
     now = timezone.now()
-    with transaction.atomic():
-        taken = Delivery.objects.filter(
-            pk=delivery.pk, status=Status.QUEUED, claim=run.token,
-            subscriber__status=Subscriber.Status.CONFIRMED,
-        ).update(status=Status.SENDING, message_id=message_id, attempts=F("attempts") + 1, updated_at=now)
-        if taken and now - run.beat > HEARTBEAT_EVERY:
-            _beat(run)
+    taken = Delivery.objects.filter(
+        pk=delivery.pk, status=Status.QUEUED, claim=run.token,
+        subscriber__status=Subscriber.Status.CONFIRMED,
+    ).update(status=Status.SENDING, message_id=message_id, attempts=F("attempts") + 1, updated_at=now)
+    if taken and now - run.beat > HEARTBEAT_EVERY:
+        _beat(run)
     return bool(taken)
 
 
@@ -256,9 +293,12 @@ def _settle(delivery: Delivery, **fields) -> None:
 
 def _mark_sent(run: _Run, delivery: Delivery, message_id: str) -> None:
     # Unconditional: a resume may have called the row UNKNOWN meanwhile; it was sent.
-    with transaction.atomic():
-        _settle(delivery, status=Status.SENT, sent_at=timezone.now(), message_id=message_id, error="")
-        if run.on_sent is not None:
+    fields = {"status": Status.SENT, "sent_at": timezone.now(), "message_id": message_id, "error": ""}
+    if run.on_sent is None:
+        _settle(delivery, **fields)
+    else:
+        with transaction.atomic():
+            _settle(delivery, **fields)
             run.on_sent(delivery)
     run.counts["sent"] += 1
 
