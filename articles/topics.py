@@ -5,13 +5,14 @@ everything else, so `🔥` or `！！！` got an empty slug and every page linki
 failed. Slugs come from the one slug function instead, like every other slug here.
 
 Merging topics (`topics_merge`) retags the articles, keeps every merged topic's address
-working and leaves a revision on each article it touched.
+working and its followers (a subscriber's topics) following, and leaves a revision on each
+article it touched.
 """
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import models, transaction
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
@@ -126,6 +127,7 @@ def topics_merge(*, tags: Iterable[Tag], into: str, user, seen_names: Mapping[in
         with revision_context(user=user, comment=comment, manage_manually=True):
             articles_changed = _retag(merged, target)
         _keep_addresses(merged, target)
+        _keep_followers(merged, target)
         Tag.objects.filter(pk__in=[tag.pk for tag in merged]).delete()
     return MergeResult(
         target=target, merged_names=tuple(tag.name for tag in merged), articles_changed=articles_changed, comment=comment
@@ -176,3 +178,24 @@ def _keep_addresses(merged: list[Tag], target: Tag) -> None:
             TopicRedirect.objects.update_or_create(old_slug=tag.slug, defaults={"tag": target})
     # The target's own address is live, not an old one.
     TopicRedirect.objects.filter(old_slug=target.slug).delete()
+
+
+def _keep_followers(merged: list[Tag], target: Tag) -> None:
+    """Whatever chose a merged topic in a many-to-many field (the email edition's
+    Subscriber.topics) chooses `target` instead, once: deleting the merged topics would
+    otherwise drop the choice without a word. Found through Tag's relations, so that this
+    module names no model of a layer above it."""
+    for relation in Tag._meta.related_objects:
+        field = relation.field
+        # taggit's own TaggableManager is not a ManyToManyField; _retag moved its rows.
+        if not isinstance(field, models.ManyToManyField):
+            continue
+        through, owner, tag = field.remote_field.through, field.m2m_field_name(), field.m2m_reverse_field_name()
+        rows = through.objects.filter(**{f"{tag}__in": merged})
+        owners = set(rows.values_list(owner, flat=True))
+        if not owners:
+            continue
+        rows.delete()
+        following = set(through.objects.filter(**{tag: target, f"{owner}__in": owners}).values_list(owner, flat=True))
+        through.objects.bulk_create([through(**{f"{owner}_id": pk, f"{tag}_id": target.pk})
+                                     for pk in sorted(owners - following)])

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zones",
     "articles",
     "newsroom.mailing",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -267,15 +268,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
 # Set to an address that unsubscribes by mail, for clients that only offer mailto.
 NEWSROOM_UNSUBSCRIBE_MAILTO = os.environ.get("NEWSROOM_UNSUBSCRIBE_MAILTO", "")
-# django-anymail's settings for a provider (its API key, webhook secret), as JSON, e.g.
-# {"MAILGUN_API_KEY": "...", "MAILGUN_SENDER_DOMAIN": "mg.example.com"}.
-ANYMAIL = json.loads(os.environ.get("NEWSROOM_ANYMAIL") or "{}")
 # How many messages one batch sends over one connection, between two progress records.
 NEWSROOM_MAIL_BATCH = int(os.environ.get("NEWSROOM_MAIL_BATCH", "100"))
 # How many SMTP connections one send uses at once (threads of the worker sharing the
 # deliveries): a message mostly waits for the mail server, so two send about twice as many
 # a second (bench/mail.py). Check the provider's limit on concurrent connections.
 NEWSROOM_MAIL_CONNECTIONS = int(os.environ.get("NEWSROOM_MAIL_CONNECTIONS", "2"))
+# django-anymail, for a provider's API (NEWSROOM_EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend):
+# its settings as JSON in NEWSROOM_ANYMAIL, e.g. {"POSTMARK_SERVER_TOKEN": "…"}. The provider
+# reports bounces and complaints to /anymail/<esp>/tracking/ (newsroom/mailing/bounces.py),
+# with ANYMAIL_WEBHOOK_SECRET ("user:password"; or WEBHOOK_SECRET in the JSON) as HTTP basic
+# auth. Without a secret the webhooks refuse every report: anymail would otherwise accept
+# anyone's (it only warns), and a forged bounce stops a reader's mail.
+ANYMAIL = json.loads(os.environ.get("NEWSROOM_ANYMAIL") or "{}")
+ANYMAIL["WEBHOOK_SECRET"] = (
+    os.environ.get("ANYMAIL_WEBHOOK_SECRET") or ANYMAIL.get("WEBHOOK_SECRET") or secrets.token_urlsafe(32)
+)
+# The hour (local time, TIME_ZONE) after which the day's zone and topic digest goes out.
+NEWSROOM_DIGEST_HOUR = int(os.environ.get("NEWSROOM_DIGEST_HOUR", "8"))
 
 # The largest issue text file the importer accepts; a real issue is tens of kilobytes.
 IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))

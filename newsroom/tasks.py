@@ -10,6 +10,7 @@ Arguments and return values are stored as JSON: pass ids, never model instances.
 import datetime
 import math
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -24,7 +25,7 @@ from newsroom.freshness import content_changed
 from newsroom.images.models import FOCAL_RANGE, Image
 from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import clean_alt, image_add
-from newsroom.mailing import compose, sending
+from newsroom.mailing import compose, digests, sending
 from newsroom.mailing.models import Mailing, Subscriber
 
 REINDEX_CHUNK = 1000
@@ -33,7 +34,7 @@ REINDEX_CHUNK = 1000
 __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
     "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation",
-    "send_mailing", "issue_mailing_send", "mailing_retry", "mailings_resume",
+    "send_mailing", "issue_mailing_send", "mailing_retry", "mailings_resume", "send_digests", "MailScheduler",
 ]
 
 
@@ -211,8 +212,8 @@ def send_confirmation(subscriber_id: int) -> bool:
 
 # How each kind of mailing makes its messages (newsroom.mailing.sending.MessageMaker), and
 # what else records a sent delivery (in the same transaction); digests add theirs.
-MAILING_MESSAGES = {Mailing.Kind.ISSUE: sending.issue_messages}
-MAILING_ON_SENT = {}
+MAILING_MESSAGES = {Mailing.Kind.ISSUE: sending.issue_messages, Mailing.Kind.DIGEST: digests.digest_messages}
+MAILING_ON_SENT = {Mailing.Kind.DIGEST: digests.digest_sent}
 
 
 @task()
@@ -262,3 +263,38 @@ def mailings_resume(*, older_than: datetime.timedelta = sending.INTERRUPTED_AFTE
         for mailing_id in ids:
             _enqueue_send(mailing_id)
     return ids
+
+
+@task()
+def send_digests() -> int | None:
+    """Today's zone and topic digest (newsroom/mailing/digests.py): its mailing made, at
+    most once a day, and sent; its id, or None when today's was made already."""
+    with transaction.atomic():
+        mailing = digests.digest_mailing_start(timezone.now())
+        if mailing is not None and mailing.status == Mailing.Status.SENDING:
+            _enqueue_send(mailing.pk)
+    return mailing.pk if mailing else None
+
+
+class MailScheduler:
+    """What `manage.py mail_scheduler` does every minute: ask the worker for the day's digest
+    once the hour (settings.NEWSROOM_DIGEST_HOUR, local time) has passed, and to continue
+    the mailings whose run died (mailings_resume)."""
+
+    # Asked but still not made (the worker down or busy): ask again after this long. One
+    # ask too many is harmless, the mailing is made once a day whatever the number.
+    ASK_AGAIN_AFTER = datetime.timedelta(minutes=15)
+
+    def __init__(self):
+        self.asked_at: datetime.datetime | None = None
+
+    def tick(self, now: datetime.datetime) -> list[str]:
+        """One check; what it asked for (task names)."""
+        asked = []
+        due = digests.digest_due(now, hour=settings.NEWSROOM_DIGEST_HOUR, last_day=digests.last_digest_day())
+        if due and (self.asked_at is None or now - self.asked_at >= self.ASK_AGAIN_AFTER):
+            send_digests.enqueue()
+            self.asked_at = now
+            asked.append("send_digests")
+        asked += ["send_mailing"] * len(mailings_resume())
+        return asked

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reporters/", include("newsroom.site.reporters")),
     path("tags/", include("newsroom.site.tags")),
     path("subscribe/", include("newsroom.site.subscribe")),
+    path("anymail/", include("newsroom.site.webhooks")),
     path("", include("newsroom.site.search")),
     path("", include("newsroom.site.sitemaps")),
     path("", include("newsroom.site.health")),

@@ -134,14 +134,25 @@ def served(site, tmp_path):
 
 
 class TestServe:
-    def test_serves_the_site_with_the_worker_beside_it(self, served):
+    def test_serves_the_site_with_the_worker_and_the_scheduler_beside_it(self, served):
         process, base, _ = served
         assert Browser(base).get("/").status == 200
         commands = sorted(command_line(pid) for pid in children(process.pid))
         assert commands == [
             f"{PYTHON} -m gunicorn --config {ROOT}/newsroom/gunicorn.conf.py ",
             f"{PYTHON} {ROOT}/manage.py db_worker --no-reload ",
+            f"{PYTHON} {ROOT}/manage.py mail_scheduler ",
         ]
+
+    def test_ctrl_c_stops_all_three_and_exits_cleanly(self, served):
+        """`make run`'s Ctrl-C: the terminal sends SIGINT to the supervisor alone (the children
+        have process groups of their own), which stops each child once."""
+        process, _, log = served
+        started = children(process.pid)
+        assert len(started) == 3
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0, log.read_text()
+        assert [pid for pid in started if is_running(pid)] == []
 
     def test_sigterm_stops_both_and_exits_cleanly(self, served):
         process, _, log = served

@@ -1,7 +1,7 @@
 """Run several long-lived processes as one: start them all, stop them all.
 
-`manage.py serve` runs gunicorn and the task worker with it, so that `make run` stays one
-command. Each child gets its own process group, so a Ctrl-C in the terminal reaches only
+`manage.py serve` runs gunicorn, the task worker and the mail scheduler together, so that
+`make run` stays one command. Each child gets its own process group, so a Ctrl-C in the terminal reaches only
 the supervisor, which passes one SIGTERM to each child: the worker finishes its current
 task instead of taking a second Ctrl-C as "force". When any child exits on its own, the
 others are stopped too, so that a site never runs without its worker or the reverse.
@@ -60,9 +60,11 @@ def _wait_for_stop(children: dict[str, subprocess.Popen], received: list[int]) -
 def _stop_all(children, *, first_exit: str | None, stop_timeout: float, log) -> int:
     if first_exit is not None:
         log(f"{first_exit} exited with code {children[first_exit].returncode}; stopping the others")
-    for child in children.values():
+    stopped = set()
+    for name, child in children.items():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
+            stopped.add(name)
     deadline = time.monotonic() + stop_timeout
     for name, child in children.items():
         try:
@@ -71,7 +73,15 @@ def _stop_all(children, *, first_exit: str | None, stop_timeout: float, log) -> 
             log(f"{name} still running after {stop_timeout:g} s; killing it")
             child.kill()
             child.wait()
-    # A child killed by a signal has a negative code; report it as a shell would (128 + n).
-    codes = [code if code >= 0 else 128 - code for code in (c.returncode for c in children.values())]
+    codes = [_exit_code(child.returncode, stopped=name in stopped) for name, child in children.items()]
     failed = next((code for code in codes if code), 0)
     return failed or (1 if first_exit is not None else 0)
+
+
+def _exit_code(returncode: int, *, stopped: bool) -> int:
+    """A child's code as a shell reports it (128 + n when killed by signal n); 0 for one
+    that died of the SIGTERM we sent it: it was still starting, before it could handle the
+    signal, and it stopped as asked."""
+    if stopped and returncode == -signal.SIGTERM:
+        return 0
+    return returncode if returncode >= 0 else 128 - returncode

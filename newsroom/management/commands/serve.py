@@ -1,4 +1,5 @@
-"""Serve the site with gunicorn and run the background task worker beside it, as one command."""
+"""Serve the site with gunicorn and run the background task worker and the mail scheduler
+beside it, as one command."""
 import os
 import sys
 
@@ -10,8 +11,8 @@ from newsroom.management.supervisor import supervise
 
 class Command(BaseCommand):
     help = (
-        "用 gunicorn 提供网站，同时运行后台任务进程（db_worker）；Ctrl-C 或 SIGTERM 停止两者，"
-        "其中一个退出时也停止另一个。"
+        "用 gunicorn 提供网站，同时运行后台任务进程（db_worker）和邮件定时任务（mail_scheduler）；"
+        "Ctrl-C 或 SIGTERM 停止全部，其中一个退出时也停止其余的。"
     )
 
     def add_arguments(self, parser):
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             "gunicorn": [sys.executable, "-m", "gunicorn", "--config", str(config)],
             # Its reloader would add a process that our SIGTERM does not reach.
             "worker": [sys.executable, str(root / "manage.py"), "db_worker", "--no-reload"],
+            # The day's digest and resuming interrupted sends: it asks, the worker sends.
+            "scheduler": [sys.executable, str(root / "manage.py"), "mail_scheduler"],
         }
         code = supervise(commands, cwd=root, log=self.stdout.write)
         if code:
