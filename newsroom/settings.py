@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "newsroom.images",
     "zones",
     "articles",
+    "newsroom.mailing",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +245,27 @@ TASKS = {
         if env_flag("NEWSROOM_TASKS_IMMEDIATE") else "django_tasks_db.DatabaseBackend",
     },
 }
+
+# Email (newsroom/mailing): SMTP configured from the environment by default, which suits
+# Aliyun (smtpdm.aliyun.com:465 with NEWSROOM_EMAIL_USE_SSL=1) and Tencent 企业邮
+# (smtp.exmail.qq.com:465, SSL) alike; NEWSROOM_EMAIL_BACKEND picks another backend, e.g.
+# one of django-anymail's for a provider's API. Emails are built on the worker, away from
+# any request, so their links start with NEWSROOM_SITE_URL.
+EMAIL_BACKEND = os.environ.get("NEWSROOM_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("NEWSROOM_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("NEWSROOM_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("NEWSROOM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("NEWSROOM_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("NEWSROOM_EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_flag("NEWSROOM_EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("NEWSROOM_EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("NEWSROOM_MAIL_FROM", "newsletter@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
+# Set to an address that unsubscribes by mail, for clients that only offer mailto.
+NEWSROOM_UNSUBSCRIBE_MAILTO = os.environ.get("NEWSROOM_UNSUBSCRIBE_MAILTO", "")
+# How many messages one batch sends over one connection, between two progress records.
+NEWSROOM_MAIL_BATCH = int(os.environ.get("NEWSROOM_MAIL_BATCH", "100"))
 
 # The largest issue text file the importer accepts; a real issue is tens of kilobytes.
 IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))

@@ -24,13 +24,15 @@ from newsroom.freshness import content_changed
 from newsroom.images.models import FOCAL_RANGE, Image
 from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import clean_alt, image_add
+from newsroom.mailing import compose
+from newsroom.mailing.models import Subscriber
 
 REINDEX_CHUNK = 1000
 
 # TaskResultStatus is re-exported so that nothing else imports the tasks API.
 __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
-    "delete_media_files", "render_image", "search_index_rebuild",
+    "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation",
 ]
 
 
@@ -192,3 +194,15 @@ def images_render_enqueue(*, everything: bool = False) -> int:
         for pk in ids:
             render_image.enqueue(pk)
     return len(ids)
+
+
+@task()
+def send_confirmation(subscriber_id: int) -> bool:
+    """The double opt-in mail with its signed, expiring link; False when there is no one to
+    ask (the subscriber was deleted, confirmed meanwhile, or their address stopped us)."""
+    sub = Subscriber.objects.filter(pk=subscriber_id, status=Subscriber.Status.PENDING).first()
+    if sub is None:
+        return False
+    compose.confirmation_message(sub).send()
+    Subscriber.objects.filter(pk=sub.pk).update(confirmation_sent_at=timezone.now())
+    return True

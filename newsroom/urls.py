@@ -19,6 +19,7 @@ urlpatterns = [
     path("zones/", include("newsroom.site.zones")),
     path("reporters/", include("newsroom.site.reporters")),
     path("tags/", include("newsroom.site.tags")),
+    path("subscribe/", include("newsroom.site.subscribe")),
     path("", include("newsroom.site.search")),
     path("", include("newsroom.site.sitemaps")),
     path("", include("newsroom.site.health")),

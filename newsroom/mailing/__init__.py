@@ -1,0 +1,1 @@
+"""The email edition: subscribers, mailings of an issue or a digest, and their deliveries."""
