@@ -12,6 +12,7 @@ message fills them in (render_for): 10,000 recipients do not render a template 1
 """
 import dataclasses
 import functools
+import re
 import uuid
 from email.utils import formataddr
 
@@ -139,7 +140,8 @@ def base_context(*, reason: str, manage: str = "", unsubscribe: str = "") -> dic
 def _inliner() -> css_inline.CSSInliner:
     # keep_at_rules leaves the phone media query in <style>, the one thing that cannot be
     # inlined; nothing is fetched from the network.
-    css = render_to_string("email/email.css")
+    # Its comments are for us, not for every reader's inbox.
+    css = re.sub(r"/\*.*?\*/", "", render_to_string("email/email.css"), flags=re.DOTALL)
     return css_inline.CSSInliner(extra_css=css, keep_at_rules=True, load_remote_stylesheets=False)
 
 
