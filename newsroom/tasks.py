@@ -24,7 +24,7 @@ from newsroom.freshness import content_changed
 from newsroom.images.models import FOCAL_RANGE, Image
 from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import clean_alt, image_add
-from newsroom.mailing import compose
+from newsroom.mailing import compose, sending
 from newsroom.mailing.models import Subscriber
 from newsroom.models import Issue
 
@@ -220,7 +220,31 @@ def send_test_issue(issue_id: int, to: str) -> bool:
     return True
 
 
-# STAND-IN until helper C's send_mailing (branch i13-engine) is merged: take theirs.
+# STAND-INS until helper C's engine (branch i13-engine) is merged: take theirs, which have
+# these names and arguments (the admin of i13-compose calls them).
 @task()
 def send_mailing(mailing_id: int) -> dict:
     raise NotImplementedError("send_mailing comes from the i13-engine branch")
+
+
+def issue_mailing_send(*, issue, by):
+    with transaction.atomic():
+        mailing = sending.issue_mailing_start(issue=issue, by=by)
+        send_mailing.enqueue(mailing.pk)
+    return mailing
+
+
+def mailing_retry(mailing) -> int:
+    with transaction.atomic():
+        count = sending.mailing_retry_failed(mailing)
+        if count:
+            send_mailing.enqueue(mailing.pk)
+    return count
+
+
+def mailings_resume(*, older_than: datetime.timedelta) -> list[int]:
+    with transaction.atomic():
+        ids = sending.mailings_resume_interrupted(older_than)
+        for mailing_id in ids:
+            send_mailing.enqueue(mailing_id)
+    return ids

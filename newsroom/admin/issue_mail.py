@@ -199,11 +199,10 @@ class IssueMailMixin:
 
     def _start_sending(self, request, issue):
         try:
-            mailing = sending.issue_mailing_start(issue=issue, by=request.user)
+            mailing = tasks.issue_mailing_send(issue=issue, by=request.user)
         except sending.MailingRefused as refused:
             self.message_user(request, str(refused), messages.ERROR)
             return self._back_to_issue(issue)
-        tasks.send_mailing.enqueue(mailing.pk)
         total = mailing.deliveries.count()
         self.message_user(request, _("已开始发送%(issue)s，共 %(count)s 位收件人；进度见下方“邮件”。")
                           % {"issue": issue, "count": f"{total:,}"}, messages.SUCCESS)
@@ -222,10 +221,8 @@ class IssueMailMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         issue, mailing = self._mailing_for_action(request, object_id)
-        count = mailing.deliveries.filter(status=Delivery.Status.FAILED).count()
+        count = tasks.mailing_retry(mailing)
         if count:
-            sending.mailing_retry_failed(mailing)
-            tasks.send_mailing.enqueue(mailing.pk)
             self.message_user(request, _("已把 %(count)s 位失败的收件人重新排队发送。") % {"count": count},
                               messages.SUCCESS)
         else:
@@ -238,9 +235,10 @@ class IssueMailMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         issue, mailing = self._mailing_for_action(request, object_id)
-        if not is_interrupted(mailing):
+        # The engine takes up every send without progress for as long (a digest too): what a
+        # dead run left 发送中 becomes 中断（可能已送达）, the rest is sent on the worker.
+        if mailing.pk not in tasks.mailings_resume(older_than=STALE_AFTER):
             self.message_user(request, _("本期的发送没有中断，无需继续。"), messages.INFO)
             return self._back_to_issue(issue)
-        tasks.send_mailing.enqueue(mailing.pk)
         self.message_user(request, _("已让发送队列继续发送%(issue)s。") % {"issue": issue}, messages.SUCCESS)
         return self._back_to_issue(issue)

@@ -1,7 +1,7 @@
 """STAND-IN for helper C's sending module (branch i13-engine), with the design's signatures,
 so that the admin of the compose branch runs and is tested; at merge take i13-engine's file."""
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,3 +44,15 @@ def mailing_progress(mailing: Mailing) -> dict:
     counts.update(dict(rows))
     counts["total"] = sum(counts.values())
     return counts
+
+
+def mailings_resume_interrupted(older_than) -> list[int]:
+    cutoff = timezone.now() - older_than
+    with transaction.atomic():
+        stale = Mailing.objects.select_for_update().filter(
+            Q(heartbeat__lte=cutoff) | Q(heartbeat__isnull=True), status=Mailing.Status.SENDING)
+        ids = list(stale.order_by("pk").values_list("pk", flat=True))
+        Delivery.objects.filter(mailing_id__in=ids, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.UNKNOWN)
+        Mailing.objects.filter(pk__in=ids).update(heartbeat=timezone.now())
+    return ids
