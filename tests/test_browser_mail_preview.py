@@ -35,8 +35,8 @@ def screenshots(tmp_path) -> Path:
     return folder
 
 
-def test_the_preview_shows_the_email_at_phone_then_desktop_width(open_page, live_server, settings, make_issue,
-                                                                  make_article, screenshots):
+def test_the_preview_shows_the_email_at_phone_then_desktop_width(open_page, live_server, settings,  # noqa: F811
+                                                                  make_issue, make_article, screenshots):
     settings.NEWSROOM_SITE_URL = live_server.url
     issue = make_issue(4, title="春季号")
     make_article("成都高新区发布新政", issue=issue, position=1, kicker="本刊讯",

@@ -166,6 +166,14 @@ class TestLooks:
         assert len(text_elements) == 27
         assert all(FONT_STACK in attrs["style"] for attrs in text_elements)
 
+    def test_outlook_gets_a_windows_cjk_font_and_phones_a_full_width_column(self, site, imported_seed, subscriber):
+        html = html_of(compose.issue_message(imported_seed, to=subscriber.email, sub=subscriber))
+        assert html.count(compose.OUTLOOK_FONTS) == 1
+        assert html.index(compose.OUTLOOK_FONTS) < html.index("</head>")
+        [style] = elements(html).style_text
+        assert style.startswith("@media only screen and (max-width: 620px)")
+        assert ".container { width: 100% !important; }" in style
+
     def test_summaries_are_16_pixels_with_a_line_height_of_1_7(self, site, imported_seed, subscriber):
         html = html_of(compose.issue_message(imported_seed, to=subscriber.email, sub=subscriber))
         summaries = [attrs["style"] for tag, attrs in elements(html).elements if attrs.get("class") == "summary"]

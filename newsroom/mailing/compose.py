@@ -145,9 +145,18 @@ def _inliner() -> css_inline.CSSInliner:
     return css_inline.CSSInliner(extra_css=css, keep_at_rules=True, load_remote_stylesheets=False)
 
 
+# Outlook on Windows takes only the first font of a stack and, when it is missing, falls
+# back to a serif instead of trying the next; only Outlook reads this conditional comment.
+OUTLOOK_FONTS = (
+    '<!--[if mso]><style>td, p, h1, h2, a { font-family: "Microsoft YaHei", SimSun, sans-serif !important; }'
+    "</style><![endif]-->"
+)
+
+
 def render_pair(template: str, context: dict) -> tuple[str, str]:
     """(HTML with the CSS inlined, plain text) of templates/email/<template>.html and .txt."""
     html = _inliner().inline(render_to_string(f"email/{template}.html", context))
+    html = html.replace("</head>", OUTLOOK_FONTS + "</head>", 1)
     return html, render_to_string(f"email/{template}.txt", context)
 
 
