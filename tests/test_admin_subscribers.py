@@ -126,6 +126,10 @@ class TestExport:
         _body, rows = exported(editor_client.get(LIST + "export/", {"status__exact": "confirmed", "q": "a@"}))
         assert [row[0] for row in rows[1:]] == ["a@example.com"]
 
+    def test_a_filter_the_list_does_not_know_leads_back_to_the_list(self, editor_client, readers):
+        response = editor_client.get(LIST + "export/", {"status__exact": "confirmed", "created_at__gte": "不是日期"})
+        assert (response.status_code, response["Location"]) == (302, LIST + "?e=1")
+
     def test_the_selected_rows_export_from_the_action(self, editor_client, readers):
         picked = Subscriber.objects.filter(email__in=["b@example.com", "c@example.com"]).values_list("pk", flat=True)
         response = editor_client.post(LIST, {"action": "export_selected", "_selected_action": list(picked)})
@@ -241,6 +245,12 @@ class TestImport:
     def test_a_file_without_an_email_column_is_refused(self, editor_client):
         response = import_csv(editor_client, "name,phone\n王芳,123\n")
         assert "第一行要有名为 email（或“电子邮件”）的列。" in response.content.decode()
+
+    def test_a_file_that_is_not_csv_is_refused_with_its_line(self, editor_client):
+        response = import_csv(editor_client, 'email\na@example.com\n"unclosed@example.com\n')
+        html = response.content.decode()
+        assert "第 3 行不是有效的 CSV：unexpected end of data" in html
+        assert not Subscriber.objects.exists()
 
     def test_reporters_cannot_import(self, reporter_client):
         assert reporter_client.post(LIST + "import/", {"file": upload("email\na@example.com\n"),

@@ -1,6 +1,7 @@
 """Subscribers at the desk: the list with counts by status, search, CSV export and import."""
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import HttpResponseRedirect, StreamingHttpResponse
@@ -60,6 +61,12 @@ class SubscriberImportForm(forms.Form):
     consent = forms.BooleanField(
         label=gettext_lazy("我确认这些地址的主人同意接收本刊邮件"), required=False,
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > subscriber_csv.MAX_BYTES:
+            raise ValidationError(_("文件太大（最多 20 MB）。"))
+        return upload
 
     def clean(self):
         cleaned = super().clean()
@@ -128,7 +135,11 @@ class SubscriberAdmin(admin.ModelAdmin):
         """导出 CSV: the list as filtered and searched on the page (its query string), or all."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # As the list itself answers a filter it does not know: back to the list.
+            return HttpResponseRedirect(reverse("admin:mailing_subscriber_changelist") + "?e=1")
         return self._csv_response(changelist.get_queryset(request))
 
     @admin.action(description=gettext_lazy("导出所选订阅者（CSV）"), permissions=["view"])

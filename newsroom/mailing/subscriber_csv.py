@@ -32,6 +32,7 @@ COLUMNS = {
 LIST_SEPARATORS = re.compile(r"[;；、]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 100_000
+MAX_BYTES = 20 * 1024 * 1024
 BATCH = 1000
 
 
@@ -114,7 +115,14 @@ def unformula(value: str) -> str:
 
 def parse(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """(line number, {column: cell}) for each non-empty record; the header is line 1."""
-    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    reader = csv.reader(io.StringIO(decode(data), newline=""), strict=True)
+    try:
+        return _records(reader)
+    except csv.Error as error:
+        raise CsvRefused(_("第 %(line)s 行不是有效的 CSV：%(error)s") % {"line": reader.line_num, "error": error}) from None
+
+
+def _records(reader) -> list[tuple[int, dict[str, str]]]:
     header = next(reader, None)
     if header is None:
         raise CsvRefused(_("文件是空的。"))
