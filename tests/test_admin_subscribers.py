@@ -249,7 +249,7 @@ class TestImport:
     def test_a_file_that_is_not_csv_is_refused_with_its_line(self, editor_client):
         response = import_csv(editor_client, 'email\na@example.com\n"unclosed@example.com\n')
         html = response.content.decode()
-        assert "第 3 行不是有效的 CSV：unexpected end of data" in html
+        assert "第 3 行不是有效的 CSV，请检查引号是否成对。" in html
         assert not Subscriber.objects.exists()
 
     def test_reporters_cannot_import(self, reporter_client):

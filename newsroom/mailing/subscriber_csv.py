@@ -118,8 +118,9 @@ def parse(data: bytes) -> list[tuple[int, dict[str, str]]]:
     reader = csv.reader(io.StringIO(decode(data), newline=""), strict=True)
     try:
         return _records(reader)
-    except csv.Error as error:
-        raise CsvRefused(_("第 %(line)s 行不是有效的 CSV：%(error)s") % {"line": reader.line_num, "error": error}) from None
+    except csv.Error:
+        # The csv module's reasons are English and about quotes, nearly always unpaired ones.
+        raise CsvRefused(_("第 %(line)s 行不是有效的 CSV，请检查引号是否成对。") % {"line": reader.line_num}) from None
 
 
 def _records(reader) -> list[tuple[int, dict[str, str]]]:
