@@ -103,6 +103,11 @@ class TestPreview:
         desktop = editor_client.get(url(issue, "preview") + "?device=desktop")
         assert f'src="{url(issue, "html")}" width="700"' in desktop.content.decode()
 
+    def test_the_plain_text_alternative_can_be_read_too(self, editor_client, issue):
+        html = editor_client.get(url(issue, "preview") + "?device=text").content.decode()
+        assert '<pre class="mail-preview__text">高新区通讯 · 第3期 · 2025年1月6日 · 春季号' in html
+        assert "<iframe" not in html
+
     def test_only_the_preview_page_may_frame_and_only_itself(self, editor_client, issue):
         preview = editor_client.get(url(issue, "preview"))
         assert "frame-src 'self'" in preview["Content-Security-Policy"]
@@ -209,6 +214,12 @@ class TestSending:
         response = chief.post(url(issue, "send"), {"recipients": "1"})
         assert message_texts(response)[-1] == "第3期已经发送过（或正在发送），不会再发一次。"
         assert Mailing.objects.count() == 1 and len(enqueued()) == 1
+
+    def test_nobody_to_send_to_is_said_before_confirming(self, chief, issue, enqueued):
+        Subscriber.objects.create(email="pending@example.com", status="pending")
+        response = chief.get(url(issue, "send"))
+        assert message_texts(response) == ["还没有已确认的订阅者，无人可发。"]
+        assert not Mailing.objects.exists() and enqueued() == []
 
     def test_editors_without_the_permission_cannot_send(self, editor_client, issue, enqueued):
         confirmed(1)

@@ -1,4 +1,5 @@
-"""预览邮件 in a real browser: the email in its frame at a phone's width, then a desktop's.
+"""预览邮件 in a real browser: the email in its frame at a phone's width, then a desktop's,
+then its plain text.
 
 Screenshots go to $NEWSROOM_SCREENSHOT_DIR when it is set, else to the test's tmp_path.
 """
@@ -60,3 +61,7 @@ def test_the_preview_shows_the_email_at_phone_then_desktop_width(open_page, live
     expect(email.get_by_role("link", name="成都高新区发布新政")).to_be_visible()
     assert round(frame_element.bounding_box()["width"]) == 702
     page.screenshot(path=str(screenshots / "mail-preview-desktop.png"), full_page=True)
+
+    page.get_by_role("link", name="纯文本").click()
+    expect(page.locator("pre.mail-preview__text")).to_contain_text("阅读全文：" + live_server.url + "/articles/")
+    expect(page.locator("iframe")).to_have_count(0)

@@ -27,6 +27,7 @@ SEND_PERMISSION = "mailing.send_mailing"
 STALE_AFTER = datetime.timedelta(minutes=5)
 FAILURES_PER_PAGE = 50
 PREVIEW_WIDTHS = {"phone": 375, "desktop": 700}
+PREVIEW_DEVICES = [*PREVIEW_WIDTHS, "text"]
 
 # The email shown in the preview's frame: its inline styles and its pictures, nothing else;
 # no script, no form, and only the admin may frame it.
@@ -128,7 +129,7 @@ class IssueMailMixin:
     def mail_preview_view(self, request, object_id):
         """预览邮件: the email in a frame at a phone's or a desktop's width."""
         issue = self._mail_issue(request, object_id)
-        device = request.GET.get("device") if request.GET.get("device") in PREVIEW_WIDTHS else "phone"
+        device = request.GET.get("device") if request.GET.get("device") in PREVIEW_DEVICES else "phone"
         parts = compose.issue_parts(issue, test=True)
         context = self._mail_context(
             request, issue,
@@ -136,8 +137,10 @@ class IssueMailMixin:
             subject=parts.subject,
             article_count=len(compose.issue_articles(issue)),
             device=device,
-            width=PREVIEW_WIDTHS[device],
+            width=PREVIEW_WIDTHS.get(device),
             widths=[(key, value, key == device) for key, value in PREVIEW_WIDTHS.items()],
+            # The plain-text alternative, as a reader whose client shows no HTML gets it.
+            text=compose.render_for(parts, None, to="preview@localhost").body if device == "text" else "",
         )
         return TemplateResponse(request, "admin/newsroom/issue/mail_preview.html", context)
 
@@ -173,6 +176,8 @@ class IssueMailMixin:
             return _("%(issue)s尚未发布，不能发送给订阅者。请先发布本期。") % {"issue": issue}
         if issue_mailing(issue) is not None:
             return _("%(issue)s已经发送过（或正在发送），不会再发一次。") % {"issue": issue}
+        if not Subscriber.objects.receiving().exists():
+            return _("还没有已确认的订阅者，无人可发。")
         return ""
 
     def mail_send_view(self, request, object_id):
