@@ -1,5 +1,5 @@
-"""预览邮件 in a real browser: the email in its frame at a phone's width, then a desktop's,
-then its plain text.
+"""The email at the desk in a real browser: 预览邮件 in its frame at a phone's width, then a desktop's,
+then its plain text; the subscribers' list and CSV import.
 
 Screenshots go to $NEWSROOM_SCREENSHOT_DIR when it is set, else to the test's tmp_path.
 """
@@ -65,3 +65,24 @@ def test_the_preview_shows_the_email_at_phone_then_desktop_width(open_page, live
     page.get_by_role("link", name="纯文本").click()
     expect(page.locator("pre.mail-preview__text")).to_contain_text("阅读全文：" + live_server.url + "/articles/")
     expect(page.locator("iframe")).to_have_count(0)
+
+
+def test_subscribers_are_counted_imported_and_refused_by_line(open_page, live_server, tmp_path):  # noqa: F811
+    from newsroom.mailing.models import Subscriber
+
+    Subscriber.objects.create(email="reader@example.com", status="confirmed")
+    page = open_page(superuser("chief", "王芳"))
+    page.goto(f"{live_server.url}/admin/mailing/subscriber/")
+    expect(page.locator(".subscriber-counts__confirmed")).to_have_text("1")
+    page.get_by_role("link", name="导入 CSV").click()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email\nnew@example.com\nnot-an-address\n", encoding="utf-8")
+    page.set_input_files("#id_file", str(bad))
+    page.get_by_role("button", name="检查并导入").click()
+    expect(page.locator(".import-problems li")).to_have_text(["第 3 行：“not-an-address”不是有效的电子邮件地址。"])
+    good = tmp_path / "good.csv"
+    good.write_text("email\nnew@example.com\n", encoding="utf-8")
+    page.set_input_files("#id_file", str(good))
+    page.get_by_role("button", name="检查并导入").click()
+    expect(page.locator(".messagelist")).to_contain_text("导入完成：新增 1 位，更新 0 位；已给 1 个新地址发确认邮件。")
+    expect(page.locator(".subscriber-counts__pending")).to_have_text("1")
