@@ -27,13 +27,14 @@ from newsroom.images.renditions import make_renditions
 from newsroom.images.storing import clean_alt, image_add
 from newsroom.mailing import compose, digests, sending
 from newsroom.mailing.models import Mailing, Subscriber
+from newsroom.models import Issue
 
 REINDEX_CHUNK = 1000
 
 # TaskResultStatus is re-exported so that nothing else imports the tasks API.
 __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
-    "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation",
+    "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation", "send_test_issue",
     "send_mailing", "issue_mailing_send", "mailing_retry", "mailings_resume", "send_digests", "MailScheduler",
 ]
 
@@ -298,3 +299,14 @@ class MailScheduler:
             asked.append("send_digests")
         asked += ["send_mailing"] * len(mailings_resume())
         return asked
+
+
+@task()
+def send_test_issue(issue_id: int, to: str) -> bool:
+    """发送测试邮件: the issue's email to one editor, marked 测试, with no list headers; False
+    when the issue is gone."""
+    issue = Issue.objects.filter(pk=issue_id).first()
+    if issue is None:
+        return False
+    compose.issue_message(issue, to=to, sub=None).send()
+    return True

@@ -13,6 +13,7 @@ from newsroom.admin import (  # noqa: F401  (registration happens on import)
     proof_words,
     reporters,
     review_stages,
+    subscribers,
     tags,
     tasks,
     zones,
