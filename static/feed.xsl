@@ -1,0 +1,78 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!-- Shows the site's Atom feeds as a page when a person opens one in a browser; feed readers
+     ignore it. Only the site's own stylesheets are linked: the feed's Content-Security-Policy
+     allows no inline style, and nothing is loaded from elsewhere. Texts are copied with
+     value-of, never disable-output-escaping, so a headline can never become markup. -->
+<xsl:stylesheet version="1.0"
+                xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+                xmlns:atom="http://www.w3.org/2005/Atom"
+                exclude-result-prefixes="atom">
+  <xsl:output method="html" encoding="utf-8" indent="yes" doctype-system="about:legacy-compat"/>
+
+  <xsl:template match="/atom:feed">
+    <html lang="zh-Hans">
+      <head>
+        <meta charset="utf-8"/>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <meta name="robots" content="noindex"/>
+        <title><xsl:value-of select="atom:title"/> · Atom 订阅源</title>
+        <link rel="stylesheet" href="/static/css/site.css"/>
+        <link rel="stylesheet" href="/static/css/cjk-punctuation.css"/>
+      </head>
+      <body class="feed-page">
+        <header class="masthead">
+          <div class="masthead__inner feed-page__masthead">
+            <a class="masthead__title" href="{atom:link[@rel='alternate']/@href}">
+              <xsl:value-of select="atom:title"/>
+            </a>
+          </div>
+        </header>
+        <main id="main" class="page">
+          <section class="feed-intro" aria-labelledby="feed-intro-title">
+            <h1 id="feed-intro-title" class="page-title">这是一个 Atom 订阅源</h1>
+            <p>
+              订阅源供阅读器使用：把本页地址复制到 RSS/Atom 阅读器（如 Feedly、Inoreader、NetNewsWire）
+              的“添加订阅”中，有新文章时阅读器会自动收到。
+            </p>
+            <p class="feed-intro__address">
+              <span>本订阅源地址：</span>
+              <code><xsl:value-of select="atom:link[@rel='self']/@href"/></code>
+            </p>
+            <p>
+              想用电子邮件接收每期通讯？请前往<a href="/subscribe/">邮件订阅</a>页面。
+            </p>
+          </section>
+          <section aria-labelledby="feed-entries-title">
+            <h2 id="feed-entries-title" class="section-title">最新文章</h2>
+            <xsl:choose>
+              <xsl:when test="atom:entry">
+                <xsl:apply-templates select="atom:entry"/>
+              </xsl:when>
+              <xsl:otherwise>
+                <p class="empty">暂无文章。</p>
+              </xsl:otherwise>
+            </xsl:choose>
+          </section>
+        </main>
+      </body>
+    </html>
+  </xsl:template>
+
+  <xsl:template match="atom:entry">
+    <article class="card feed-entry">
+      <h3 class="card__headline">
+        <a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
+      </h3>
+      <xsl:if test="atom:summary">
+        <p class="card__excerpt"><xsl:value-of select="atom:summary"/></p>
+      </xsl:if>
+      <p class="card__meta">
+        <!-- RFC 3339 in Beijing time (the feed is written in the site's time zone). -->
+        <time datetime="{atom:published}"><xsl:value-of select="substring(atom:published, 1, 10)"/></time>
+        <xsl:if test="atom:author/atom:name">
+          <span><xsl:value-of select="atom:author/atom:name"/></span>
+        </xsl:if>
+      </p>
+    </article>
+  </xsl:template>
+</xsl:stylesheet>
