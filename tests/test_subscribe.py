@@ -267,7 +267,8 @@ class TestManage:
         assert "reader@example.com：<strong>已订阅</strong>" in page
         assert f'value="{chengdu.pk}" checked> 成都高新区' in page
         assert f'value="{topic.pk}" checked> 生物医药' in page
-        assert '<details class="interests__group" open>\n    <summary>四川省</summary>' in page
+        assert '<details class="interests__zones" open>\n    <summary>按省份选择（已选 1 个）</summary>' in page
+        assert '<details class="interests__group" open>\n      <summary>四川省 <span class="interests__count">' in page
 
     def test_saving_changes_zones_and_topics(self, client, chengdu, topic):
         sub = make_sub()
