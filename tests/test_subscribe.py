@@ -381,3 +381,37 @@ class TestUnsubscribe:
         assert "no-store" in first["Cache-Control"]
         client.post(self.url(sub))
         assert "已退订" in client.get(self.url(sub)).content.decode()
+
+
+class TestQueryBudgets:
+    """Counts that do not grow with the zones and topics there are or a reader chooses."""
+
+    @pytest.fixture
+    def zones(self):
+        from zones.models import Zone
+
+        return list(Zone.objects.order_by("pk").values_list("pk", flat=True)[:40])
+
+    def test_subscribe_page(self, client, topic, django_assert_max_num_queries):
+        with django_assert_max_num_queries(3):
+            assert client.get("/subscribe/").status_code == 200
+
+    def test_subscribing_with_forty_zones(self, client, zones, topic, django_assert_max_num_queries):
+        assert len(zones) == 40
+        with django_assert_max_num_queries(17):
+            subscribe(client, "a@example.com", zones=zones, topics=[topic.pk])
+        assert Subscriber.objects.get().zones.count() == 40
+
+    def test_manage_page_and_saving(self, client, zones, topic, django_assert_max_num_queries):
+        sub = make_sub()
+        sub.zones.set(zones)
+        url = f"/subscribe/manage/{tokens.manage_token(sub)}/"
+        with django_assert_max_num_queries(7):
+            assert client.get(url).status_code == 200
+        with django_assert_max_num_queries(11):
+            assert client.post(url, {"action": "save", "zones": zones[:20], "topics": [topic.pk]}).status_code == 302
+
+    def test_one_click_unsubscribe(self, client, django_assert_max_num_queries):
+        sub = make_sub()
+        with django_assert_max_num_queries(6):
+            assert client.post(f"/subscribe/unsubscribe/{tokens.manage_token(sub)}/").status_code == 200
