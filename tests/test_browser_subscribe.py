@@ -122,3 +122,19 @@ class TestSubscribeInTheBrowser:
         box = phone.get_by_label("成都高新区").locator("xpath=..").bounding_box()
         assert box["height"] >= 40
         context.close()
+
+    def test_a_zone_is_found_by_name_or_pinyin(self, page, site):
+        page.goto(site + "/subscribe/")
+        page.locator("summary", has_text="按省份选择").click()
+        finder = page.get_by_label("查找高新区")
+        visible = page.locator(".choice-list li:visible")
+        finder.fill("chengdu")
+        expect(visible).to_have_text(["成都高新区"])
+        finder.fill("绵阳")
+        expect(visible).to_have_text(["绵阳高新区"])
+        page.get_by_label("绵阳高新区").check()
+        finder.fill("")
+        # Every province again, folded as before; the tick stays.
+        expect(page.locator(".interests__group:visible")).to_have_count(page.locator(".interests__group").count())
+        expect(visible).to_have_count(0)
+        expect(page.get_by_label("绵阳高新区")).to_be_checked()
