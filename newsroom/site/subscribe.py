@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -171,9 +172,11 @@ def subscribe(request):
     email = form.cleaned_data["email"]
     if over_limit("email", email):
         return too_many(request)
-    sub = subscriber_request(email=email, zones=form.cleaned_data["zones"], topics=form.cleaned_data["topics"])
-    if sub is not None:
-        send_confirmation.enqueue(sub.pk)
+    # The confirmation task is a row written in the same transaction as the subscriber.
+    with transaction.atomic():
+        sub = subscriber_request(email=email, zones=form.cleaned_data["zones"], topics=form.cleaned_data["topics"])
+        if sub is not None:
+            send_confirmation.enqueue(sub.pk)
     # The same page whatever became of the address: nobody learns who subscribes.
     return render(request, "subscribe/requested.html")
 
