@@ -22,8 +22,9 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
+from functools import cached_property
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -40,7 +41,13 @@ ENVELOPE_TO = "X-Envelope-To"
 class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
-    message: EmailMessage
+    raw: bytes = field(repr=False)
+
+    @cached_property
+    def message(self) -> EmailMessage:
+        # Parsed when first looked at: a server spooling thousands of messages a second
+        # (bench/mail.py) should not spend its time parsing what nobody reads.
+        return parse(self.raw)
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -68,7 +75,7 @@ class Inbox:
         raw = envelope.original_content or envelope.content
         if self.spool is not None:
             self._write(envelope, raw)
-        received = Received(envelope.mail_from, tuple(envelope.rcpt_tos), parse(raw))
+        received = Received(envelope.mail_from, tuple(envelope.rcpt_tos), raw)
         with self._arrived:
             self.messages.append(received)
             self._arrived.notify_all()
@@ -140,9 +147,9 @@ def use_smtp(settings, server, *, backend: str = "newsroom.mailing.smtp.EmailBac
 
 def smtp_environ(port: int) -> dict:
     """The environment that points a real server or worker (newsroom/settings.py) at the port."""
-    return {"NEWSROOM_EMAIL_BACKEND": "newsroom.mailing.smtp.EmailBackend", "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(port), "EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "",
-            "EMAIL_USE_TLS": "0", "EMAIL_USE_SSL": "0"}
+    return {"NEWSROOM_EMAIL_BACKEND": "newsroom.mailing.smtp.EmailBackend", "NEWSROOM_EMAIL_HOST": "127.0.0.1",
+            "NEWSROOM_EMAIL_PORT": str(port), "NEWSROOM_EMAIL_USER": "", "NEWSROOM_EMAIL_PASSWORD": "",
+            "NEWSROOM_EMAIL_USE_TLS": "0", "NEWSROOM_EMAIL_USE_SSL": "0"}
 
 
 # --- as a separate process -----------------------------------------------------------------
@@ -188,9 +195,10 @@ def spooled(spool: Path) -> list[Received]:
     """Every message in the spool, in the order it arrived, with the envelope it was sent with."""
     received = []
     for path in sorted(spool.glob("*.eml")):
-        message = parse(path.read_bytes())
-        rcpt_tos = tuple(a.strip() for a in str(message[ENVELOPE_TO]).split(","))
-        received.append(Received(str(message[ENVELOPE_FROM]), rcpt_tos, message))
+        raw = path.read_bytes()
+        envelope = dict(line.split(": ", 1) for line in raw.split(b"\r\n", 2)[:2] for line in [line.decode()])
+        rcpt_tos = tuple(a.strip() for a in envelope[ENVELOPE_TO].split(","))
+        received.append(Received(envelope[ENVELOPE_FROM], rcpt_tos, raw))
     return received
 
 
