@@ -37,7 +37,7 @@ def topic(make_article):
 
 
 def subscribe(client, email, **fields):
-    return client.post("/subscribe/", {"email": email, "website": "", **fields})
+    return client.post("/subscribe/", {"email": email, "website": "", **fields}, follow=True)
 
 
 def path_of(url: str) -> str:
@@ -68,6 +68,8 @@ class TestSubscribePage:
 class TestSubscribing:
     def test_address_is_stored_normalised_as_pending_and_sent_a_confirmation(self, client, mailoutbox, chengdu, topic):
         response = subscribe(client, " Ｚｈａｎｇ．Ｓａｎ＠Ｅｘａｍｐｌｅ．ＣＯＭ ", zones=[chengdu.pk], topics=[topic.pk])
+        # Redirected, so that reloading the answer posts nothing again.
+        assert response.redirect_chain == [("/subscribe/?requested", 302)]
         assert ANSWER in response.content.decode()
         sub = Subscriber.objects.get()
         assert (sub.email, sub.status, sub.source) == ("zhang.san@example.com", "pending", "form")
@@ -105,8 +107,10 @@ class TestSubscribing:
         """New, confirmed, bounced: nobody can learn from the page who subscribes."""
         make_sub("confirmed@example.com")
         make_sub("bounced@example.com", Subscriber.Status.BOUNCED)
-        pages = {subscribe(client, e).content for e in ("new@example.com", "confirmed@example.com", "bounced@example.com")}
-        assert len(pages) == 1
+        answers = [client.post("/subscribe/", {"email": e, "website": ""})
+                   for e in ("new@example.com", "confirmed@example.com", "bounced@example.com")]
+        assert [(a.status_code, a["Location"]) for a in answers] == [(302, "/subscribe/?requested")] * 3
+        assert [len(mailoutbox)] == [1]
 
     def test_a_confirmed_reader_is_neither_changed_nor_mailed(self, client, mailoutbox, chengdu):
         sub = make_sub()
@@ -132,8 +136,8 @@ class TestSubscribing:
         assert len(mailoutbox) == 1
 
     def test_a_filled_honeypot_stores_nothing_and_gets_the_same_answer(self, client, mailoutbox):
-        response = client.post("/subscribe/", {"email": "bot@example.com", "website": "http://spam.example"})
-        assert response.status_code == 200
+        response = client.post("/subscribe/", {"email": "bot@example.com", "website": "http://spam.example"}, follow=True)
+        assert response.redirect_chain == [("/subscribe/?requested", 302)]
         assert ANSWER in response.content.decode()
         assert Subscriber.objects.count() == 0
         assert mailoutbox == []
@@ -327,6 +331,13 @@ class TestManage:
         assert sub.status == "bounced"
         assert "已停止给它发信" in client.get(self.url(sub)).content.decode()
 
+    def test_leaving_posts_to_the_unsubscribe_page(self, client):
+        sub = make_sub()
+        token = tokens.manage_token(sub)
+        page = client.get(self.url(sub)).content.decode()
+        assert f'<form method="post" action="/subscribe/unsubscribe/{token}/">' in page
+        assert 'value="pause">暂停</button>' in page
+
     def test_changes_need_the_csrf_token(self):
         sub = make_sub()
         assert Client(enforce_csrf_checks=True).post(self.url(sub), {"action": "pause"}).status_code == 403
@@ -418,7 +429,8 @@ class TestQueryBudgets:
     def test_subscribing_with_forty_zones(self, client, zones, topic, django_assert_max_num_queries):
         assert len(zones) == 40
         with django_assert_max_num_queries(19):
-            subscribe(client, "a@example.com", zones=zones, topics=[topic.pk])
+            response = client.post("/subscribe/", {"email": "a@example.com", "zones": zones, "topics": [topic.pk]})
+        assert response.status_code == 302
         assert Subscriber.objects.get().zones.count() == 40
 
     def test_manage_page_and_saving(self, client, zones, topic, django_assert_max_num_queries):

@@ -160,6 +160,8 @@ def too_many(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request):
     if request.method != "POST":
+        if "requested" in request.GET:
+            return render(request, "subscribe/requested.html")
         return _subscribe_page(request, SubscribeForm())
     if over_limit("client", get_client_ip_address(request) or ""):
         return too_many(request)
@@ -168,7 +170,7 @@ def subscribe(request):
         return _subscribe_page(request, form)
     if form.cleaned_data["website"]:
         # A bot: it is told what a person is told, and nothing is stored or sent.
-        return render(request, "subscribe/requested.html")
+        return _requested()
     email = form.cleaned_data["email"]
     if over_limit("email", email):
         return too_many(request)
@@ -177,8 +179,13 @@ def subscribe(request):
         sub = subscriber_request(email=email, zones=form.cleaned_data["zones"], topics=form.cleaned_data["topics"])
         if sub is not None:
             send_confirmation.enqueue(sub.pk)
-    # The same page whatever became of the address: nobody learns who subscribes.
-    return render(request, "subscribe/requested.html")
+    return _requested()
+
+
+def _requested():
+    """The same answer whatever became of the address: nobody learns who subscribes. A
+    redirect, so that reloading the answer does not post the form (and mail) again."""
+    return redirect(link("subscribe") + "?requested")
 
 
 def _subscribe_page(request, form: SubscribeForm):
