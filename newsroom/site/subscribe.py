@@ -120,8 +120,10 @@ def interest_choices(form: InterestsForm) -> dict:
 
 
 def _chosen(form: InterestsForm, name: str) -> set[int]:
-    values = form[name].value() or []
-    return {int(v) for v in (getattr(v, "pk", v) for v in values) if str(v).isdigit()}
+    """The ids ticked, read from what was posted when the form is shown again with its errors."""
+    values = (getattr(v, "pk", v) for v in form[name].value() or [])
+    # str.isdigit() is true of "²" and of 5,000 nines, which int() refuses.
+    return {int(v) for v in map(str, values) if v.isascii() and v.isdecimal() and len(v) < 19}
 
 
 # --- rate limits -------------------------------------------------------------------
