@@ -97,6 +97,11 @@ class TestSubscribeInTheBrowser:
         expect(page.locator("h1")).to_have_text("管理订阅")
         expect(page.get_by_label("成都高新区")).to_be_checked()
         assert blocking_axe_violations(page) == []
+        page.get_by_label("查找高新区").fill("mianyang")
+        page.get_by_label("绵阳高新区").check()
+        page.get_by_role("button", name="保存").click()
+        expect(page.locator(".notice")).to_have_text("已保存您关注的高新区和话题。")
+        assert sorted(z.name for z in sub.zones.all()) == ["成都高新区", "绵阳高新区"]
 
         # Every issue carries this link in List-Unsubscribe; the page behind it asks first.
         unsubscribe_url = compose.list_headers(sub)["List-Unsubscribe"].strip("<>")
