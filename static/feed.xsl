@@ -64,7 +64,7 @@
         <a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
       </h3>
       <xsl:if test="atom:summary">
-        <p class="card__excerpt"><xsl:value-of select="atom:summary"/></p>
+        <p class="card__excerpt"><xsl:call-template name="html-text"><xsl:with-param name="html" select="atom:summary"/></xsl:call-template></p>
       </xsl:if>
       <p class="card__meta">
         <!-- RFC 3339 in Beijing time (the feed is written in the site's time zone). -->
@@ -74,5 +74,35 @@
         </xsl:if>
       </p>
     </article>
+  </xsl:template>
+
+  <!-- A summary is type="html": plain text escaped once by the site (newsroom/site/feeds.py),
+       as a feed reader expects. Shown here as the reader shows it: those five entities undone,
+       &amp; last, and the result still written out as text. -->
+  <xsl:template name="html-text">
+    <xsl:param name="html"/>
+    <xsl:variable name="lt"><xsl:call-template name="replace"><xsl:with-param name="text" select="$html"/><xsl:with-param name="from" select="'&amp;lt;'"/><xsl:with-param name="to" select="'&lt;'"/></xsl:call-template></xsl:variable>
+    <xsl:variable name="gt"><xsl:call-template name="replace"><xsl:with-param name="text" select="string($lt)"/><xsl:with-param name="from" select="'&amp;gt;'"/><xsl:with-param name="to" select="'&gt;'"/></xsl:call-template></xsl:variable>
+    <xsl:variable name="quot"><xsl:call-template name="replace"><xsl:with-param name="text" select="string($gt)"/><xsl:with-param name="from" select="'&amp;quot;'"/><xsl:with-param name="to" select="'&quot;'"/></xsl:call-template></xsl:variable>
+    <xsl:variable name="apos"><xsl:call-template name="replace"><xsl:with-param name="text" select="string($quot)"/><xsl:with-param name="from" select="'&amp;#x27;'"/><xsl:with-param name="to">'</xsl:with-param></xsl:call-template></xsl:variable>
+    <xsl:call-template name="replace"><xsl:with-param name="text" select="string($apos)"/><xsl:with-param name="from" select="'&amp;amp;'"/><xsl:with-param name="to" select="'&amp;'"/></xsl:call-template>
+  </xsl:template>
+
+  <xsl:template name="replace">
+    <xsl:param name="text"/>
+    <xsl:param name="from"/>
+    <xsl:param name="to"/>
+    <xsl:choose>
+      <xsl:when test="contains($text, $from)">
+        <xsl:value-of select="substring-before($text, $from)"/>
+        <xsl:value-of select="$to"/>
+        <xsl:call-template name="replace">
+          <xsl:with-param name="text" select="substring-after($text, $from)"/>
+          <xsl:with-param name="from" select="$from"/>
+          <xsl:with-param name="to" select="$to"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise><xsl:value-of select="$text"/></xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 </xsl:stylesheet>

@@ -81,3 +81,14 @@ class TestFeedInTheBrowser:
         assert re.fullmatch(r"\d{4}-\d\d-\d\d", page.locator(".feed-entry time").inner_text())
         assert page.evaluate(OWN_INLINE) == []
         context.close()
+
+    def test_markup_in_a_headline_stays_text(self, browser, live_server, make_article):
+        make_article("<b>粗</b><img src=x onerror=alert(1)>", standfirst="<i>斜</i> R&D “引号” 'x' &amp;")
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.goto(live_server.url + "/feed/")
+        expect(page.locator(".feed-entry .card__headline a")).to_have_text(["<b>粗</b><img src=x onerror=alert(1)>"])
+        # The summary is HTML-typed (escaped once): shown as a feed reader shows it, as text.
+        expect(page.locator(".feed-entry .card__excerpt")).to_have_text(["<i>斜</i> R&D “引号” 'x' &amp;"])
+        assert page.locator("main b, main i, main img").count() == 0
+        context.close()
