@@ -67,7 +67,7 @@
         <p class="card__excerpt"><xsl:call-template name="html-text"><xsl:with-param name="html" select="atom:summary"/></xsl:call-template></p>
       </xsl:if>
       <p class="card__meta">
-        <!-- RFC 3339 in Beijing time (the feed is written in the site's time zone). -->
+        <!-- The date part of RFC 3339: the feed writes the time in Beijing (+08:00). -->
         <time datetime="{atom:published}"><xsl:value-of select="substring(atom:published, 1, 10)"/></time>
         <xsl:if test="atom:author/atom:name">
           <span><xsl:value-of select="atom:author/atom:name"/></span>

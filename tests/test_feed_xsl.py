@@ -1,4 +1,5 @@
 """The Atom feeds carry an XSL stylesheet, so a person who opens one in a browser reads a page."""
+import datetime
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -12,6 +13,7 @@ XSL = Path(__file__).resolve().parent.parent / "static" / "feed.xsl"
 PROLOGUE = ('<?xml version="1.0" encoding="utf-8"?>\n'
             '<?xml-stylesheet href="/static/feed.xsl" media="screen" type="text/xsl"?>')
 XSL_NS = "{http://www.w3.org/1999/XSL/Transform}"
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
@@ -34,6 +36,14 @@ class TestFeedsNameTheStylesheet:
         assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
         assert [e.findtext("{http://www.w3.org/2005/Atom}title") for e in feed.iter("{http://www.w3.org/2005/Atom}entry")] == [
             "成都高新区新药获批"]
+
+
+@pytest.mark.django_db
+def test_entries_are_dated_in_beijing_time(client, make_article):
+    """The feed page shows the date part: 00:30 in Beijing is 16:30 the day before in UTC."""
+    make_article("凌晨发布", publish_at=datetime.datetime(2025, 1, 5, 16, 30, tzinfo=datetime.UTC))
+    published = ET.fromstring(client.get("/feed/").content).findtext(f"{ATOM}entry/{ATOM}published")
+    assert published == "2025-01-06T00:30:00+08:00"
 
 
 class TestStylesheetFile:

@@ -4,6 +4,7 @@ import re
 from django.contrib.syndication.views import Feed
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, SimplerXMLGenerator, Stylesheet
 from django.utils.html import escape
 
@@ -87,7 +88,9 @@ class LatestFeed(Feed):
         return "、".join(item.byline_names()) or None
 
     def item_pubdate(self, item):
-        return item.publish_at
+        # In the site's time zone: the same instant, written with +08:00, so that the date
+        # part the feed page shows (static/feed.xsl) is the date in Beijing.
+        return timezone.localtime(item.publish_at)
 
     def item_updateddate(self, item):
         return item.updated_at
