@@ -45,9 +45,6 @@ from zones.models import Zone
 
 logger = logging.getLogger(__name__)
 
-# (requests, seconds): subscribe form posts per client address, and confirmation mails per
-# address typed (so that nobody can flood someone else's mailbox through the form).
-DEFAULT_LIMITS = {"client": (20, 3600), "email": (3, 86400)}
 # More choices than there are zones is not a reader: refused before any query is built.
 MAX_CHOICES = 500
 
@@ -135,7 +132,7 @@ def over_limit(kind: str, value: str) -> bool:
     Counted in Django's cache (Redis when several app servers share it). A cache that is
     down lets the request through: a missed limit is better than an error page.
     """
-    limit, window = getattr(settings, "NEWSROOM_SUBSCRIBE_LIMITS", DEFAULT_LIMITS)[kind]
+    limit, window = settings.NEWSROOM_SUBSCRIBE_LIMITS[kind]
     key = f"subscribe-limit:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
     try:
         cache.add(key, 0, timeout=window)
