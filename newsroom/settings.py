@@ -331,6 +331,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "newsroom.login_throttle.lockout_response"
 AXES_ENABLE_ADMIN = False  # newsroom.admin registers a Chinese admin with an unlock action
+# The subscribe form (newsroom/site/subscribe.py), as (requests, seconds): posts from one
+# client address, and confirmation mails to one address typed, so that nobody floods a
+# mailbox through it. Counted in the cache: per worker process without REDIS_URL.
+NEWSROOM_SUBSCRIBE_LIMITS = {
+    "client": (int(os.environ.get("NEWSROOM_SUBSCRIBE_PER_HOUR", "20")), 3600),
+    "email": (int(os.environ.get("NEWSROOM_CONFIRMATIONS_PER_DAY", "3")), 86400),
+}
 # Behind NEWSROOM_PROXY_COUNT reverse proxies, each appending the address it was reached
 # from to X-Forwarded-For, the client is that many entries from the right; anything to the
 # left is what the client sent and is ignored. ipware counts only the proxies listed in the

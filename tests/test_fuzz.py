@@ -398,7 +398,8 @@ def hostile_markup_problems(url: str, response) -> list[str]:
     A summary is HTML-typed, so a reader unescapes the XML and parses what is left as HTML;
     our summaries are escaped plain text, so they must build no element at all.
     """
-    if response["Content-Type"].startswith("application/atom+xml"):
+    # Feeds are served as application/xml, so that browsers apply static/feed.xsl.
+    if response["Content-Type"].startswith(("application/atom+xml", "application/xml")):
         summaries = ET.fromstring(response.content).iter("{http://www.w3.org/2005/Atom}summary")
         elements = [tag for summary in summaries for tag in parsed(summary.text or "").elements]
         return [f"{url}: a summary renders {elements}"] if elements else []
