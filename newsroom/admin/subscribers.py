@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from newsroom import tasks
+from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.mailing import subscriber_csv
 from newsroom.mailing.addresses import normalise_email
 from newsroom.mailing.models import Subscriber
@@ -76,7 +77,7 @@ class SubscriberImportForm(forms.Form):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(CheckedKeysAdmin, admin.ModelAdmin):
     form = SubscriberForm
     list_display = ["email", "status", "zone_count", "topic_count", "source", "created_at", "confirmed_at"]
     list_filter = ["status", "source"]
