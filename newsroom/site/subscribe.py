@@ -60,6 +60,13 @@ class ChoicesField(forms.ModelMultipleChoiceField):
     def clean(self, value):
         if value and len(value) > MAX_CHOICES:
             raise ValidationError(_("选择的项目过多。"), code="too_many")
+        for pk in value or ():
+            # int() takes 30 nines, which SQLite cannot bind (OverflowError, a 500): an id is
+            # a short run of ASCII digits, as _chosen reads it.
+            if not (isinstance(pk, str) and pk.isascii() and pk.isdecimal() and len(pk) < 19):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
         return super().clean(value)
 
 
