@@ -101,7 +101,9 @@ def decode(data: bytes) -> str:
     """UTF-8 (with or without a BOM), else GB18030, which Excel on Chinese Windows saves."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            # GB18030 has a byte-order mark of its own (84 31 95 33, which Notepad and
+            # iconv write), decoded as U+FEFF: left on, it hides the first column's name.
+            return data.decode(encoding).removeprefix("\ufeff")
         except UnicodeDecodeError:
             continue
     raise CsvRefused(_("文件既不是 UTF-8 也不是 GB18030 编码，请另存为“CSV UTF-8”后再上传。"))
