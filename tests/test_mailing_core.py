@@ -85,7 +85,7 @@ class TestListHeaders:
         assert headers == {
             "List-Unsubscribe": f"<https://news.example.cn/subscribe/unsubscribe/{tokens.manage_token(sub)}/>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": "高新区通讯 <newsletter.news.example.cn>",
+            "List-Id": "=?utf-8?b?6auY5paw5Yy66YCa6K6v?= <newsletter.news.example.cn>",
         }
 
 

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import re
 import uuid
+from email.header import Header
 from email.utils import formataddr
 
 import css_inline
@@ -63,7 +64,9 @@ def list_headers(sub: Subscriber) -> dict:
     return {
         "List-Unsubscribe": target,
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": f"{SITE_NAME} <newsletter.{host}>",
+        # Only the name is encoded: Django would encode the whole value, <id> included, and
+        # a client reading the list's id (RFC 2919) would find none.
+        "List-Id": f"{Header(str(SITE_NAME), 'utf-8').encode()} <newsletter.{host}>",
     }
 
 
