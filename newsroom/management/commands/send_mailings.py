@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from newsroom.tasks import mailings_resume
 
+MAX_MINUTES = 60 * 24 * 366  # a year: older than any send anyone would still finish
+
 
 class Command(BaseCommand):
     help = "继续发送被中断的邮件（发送进程停止后没有进展的邮件）；可能已发出的收件人不会重发。"
@@ -17,7 +19,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not options["resume"]:
             raise CommandError("请指定 --resume。")
-        if options["older_than"] < 0:
-            raise CommandError("--older-than 不能是负数。")
+        # nan, inf and 1e300 parse as floats and then fail inside timedelta with a traceback.
+        if not 0 <= options["older_than"] <= MAX_MINUTES:
+            raise CommandError(f"--older-than 须在 0 到 {MAX_MINUTES} 分钟之间。")
         ids = mailings_resume(older_than=datetime.timedelta(minutes=options["older_than"]))
         self.stdout.write(self.style.SUCCESS(f"已将 {len(ids)} 个被中断的邮件发送交给后台任务进程继续。"))
