@@ -23,16 +23,24 @@ def normalise_email(raw: str) -> str:
     address = unicodedata.normalize("NFKC", raw).strip().lower()
     if not address:
         raise ValidationError(_("请输入电子邮件地址。"), code="required")
+    too_long = ValidationError(
+        _("电子邮件地址太长（最多 %(limit)d 个字符）。"), code="max_length", params={"limit": MAX_LENGTH}
+    )
     if len(address) > MAX_LENGTH:
-        raise ValidationError(
-            _("电子邮件地址太长（最多 %(limit)d 个字符）。"), code="max_length", params={"limit": MAX_LENGTH}
-        )
+        raise too_long
     if any(unicodedata.category(ch).startswith("C") for ch in address):
         raise ValidationError(_("电子邮件地址含有不可见字符。"), code="invalid")
+    invalid = ValidationError(
+        _("“%(address)s”不是有效的电子邮件地址。"), code="invalid", params={"address": address}
+    )
     try:
         _validate(address)
-    except ValidationError:
-        raise ValidationError(
-            _("“%(address)s”不是有效的电子邮件地址。"), code="invalid", params={"address": address}
-        ) from None
-    return address
+        local, _at, domain = address.rpartition("@")
+        # One mailbox, one subscriber: 例子.中国 and xn--fsqu00a.xn--fiqs8s are the same
+        # domain, stored as mail servers and providers' bounce reports spell it.
+        domain = domain.encode("idna").decode("ascii")
+    except (ValidationError, UnicodeError):
+        raise invalid from None
+    if len(local) + 1 + len(domain) > MAX_LENGTH:  # the ASCII spelling is the longer one
+        raise too_long
+    return f"{local}@{domain}"
