@@ -12,6 +12,10 @@ class TestInternationalisedDomains:
     def test_a_chinese_domain_is_stored_as_mail_servers_spell_it(self, raw):
         assert normalise_email(raw) == "user@xn--fsqu00a.xn--fiqs8s"
 
+    @pytest.mark.parametrize("raw", ["wang@163。com", "wang@163｡com", "ｗａｎｇ＠１６３。ｃｏｍ"])
+    def test_the_ideographic_full_stop_a_chinese_input_method_types_is_a_dot(self, raw):
+        assert normalise_email(raw) == "wang@163.com"
+
     def test_a_domain_too_long_once_spelled_in_ascii_is_refused(self):
         raw = "a@" + ".".join(["中国" * 10] * 10) + ".cn"  # 214 characters, 314 in ASCII
         with pytest.raises(ValidationError) as refused:

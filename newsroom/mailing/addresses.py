@@ -20,7 +20,9 @@ def normalise_email(raw: str) -> str:
     """
     if not isinstance(raw, str):
         raise ValidationError(_("请输入电子邮件地址。"), code="required")
-    address = unicodedata.normalize("NFKC", raw).strip().lower()
+    # 。 is what "." types in a Chinese input method's own mode; NFKC keeps it (and turns
+    # the half-width ｡ into it), IDNA reads it as a dot: so do we.
+    address = unicodedata.normalize("NFKC", raw).strip().lower().replace("。", ".")
     if not address:
         raise ValidationError(_("请输入电子邮件地址。"), code="required")
     too_long = ValidationError(
