@@ -9,6 +9,7 @@ anymail's parser. A wrong or missing basic auth is anymail's 400 (settings.ANYMA
 from functools import wraps
 
 import anymail.urls
+from anymail.exceptions import AnymailAPIError
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpResponseBadRequest
 from django.urls import URLPattern
@@ -21,9 +22,10 @@ def _guarded(view):
             return view(request, *args, **kwargs)
         except ImproperlyConfigured:
             raise Http404 from None
-        except (ValueError, LookupError, TypeError, AttributeError, RecursionError):
+        except (ValueError, LookupError, TypeError, AttributeError, RecursionError, AnymailAPIError):
             # JSON that does not parse, fields missing or of the wrong type: anymail's
-            # parsers trust the provider's shape.
+            # parsers trust the provider's shape. Amazon SES's says so itself, with an
+            # AnymailAPIError ("Malformed SNS message body").
             return HttpResponseBadRequest()
 
     return guard
