@@ -16,3 +16,11 @@ class TestDecoding:
             (3, {"email": "Ａｌｉｃｅ＠ｅｘａｍｐｌｅ．ｃｎ", "topics": ""}),
             (5, {"email": "bob@example.cn", "topics": ""}),
         ]
+
+
+class TestHeaders:
+    @pytest.mark.parametrize("name", ["电子邮件地址", "电子邮箱", "邮箱地址", "Email Address"])
+    def test_the_address_column_is_found_by_its_usual_chinese_names(self, name):
+        assert subscriber_csv.parse(f"姓名,{name}\n王磊,wang@example.cn\n".encode()) == [
+            (2, {"email": "wang@example.cn"}),
+        ]

@@ -25,7 +25,8 @@ from zones.models import Zone
 EXPORT_HEADER = ["电子邮件", "状态", "关注的高新区", "关注的话题", "登记时间", "确认时间"]
 # The columns an import reads, by any of their names; the export's are among them.
 COLUMNS = {
-    "email": ("email", "e-mail", "电子邮件", "邮箱"),
+    # Also the subscribe form's own label, and what Chinese sign-up sheets usually call it.
+    "email": ("email", "e-mail", "email address", "电子邮件", "电子邮件地址", "电子邮箱", "邮箱", "邮箱地址"),
     "zones": ("zones", "关注的高新区", "高新区"),
     "topics": ("topics", "关注的话题", "话题"),
 }
