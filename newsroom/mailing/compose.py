@@ -186,6 +186,9 @@ def issue_subject(issue, *, test: bool = False) -> str:
     subject = _("《%(name)s》%(issue)s") % {"name": SITE_NAME, "issue": issue}
     if issue.title:
         subject += f"：{issue.title}"
+    # One line: a title saved with a line break (a crafted form post, an import) would make
+    # Django refuse the header (BadHeaderError) on every message, and stop the whole send.
+    subject = " ".join(subject.split())
     return _("[测试] ") + subject if test else subject
 
 

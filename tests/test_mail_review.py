@@ -1,0 +1,41 @@
+"""Findings of the review of the email edition (issue 13), each pinned by a test."""
+import pytest
+
+from newsroom.mailing import compose, sending
+from newsroom.mailing.models import Subscriber
+from tests.smtpserver import smtp_server, use_smtp
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def one_connection(settings):
+    # A second thread would not see the rows this test's transaction holds.
+    settings.NEWSROOM_MAIL_CONNECTIONS = 1
+
+
+@pytest.fixture
+def server(settings):
+    with smtp_server() as running:
+        use_smtp(settings, running)
+        yield running
+
+
+class TestSubjectOnOneLine:
+    def test_a_title_with_a_line_break_makes_a_one_line_subject(self, imported_seed):
+        """A title saved with line breaks is folded into one line, which a header may carry."""
+        imported_seed.title = "园区\r\n动态\n汇总"
+        imported_seed.save(update_fields=["title"])
+        message = compose.issue_message(imported_seed, to="editor@example.com", sub=None)
+        message.message()  # builds the headers: no BadHeaderError
+        assert message.subject == "[测试] 《高新区通讯》第1期：园区 动态 汇总"
+
+    def test_a_send_of_such_an_issue_reaches_every_reader(self, server, imported_seed):
+        """Before, every message raised BadHeaderError and the run died on the first one."""
+        imported_seed.title = "园区\n动态"
+        imported_seed.save(update_fields=["title"])
+        for n in range(2):
+            Subscriber.objects.create(email=f"r{n}@example.com", status=Subscriber.Status.CONFIRMED)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
+        assert sorted(m.rcpt_tos[0] for m in server.messages) == ["r0@example.com", "r1@example.com"]
