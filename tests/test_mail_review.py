@@ -1,8 +1,10 @@
 """Findings of the review of the email edition (issue 13), each pinned by a test."""
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from newsroom.mailing import compose, sending
-from newsroom.mailing.models import Subscriber
+from newsroom.mailing.models import Delivery, Subscriber
 from tests.smtpserver import smtp_server, use_smtp
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +41,33 @@ class TestSubjectOnOneLine:
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
         assert sorted(m.rcpt_tos[0] for m in server.messages) == ["r0@example.com", "r1@example.com"]
+
+
+class TestPointOfNoReturn:
+    def test_the_update_to_sending_checks_status_and_claim_on_the_row_itself(self, imported_seed):
+        """The row's own status and claim are in the UPDATE's WHERE, outside any subquery, so
+        that PostgreSQL re-checks them on a row another statement changed meanwhile."""
+        Subscriber.objects.create(email="r0@example.com", status=Subscriber.Status.CONFIRMED)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        delivery = mailing.deliveries.get()
+        run = sending._Run(mailing, make=None)
+        Delivery.objects.filter(pk=delivery.pk).update(claim=run.token)
+        with CaptureQueriesContext(connection) as queries:
+            assert sending._mark_sending(run, delivery, "<m@example.com>") is True
+        [update] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+        where = update.split(" WHERE ", 1)[1]
+        outer = where.split("SELECT", 1)[0]
+        assert ('"status" = ' in outer, '"claim" = ' in outer, "JOIN" in update) == (True, True, False)
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts, delivery.message_id) == ("sending", 1, "<m@example.com>")
+
+    def test_a_reader_who_left_is_not_taken_to_sending(self, imported_seed):
+        sub = Subscriber.objects.create(email="r0@example.com", status=Subscriber.Status.CONFIRMED)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        delivery = mailing.deliveries.get()
+        run = sending._Run(mailing, make=None)
+        Delivery.objects.filter(pk=delivery.pk).update(claim=run.token)
+        Subscriber.objects.filter(pk=sub.pk).update(status=Subscriber.Status.UNSUBSCRIBED)
+        assert sending._mark_sending(run, delivery, "<m@example.com>") is False
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts) == ("queued", 0)

@@ -280,11 +280,15 @@ def _mark_sending(run: _Run, delivery: Delivery, message_id: str) -> bool:
 
     One statement, committed on its own (autocommit): the condition and the change are one
     UPDATE, and a transaction around it would cost PostgreSQL two more round trips a
-    message. (On SQLite a writing statement takes the write lock before it reads.)"""
+    message. (On SQLite a writing statement takes the write lock before it reads.)
+
+    The subscriber is a subquery, not a join: Django writes an UPDATE with a join as
+    `id IN (SELECT …)` with every condition inside, and PostgreSQL, when the row changed
+    while the statement waited for its lock, re-checks only the outer conditions."""
     now = timezone.now()
+    receiving = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).values("pk")
     taken = Delivery.objects.filter(
-        pk=delivery.pk, status=Status.QUEUED, claim=run.token,
-        subscriber__status=Subscriber.Status.CONFIRMED,
+        pk=delivery.pk, status=Status.QUEUED, claim=run.token, subscriber__in=receiving,
     ).update(status=Status.SENDING, message_id=message_id, attempts=F("attempts") + 1, updated_at=now)
     if taken and now - run.beat > HEARTBEAT_EVERY:
         _beat(run)
