@@ -1,10 +1,12 @@
 """Findings of the review of the email edition (issue 13), each pinned by a test."""
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from newsroom.mailing import compose, sending
-from newsroom.mailing.models import Delivery, Subscriber
+from newsroom.mailing.addresses import normalise_email
+from newsroom.mailing.models import Delivery, Mailing, Subscriber
 from tests.smtpserver import smtp_server, use_smtp
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +73,31 @@ class TestPointOfNoReturn:
         assert sending._mark_sending(run, delivery, "<m@example.com>") is False
         delivery.refresh_from_db()
         assert (delivery.status, delivery.attempts) == ("queued", 0)
+
+
+# A domain of 60 Han characters: within the validator's 63 characters a label, beyond
+# punycode's 63 bytes, so no message can be written to it.
+UNSENDABLE = "reader@" + "中" * 60 + ".com"
+
+
+class TestAddressesThatCannotBeSentTo:
+    def test_the_subscribe_rule_refuses_a_domain_punycode_cannot_carry(self):
+        with pytest.raises(ValidationError) as refused:
+            normalise_email(UNSENDABLE)
+        assert refused.value.messages == [f"“{UNSENDABLE}”不是有效的电子邮件地址。"]
+
+    def test_a_long_but_encodable_chinese_domain_is_still_accepted(self):
+        assert normalise_email("Reader@" + "中" * 10 + ".中国") == "reader@" + "中" * 10 + ".中国"
+
+    def test_one_such_address_already_stored_fails_alone_and_the_send_goes_on(self, server, imported_seed):
+        """Before, the run died on that row every time it was resumed: nobody after it got the issue."""
+        for address in ("r0@example.com", UNSENDABLE, "r2@example.com"):
+            Subscriber.objects.create(email=address, status=Subscriber.Status.CONFIRMED)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 1, "skipped": 0, "unknown": 0, "requeued": 0}
+        assert sorted(m.rcpt_tos[0] for m in server.messages) == ["r0@example.com", "r2@example.com"]
+        failed = mailing.deliveries.get(email=UNSENDABLE)
+        assert (failed.status, failed.attempts) == (Delivery.Status.FAILED, 1)
+        assert failed.error.startswith("邮件无法生成：")
+        mailing.refresh_from_db()
+        assert mailing.status == Mailing.Status.DONE

@@ -3,6 +3,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.encoding import punycode
 from django.utils.translation import gettext as _
 
 MAX_LENGTH = 254  # RFC 5321's limit on a path, which every server enforces
@@ -31,7 +32,11 @@ def normalise_email(raw: str) -> str:
         raise ValidationError(_("电子邮件地址含有不可见字符。"), code="invalid")
     try:
         _validate(address)
-    except ValidationError:
+        # The validator takes a domain of up to 63 characters a label, but a mail server gets
+        # it in punycode, which has a 63-byte limit: 60 Han characters pass the one and fail
+        # the other, and such an address could never be sent to (Django raises UnicodeError).
+        punycode(address.rpartition("@")[2])
+    except (ValidationError, UnicodeError):
         raise ValidationError(
             _("“%(address)s”不是有效的电子邮件地址。"), code="invalid", params={"address": address}
         ) from None

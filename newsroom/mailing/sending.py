@@ -255,6 +255,13 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
         else:
             busy = error.status_code == 429 or error.status_code >= 500
             _refused(run, delivery, _("服务商拒收：%(error)s") % {"error": error}, temporary=busy)
+    except ValueError as error:
+        # The message could not be written for this address (Django's UnicodeError for a
+        # domain punycode refuses, anymail's AnymailInvalidAddress), before anything left:
+        # this row fails, and the rest of the mailing goes on instead of stopping on it.
+        if isinstance(connection, SmtpBackend):
+            connection.discard()
+        _refused(run, delivery, _("邮件无法生成：%(error)s") % {"error": error}, temporary=False)
     except (smtplib.SMTPException, OSError) as error:
         # The connection broke; the row is SENDING only if the dot may have reached the server.
         _lost_connection(run, delivery, error, after_dot=bool(committed))
