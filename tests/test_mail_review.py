@@ -1,8 +1,13 @@
 """Findings of the review of the email edition (issue 13), each pinned by a test."""
+import datetime
+from io import StringIO
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from newsroom.mailing import compose, sending
 from newsroom.mailing.addresses import normalise_email
@@ -101,3 +106,22 @@ class TestAddressesThatCannotBeSentTo:
         assert failed.error.startswith("邮件无法生成：")
         mailing.refresh_from_db()
         assert mailing.status == Mailing.Status.DONE
+
+
+class TestSendMailingsCommand:
+    @pytest.mark.parametrize("minutes", ["nan", "inf", "-1", "1e9"])
+    def test_a_duration_that_is_no_duration_is_refused(self, minutes):
+        """Before, nan and inf were a traceback (ValueError, OverflowError) from timedelta."""
+        with pytest.raises(CommandError) as refused:
+            call_command("send_mailings", "--resume", "--older-than", minutes, stdout=StringIO())
+        assert str(refused.value) == "--older-than 须是 0 到 525600（一年）之间的分钟数。"
+
+    def test_by_default_a_send_is_interrupted_after_the_engines_ten_minutes(self, imported_seed):
+        Subscriber.objects.create(email="r0@example.com", status=Subscriber.Status.CONFIRMED)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        outputs = []
+        for minutes in (9, 11):
+            Mailing.objects.filter(pk=mailing.pk).update(heartbeat=timezone.now() - datetime.timedelta(minutes=minutes))
+            call_command("send_mailings", "--resume", stdout=(out := StringIO()))
+            outputs.append(out.getvalue())
+        assert outputs == ["已将 0 个被中断的邮件发送交给后台任务进程继续。\n", "已将 1 个被中断的邮件发送交给后台任务进程继续。\n"]
