@@ -125,3 +125,22 @@ class TestSendMailingsCommand:
             call_command("send_mailings", "--resume", stdout=(out := StringIO()))
             outputs.append(out.getvalue())
         assert outputs == ["已将 0 个被中断的邮件发送交给后台任务进程继续。\n", "已将 1 个被中断的邮件发送交给后台任务进程继续。\n"]
+
+
+class TestFinishAndRetryCrossing:
+    def test_a_done_mailing_that_still_has_queued_rows_sends_them(self, server, imported_seed):
+        """What a finish that missed a retry's rows leaves: DONE, with rows queued. Before,
+        the run returned at once on DONE and those readers never got the issue."""
+        for n in range(2):
+            Subscriber.objects.create(email=f"r{n}@example.com", status=Subscriber.Status.CONFIRMED)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.DONE)
+        assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
+        assert sorted(m.rcpt_tos[0] for m in server.messages) == ["r0@example.com", "r1@example.com"]
+
+    def test_a_done_mailing_without_queued_rows_sends_nothing(self, server, imported_seed):
+        Subscriber.objects.create(email="r0@example.com", status=Subscriber.Status.CONFIRMED)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        sending.mailing_run(mailing.pk)
+        assert sending.mailing_run(mailing.pk) == {"sent": 0, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
+        assert len(server.messages) == 1

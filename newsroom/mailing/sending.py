@@ -127,7 +127,9 @@ def mailing_run(mailing_id: int, *, batch_size: int | None = None, connections: 
     digest covered, for instance). Safe to run twice at once (on two workers) and again
     after a crash (mailing_resume first). Stops early if a resume declared it dead."""
     mailing = Mailing.objects.select_related("issue").get(pk=mailing_id)
-    if mailing.status == Mailing.Status.DONE:
+    # A DONE mailing may still hold queued rows if a finish and a retry ever crossed: they
+    # are sent rather than left, so the status alone does not end a run.
+    if mailing.status == Mailing.Status.DONE and not _queued(mailing):
         return dict.fromkeys(COUNTS, 0)
     make = messages(mailing)
     size = batch_size or settings.NEWSROOM_MAIL_BATCH
@@ -375,8 +377,16 @@ def _lost_connection(run: _Run, delivery: Delivery, error: Exception, *, after_d
     _temporary(run, delivery, _("连接中断：%(error)s") % {"error": error or type(error).__name__})
 
 
+def _queued(mailing: Mailing) -> bool:
+    return Delivery.objects.filter(mailing=mailing, status=Status.QUEUED).exists()
+
+
 def _finish_if_done(mailing: Mailing) -> None:
     with transaction.atomic():
+        # The mailing's row is locked first, as mailing_retry_failed locks it: on PostgreSQL
+        # a retry committed meanwhile is then seen (READ COMMITTED reads anew after the
+        # lock), instead of this check missing its rows and calling the mailing DONE.
+        Mailing.objects.select_for_update().filter(pk=mailing.pk).values_list("pk").first()
         if not Delivery.objects.filter(mailing=mailing, status__in=[Status.QUEUED, Status.SENDING]).exists():
             now = timezone.now()
             Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SENDING).update(
@@ -430,6 +440,7 @@ def mailing_retry_failed(mailing: Mailing) -> int:
     The caller runs it again (tasks.mailing_retry)."""
     now = timezone.now()
     with transaction.atomic():
+        Mailing.objects.select_for_update().filter(pk=mailing.pk).values_list("pk").first()  # see _finish_if_done
         count = Delivery.objects.filter(mailing=mailing, status=Status.FAILED).update(
             status=Status.QUEUED, claim="", error="", updated_at=now
         )
