@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from newsroom.mailing import compose, sending
+from newsroom.mailing import compose, digests, sending
 from newsroom.mailing.addresses import normalise_email
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
 from tests.smtpserver import smtp_server, use_smtp
@@ -144,3 +144,18 @@ class TestFinishAndRetryCrossing:
         sending.mailing_run(mailing.pk)
         assert sending.mailing_run(mailing.pk) == {"sent": 0, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
         assert len(server.messages) == 1
+
+
+class TestDigestDate:
+    def test_a_digest_sent_after_midnight_is_dated_its_mailings_day(self, make_zone, make_article):
+        """A digest resumed the next morning says the day it covers, not the day it left."""
+        zone = make_zone("西安高新区")
+        make_article("西安已发布", zones=[zone], publish_at=timezone.now() - datetime.timedelta(hours=1))
+        sub = Subscriber.objects.create(email="r0@example.com", status=Subscriber.Status.CONFIRMED,
+                                        confirmed_at=timezone.now() - datetime.timedelta(days=3))
+        sub.zones.set([zone])
+        mailing = digests.digest_mailing_start(timezone.now())
+        Mailing.objects.filter(pk=mailing.pk).update(day=datetime.date(2026, 1, 2))
+        mailing.refresh_from_db()
+        message = digests.digest_message(sub, mailing)
+        assert message.body.splitlines()[0] == "高新区通讯 · 关注提醒 · 2026年1月2日"

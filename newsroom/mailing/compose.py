@@ -252,7 +252,9 @@ def confirmation_message(sub: Subscriber) -> EmailMultiAlternatives:
     return message
 
 
-def digest_message(sub: Subscriber, articles) -> EmailMultiAlternatives:
+def digest_message(sub: Subscriber, articles, *, day=None) -> EmailMultiAlternatives:
+    """The digest of `articles` for `sub`, dated `day` (its mailing's: a send resumed after
+    midnight still says the day it covers), or today."""
     manage_mark, unsubscribe_mark = _marks()
     items = article_items(articles)
     subject = _("《%(name)s》高新区与话题提醒：%(count)d 篇新文章") % {"name": SITE_NAME, "count": len(items)}
@@ -263,7 +265,7 @@ def digest_message(sub: Subscriber, articles) -> EmailMultiAlternatives:
         ),
         "subject": subject,
         "preheader": preheader(items),
-        "day": timezone.localdate(),
+        "day": day or timezone.localdate(),
         "items": items,
         "followed": [zone.name for zone in sub.zones.all()] + [tag.name for tag in sub.topics.all()],
     }
