@@ -1,14 +1,17 @@
 """Findings of the review of the email edition (issue 13), each pinned by a test."""
 import datetime
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from newsroom import tasks
 from newsroom.mailing import compose, digests, sending
 from newsroom.mailing.addresses import normalise_email
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
@@ -159,3 +162,23 @@ class TestDigestDate:
         mailing.refresh_from_db()
         message = digests.digest_message(sub, mailing)
         assert message.body.splitlines()[0] == "高新区通讯 · 关注提醒 · 2026年1月2日"
+
+
+class TestSubscriberImport:
+    def test_the_subscribers_and_their_confirmation_tasks_are_one_transaction(self, client, django_user_model,
+                                                                                monkeypatch):
+        """Queueing a confirmation that fails leaves nobody imported as pending without one."""
+        admin = django_user_model.objects.create_superuser("chief", "chief@example.com", "pw")
+        client.force_login(admin)
+        queued = []
+
+        def enqueue(pk):
+            if queued:
+                raise DatabaseError("the task table is gone")
+            queued.append(pk)
+
+        monkeypatch.setattr(tasks, "send_confirmation", SimpleNamespace(enqueue=enqueue))
+        upload = SimpleUploadedFile("订阅者.csv", b"email\na@example.com\nb@example.com\n", content_type="text/csv")
+        with pytest.raises(DatabaseError):
+            client.post("/admin/mailing/subscriber/import/", {"file": upload, "status": "pending"})
+        assert (len(queued), Subscriber.objects.count()) == (1, 0)

@@ -3,6 +3,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -186,9 +187,12 @@ class SubscriberAdmin(CheckedKeysAdmin, admin.ModelAdmin):
                     "problems": problems}
         if not rows:
             return {"import_error": _("文件里没有地址。")}
-        result = subscriber_csv.subscribers_import(rows=rows, status=cleaned["status"])
-        for pk in result.pending_ids:
-            tasks.send_confirmation.enqueue(pk)
+        # One transaction with the confirmation tasks (rows of the database backend): no
+        # address is imported as 待确认 without the mail that asks it.
+        with transaction.atomic():
+            result = subscriber_csv.subscribers_import(rows=rows, status=cleaned["status"])
+            for pk in result.pending_ids:
+                tasks.send_confirmation.enqueue(pk)
         self.message_user(request, self._import_summary(result), messages.SUCCESS)
         return None
 
