@@ -182,3 +182,12 @@ class TestSubscriberImport:
         with pytest.raises(DatabaseError):
             client.post("/admin/mailing/subscriber/import/", {"file": upload, "status": "pending"})
         assert (len(queued), Subscriber.objects.count()) == (1, 0)
+
+
+class TestMailSchedulerCommand:
+    @pytest.mark.parametrize("seconds", ["nan", "inf", "86401"])
+    def test_an_interval_that_is_no_duration_is_refused(self, seconds):
+        """Before, nan slipped past `<= 0` and inf reached Event.wait, which refuses both."""
+        with pytest.raises(CommandError) as refused:
+            call_command("mail_scheduler", "--interval", seconds, stdout=StringIO())
+        assert str(refused.value) == "--interval 不能超过 86400 秒（一天）。"
