@@ -56,7 +56,7 @@ def list_headers(sub: Subscriber) -> dict:
     The URL is the POST endpoint itself; a client POSTs `List-Unsubscribe=One-Click` to it.
     """
     target = f"<{unsubscribe_url(sub)}>"
-    mailto = getattr(settings, "NEWSROOM_UNSUBSCRIBE_MAILTO", "")
+    mailto = settings.NEWSROOM_UNSUBSCRIBE_MAILTO
     if mailto:
         target += f", <mailto:{mailto}?subject=unsubscribe>"
     host = settings.NEWSROOM_SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
