@@ -15,6 +15,7 @@ from newsroom import tasks
 from newsroom.mailing import compose, digests, sending
 from newsroom.mailing.addresses import normalise_email
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
+from newsroom.mailing.tokens import manage_token
 from tests.smtpserver import smtp_server, use_smtp
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +192,20 @@ class TestMailSchedulerCommand:
         with pytest.raises(CommandError) as refused:
             call_command("mail_scheduler", "--interval", seconds, stdout=StringIO())
         assert str(refused.value) == "--interval 不能超过 86400 秒（一天）。"
+
+
+class TestPausedReaderAndTheSubscribeForm:
+    def test_a_paused_reader_made_pending_by_the_form_resumes_from_their_manage_link(self, client, settings):
+        """Anyone may type a paused reader's address into 订阅, which makes it 待确认; before,
+        the reader's manage page then offered no 恢复, and posting it changed nothing while
+        it said 已恢复订阅."""
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        sub = Subscriber.objects.create(email="reader@example.com", status=Subscriber.Status.PAUSED)
+        client.post("/subscribe/", {"email": "Reader@example.com", "website": ""})
+        sub.refresh_from_db()
+        assert sub.status == Subscriber.Status.PENDING
+        manage = f"/subscribe/manage/{manage_token(sub)}/"
+        assert 'value="resume">恢复</button>' in client.get(manage).content.decode()
+        client.post(manage, {"action": "resume"})
+        sub.refresh_from_db()
+        assert sub.status == Subscriber.Status.CONFIRMED
