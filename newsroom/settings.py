@@ -266,7 +266,8 @@ EMAIL_TIMEOUT = int(os.environ.get("NEWSROOM_EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("NEWSROOM_MAIL_FROM", "newsletter@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "http://127.0.0.1:8000")
-# Set to an address that unsubscribes by mail, for clients that only offer mailto.
+# A mailbox added to List-Unsubscribe for clients that only offer mailto; nothing here
+# reads it, so someone must unsubscribe its senders by hand (README, Email).
 NEWSROOM_UNSUBSCRIBE_MAILTO = os.environ.get("NEWSROOM_UNSUBSCRIBE_MAILTO", "")
 # How many messages one batch sends over one connection, between two progress records.
 NEWSROOM_MAIL_BATCH = int(os.environ.get("NEWSROOM_MAIL_BATCH", "100"))

@@ -22,8 +22,10 @@ from newsroom.mailing import compose, sending
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
 
 SEND_PERMISSION = "mailing.send_mailing"
-# A send whose worker has shown no progress for this long was interrupted (the worker
-# writes a heartbeat after every batch, which takes seconds).
+# A send whose worker has shown no progress for this long was interrupted: a live run
+# records progress at every batch it claims and at least every sending.HEARTBEAT_EVERY.
+# Sooner than the scheduler's own sending.INTERRUPTED_AFTER: an editor watching the page
+# may take it up before the scheduler does.
 STALE_AFTER = datetime.timedelta(minutes=5)
 FAILURES_PER_PAGE = 50
 PREVIEW_WIDTHS = {"phone": 375, "desktop": 700}

@@ -57,7 +57,7 @@ def list_headers(sub: Subscriber) -> dict:
     The URL is the POST endpoint itself; a client POSTs `List-Unsubscribe=One-Click` to it.
     """
     target = f"<{unsubscribe_url(sub)}>"
-    mailto = getattr(settings, "NEWSROOM_UNSUBSCRIBE_MAILTO", "")
+    mailto = settings.NEWSROOM_UNSUBSCRIBE_MAILTO
     if mailto:
         target += f", <mailto:{mailto}?subject=unsubscribe>"
     host = settings.NEWSROOM_SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
@@ -189,6 +189,9 @@ def issue_subject(issue, *, test: bool = False) -> str:
     subject = _("《%(name)s》%(issue)s") % {"name": SITE_NAME, "issue": issue}
     if issue.title:
         subject += f"：{issue.title}"
+    # One line: a title saved with a line break (a crafted form post, an import) would make
+    # Django refuse the header (BadHeaderError) on every message, and stop the whole send.
+    subject = " ".join(subject.split())
     return _("[测试] ") + subject if test else subject
 
 
@@ -252,7 +255,9 @@ def confirmation_message(sub: Subscriber) -> EmailMultiAlternatives:
     return message
 
 
-def digest_message(sub: Subscriber, articles) -> EmailMultiAlternatives:
+def digest_message(sub: Subscriber, articles, *, day=None) -> EmailMultiAlternatives:
+    """The digest of `articles` for `sub`, dated `day` (its mailing's: a send resumed after
+    midnight still says the day it covers), or today."""
     manage_mark, unsubscribe_mark = _marks()
     items = article_items(articles)
     subject = _("《%(name)s》高新区与话题提醒：%(count)d 篇新文章") % {"name": SITE_NAME, "count": len(items)}
@@ -263,7 +268,7 @@ def digest_message(sub: Subscriber, articles) -> EmailMultiAlternatives:
         ),
         "subject": subject,
         "preheader": preheader(items),
-        "day": timezone.localdate(),
+        "day": day or timezone.localdate(),
         "items": items,
         "followed": [zone.name for zone in sub.zones.all()] + [tag.name for tag in sub.topics.all()],
     }

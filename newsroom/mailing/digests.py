@@ -96,7 +96,7 @@ def digest_messages(mailing: Mailing):
 def digest_message(sub: Subscriber, mailing: Mailing):
     # A subscriber without zones or topics matches no article: no message, no extra check.
     articles = digest_articles(sub, mailing)
-    return compose.digest_message(sub, articles) if articles else None
+    return compose.digest_message(sub, articles, day=mailing.day) if articles else None
 
 
 def digest_sent(delivery: Delivery) -> None:

@@ -71,11 +71,6 @@ class Subscriber(models.Model):
     def __str__(self):
         return self.email
 
-    @property
-    def wants_alerts(self) -> bool:
-        """Digests are off for a reader who chose no zone and no topic."""
-        return self.zones.exists() or self.topics.exists()
-
 
 class Mailing(models.Model):
     class Kind(models.TextChoices):

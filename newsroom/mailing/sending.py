@@ -127,7 +127,9 @@ def mailing_run(mailing_id: int, *, batch_size: int | None = None, connections: 
     digest covered, for instance). Safe to run twice at once (on two workers) and again
     after a crash (mailing_resume first). Stops early if a resume declared it dead."""
     mailing = Mailing.objects.select_related("issue").get(pk=mailing_id)
-    if mailing.status == Mailing.Status.DONE:
+    # A DONE mailing may still hold queued rows if a finish and a retry ever crossed: they
+    # are sent rather than left, so the status alone does not end a run.
+    if mailing.status == Mailing.Status.DONE and not _queued(mailing):
         return dict.fromkeys(COUNTS, 0)
     make = messages(mailing)
     size = batch_size or settings.NEWSROOM_MAIL_BATCH
@@ -255,6 +257,13 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
         else:
             busy = error.status_code == 429 or error.status_code >= 500
             _refused(run, delivery, _("服务商拒收：%(error)s") % {"error": error}, temporary=busy)
+    except ValueError as error:
+        # The message could not be written for this address (Django's UnicodeError for a
+        # domain punycode refuses, anymail's AnymailInvalidAddress), before anything left:
+        # this row fails, and the rest of the mailing goes on instead of stopping on it.
+        if isinstance(connection, SmtpBackend):
+            connection.discard()
+        _refused(run, delivery, _("邮件无法生成：%(error)s") % {"error": error}, temporary=False)
     except (smtplib.SMTPException, OSError) as error:
         # The connection broke; the row is SENDING only if the dot may have reached the server.
         _lost_connection(run, delivery, error, after_dot=bool(committed))
@@ -280,11 +289,15 @@ def _mark_sending(run: _Run, delivery: Delivery, message_id: str) -> bool:
 
     One statement, committed on its own (autocommit): the condition and the change are one
     UPDATE, and a transaction around it would cost PostgreSQL two more round trips a
-    message. (On SQLite a writing statement takes the write lock before it reads.)"""
+    message. (On SQLite a writing statement takes the write lock before it reads.)
+
+    The subscriber is a subquery, not a join: Django writes an UPDATE with a join as
+    `id IN (SELECT …)` with every condition inside, and PostgreSQL, when the row changed
+    while the statement waited for its lock, re-checks only the outer conditions."""
     now = timezone.now()
+    receiving = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).values("pk")
     taken = Delivery.objects.filter(
-        pk=delivery.pk, status=Status.QUEUED, claim=run.token,
-        subscriber__status=Subscriber.Status.CONFIRMED,
+        pk=delivery.pk, status=Status.QUEUED, claim=run.token, subscriber__in=receiving,
     ).update(status=Status.SENDING, message_id=message_id, attempts=F("attempts") + 1, updated_at=now)
     if taken and now - run.beat > HEARTBEAT_EVERY:
         _beat(run)
@@ -364,8 +377,16 @@ def _lost_connection(run: _Run, delivery: Delivery, error: Exception, *, after_d
     _temporary(run, delivery, _("连接中断：%(error)s") % {"error": error or type(error).__name__})
 
 
+def _queued(mailing: Mailing) -> bool:
+    return Delivery.objects.filter(mailing=mailing, status=Status.QUEUED).exists()
+
+
 def _finish_if_done(mailing: Mailing) -> None:
     with transaction.atomic():
+        # The mailing's row is locked first, as mailing_retry_failed locks it: on PostgreSQL
+        # a retry committed meanwhile is then seen (READ COMMITTED reads anew after the
+        # lock), instead of this check missing its rows and calling the mailing DONE.
+        Mailing.objects.select_for_update().filter(pk=mailing.pk).values_list("pk").first()
         if not Delivery.objects.filter(mailing=mailing, status__in=[Status.QUEUED, Status.SENDING]).exists():
             now = timezone.now()
             Mailing.objects.filter(pk=mailing.pk, status=Mailing.Status.SENDING).update(
@@ -419,6 +440,7 @@ def mailing_retry_failed(mailing: Mailing) -> int:
     The caller runs it again (tasks.mailing_retry)."""
     now = timezone.now()
     with transaction.atomic():
+        Mailing.objects.select_for_update().filter(pk=mailing.pk).values_list("pk").first()  # see _finish_if_done
         count = Delivery.objects.filter(mailing=mailing, status=Status.FAILED).update(
             status=Status.QUEUED, claim="", error="", updated_at=now
         )

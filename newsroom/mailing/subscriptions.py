@@ -63,9 +63,11 @@ def subscriber_pause(*, sub: Subscriber) -> bool:
 
 
 def subscriber_resume(*, sub: Subscriber) -> bool:
-    """Paused or unsubscribed → confirmed. The manage link came in a mail to the address, so
-    following it proves the mailbox as the confirmation link does."""
-    return _move(sub, from_statuses=(Status.PAUSED, Status.UNSUBSCRIBED), to=Status.CONFIRMED)
+    """Paused, unsubscribed or pending → confirmed. The manage link came in a mail to the
+    address, so following it proves the mailbox as the confirmation link does. Pending too:
+    anyone may type a paused reader's address into the subscribe form, which makes it
+    pending, and the reader's own link must still bring their mail back."""
+    return _move(sub, from_statuses=(Status.PENDING, Status.PAUSED, Status.UNSUBSCRIBED), to=Status.CONFIRMED)
 
 
 def subscriber_unsubscribe(*, sub: Subscriber) -> bool:

@@ -1,5 +1,6 @@
 """The mail scheduler `manage.py serve` runs beside gunicorn and the worker: every minute it
 asks the worker for what is due (the day's digest; interrupted mailings)."""
+import math
 import signal
 import threading
 
@@ -23,6 +24,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["interval"] <= 0:
             raise CommandError("--interval 必须大于 0。")
+        # float() also reads "nan" and "inf", on which Event.wait fails.
+        if not math.isfinite(options["interval"]) or options["interval"] > 86400:
+            raise CommandError("--interval 不能超过 86400 秒（一天）。")
         if options["once"]:
             self._check(MailScheduler())
             return

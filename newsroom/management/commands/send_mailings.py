@@ -3,9 +3,11 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from newsroom.mailing.sending import INTERRUPTED_AFTER
 from newsroom.tasks import mailings_resume
 
 MAX_MINUTES = 60 * 24 * 366  # a year: older than any send anyone would still finish
+DEFAULT_MINUTES = INTERRUPTED_AFTER.total_seconds() / 60
 
 
 class Command(BaseCommand):
@@ -13,8 +15,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--resume", action="store_true", help="把被中断的邮件重新交给后台任务进程继续发送")
-        parser.add_argument("--older-than", type=float, default=10.0,
-                            help="多少分钟没有进展算作中断（默认：10）")
+        parser.add_argument("--older-than", type=float, default=DEFAULT_MINUTES,
+                            help=f"多少分钟没有进展算作中断（默认：{DEFAULT_MINUTES:g}）")
 
     def handle(self, *args, **options):
         if not options["resume"]:
