@@ -35,7 +35,7 @@ REINDEX_CHUNK = 1000
 __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
     "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation", "send_test_issue",
-    "send_mailing", "issue_mailing_send", "mailing_retry", "mailings_resume", "send_digests", "MailScheduler",
+    "send_mailing", "issue_mailing_send", "mailing_retry", "mailing_continue", "mailings_resume", "send_digests", "MailScheduler",
 ]
 
 
@@ -264,6 +264,16 @@ def mailings_resume(*, older_than: datetime.timedelta = sending.INTERRUPTED_AFTE
         for mailing_id in ids:
             _enqueue_send(mailing_id)
     return ids
+
+
+def mailing_continue(mailing: Mailing) -> bool:
+    """继续发送, asked by an editor: the mailing continues on the worker at once (see
+    sending.mailing_take_over); False when it is not sending any more."""
+    with transaction.atomic():
+        if not sending.mailing_take_over(mailing.pk):
+            return False
+        _enqueue_send(mailing.pk)
+    return True
 
 
 @task()

@@ -265,10 +265,10 @@ class TestProgress:
         assert mailing.deliveries.filter(status="sent").count() == 5
         assert enqueued() == [mailing.pk]
 
-    def test_a_send_with_no_progress_for_five_minutes_offers_to_continue(self, chief, issue, mailing, enqueued):
+    def test_a_send_with_no_progress_for_two_minutes_offers_to_continue(self, chief, issue, mailing, enqueued):
         change = f"/admin/newsroom/issue/{issue.pk}/change/"
         assert url(issue, "resume") not in chief.get(change).content.decode()
-        Mailing.objects.filter(pk=mailing.pk).update(heartbeat=timezone.now() - datetime.timedelta(minutes=6))
+        Mailing.objects.filter(pk=mailing.pk).update(heartbeat=timezone.now() - datetime.timedelta(minutes=3))
         assert f'action="{url(issue, "resume")}"' in chief.get(change).content.decode()
         response = chief.post(url(issue, "resume"))
         assert message_texts(response) == ["已让发送队列继续发送第3期。"]

@@ -25,8 +25,9 @@ SEND_PERMISSION = "mailing.send_mailing"
 # A send whose worker has shown no progress for this long was interrupted: a live run
 # records progress at every batch it claims and at least every sending.HEARTBEAT_EVERY.
 # Sooner than the scheduler's own sending.INTERRUPTED_AFTER: an editor watching the page
-# may take it up before the scheduler does.
-STALE_AFTER = datetime.timedelta(minutes=5)
+# may take it up before the scheduler does, and a wrong guess costs no double send
+# (sending.mailing_take_over).
+STALE_AFTER = datetime.timedelta(minutes=2)
 FAILURES_PER_PAGE = 50
 PREVIEW_WIDTHS = {"phone": 375, "desktop": 700}
 PREVIEW_DEVICES = [*PREVIEW_WIDTHS, "text"]
@@ -48,9 +49,12 @@ def issue_mailing(issue) -> Mailing | None:
 
 
 def is_interrupted(mailing: Mailing, *, now=None) -> bool:
-    """Still SENDING, and no progress for STALE_AFTER: the worker stopped (killed, restarted)."""
+    """Still SENDING, and stopped by a problem it names, or without progress for STALE_AFTER
+    (the worker killed, restarted)."""
     if mailing.status != Mailing.Status.SENDING:
         return False
+    if mailing.problem:
+        return True
     last = mailing.heartbeat or mailing.created_at
     return last < (now or timezone.now()) - STALE_AFTER
 
@@ -242,9 +246,8 @@ class IssueMailMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         issue, mailing = self._mailing_for_action(request, object_id)
-        # The engine takes up every send without progress for as long (a digest too): what a
-        # dead run left 发送中 becomes 中断（可能已送达）, the rest is sent on the worker.
-        if mailing.pk not in tasks.mailings_resume(older_than=STALE_AFTER):
+        # What a dead run left 发送中 becomes 中断（可能已送达）, the rest is sent on the worker.
+        if not is_interrupted(mailing) or not tasks.mailing_continue(mailing):
             self.message_user(request, _("本期的发送没有中断，无需继续。"), messages.INFO)
             return self._back_to_issue(issue)
         self.message_user(request, _("已让发送队列继续发送%(issue)s。") % {"issue": issue}, messages.SUCCESS)

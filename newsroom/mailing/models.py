@@ -100,6 +100,10 @@ class Mailing(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     # Last progress of a run; a SENDING mailing whose heartbeat is old was interrupted.
     heartbeat = models.DateTimeField(_("最近进展"), null=True, blank=True)
+    # Why the last run stopped with recipients still queued (the mail server unreachable, a
+    # login refused), shown to the editor; emptied when a run starts again.
+    problem = models.TextField(_("发送受阻原因"), blank=True)
+    problem_at = models.DateTimeField(_("受阻时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("邮件发送")

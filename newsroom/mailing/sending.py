@@ -57,6 +57,12 @@ class MailingRefused(Exception):
     """A mailing that must not start; the message is for the editor."""
 
 
+class MailServerUnavailable(Exception):
+    """The mail server cannot be reached or refuses our login: nothing can be sent now. The
+    run stops and says why on the mailing (Mailing.problem), instead of failing recipients
+    one by one; the scheduler tries again after INTERRUPTED_AFTER, an editor at once."""
+
+
 # --- starting ------------------------------------------------------------------------------
 
 
@@ -132,6 +138,8 @@ def mailing_run(mailing_id: int, *, batch_size: int | None = None, connections: 
     if mailing.status == Mailing.Status.DONE and not _queued(mailing):
         return dict.fromkeys(COUNTS, 0)
     make = messages(mailing)
+    if mailing.problem:  # a new try; it says so again if it meets the same problem
+        Mailing.objects.filter(pk=mailing.pk).update(problem="", problem_at=None)
     size = batch_size or settings.NEWSROOM_MAIL_BATCH
     runs = [_Run(mailing, make, on_sent) for _ in range(connections or settings.NEWSROOM_MAIL_CONNECTIONS)]
     errors = []
@@ -161,10 +169,19 @@ def _run(run: _Run, size: int) -> None:
     try:
         while not run.lost and (batch := _claim(run, size)):
             _send_batch(run, batch)
+    except MailServerUnavailable as error:
+        _record_problem(run.mailing, str(error))
+        raise
     finally:
         Delivery.objects.filter(mailing=run.mailing, claim=run.token, status=Status.QUEUED).update(claim="")
     if not run.lost:
         _finish_if_done(run.mailing)
+
+
+def _record_problem(mailing: Mailing, problem: str) -> None:
+    # The heartbeat stays at the last progress, so that the scheduler tries again after
+    # INTERRUPTED_AFTER: a server that was down for a while is used when it is back.
+    Mailing.objects.filter(pk=mailing.pk).update(problem=problem, problem_at=timezone.now())
 
 
 def _claim(run: _Run, size: int) -> list[Delivery]:
@@ -217,9 +234,12 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
     if message is None:
         return _skip(run, delivery, sub, reason=_("没有要发给此订阅者的内容。"))
     if isinstance(connection, SmtpBackend):
-        # A server that is down or refuses our login stops the run (the task fails, a resume
-        # continues later) instead of failing recipients one by one.
-        connection.open()
+        try:
+            connection.open()
+        except (smtplib.SMTPException, OSError) as error:
+            raise MailServerUnavailable(_("无法连接邮件服务器 %(host)s:%(port)s：%(error)s") % {
+                "host": connection.host, "port": connection.port, "error": error or type(error).__name__,
+            }) from error
     message_id = make_msgid(idstring=f"d{delivery.pk}", domain=_mail_domain())
     message.extra_headers["Message-ID"] = message_id
     committed = []
@@ -407,6 +427,18 @@ def _reset_interrupted(mailing_id: int) -> int:
     Delivery.objects.filter(mailing_id=mailing_id, status=Status.QUEUED).exclude(claim="").update(claim="")
     Mailing.objects.filter(pk=mailing_id).update(heartbeat=now)
     return unknown
+
+
+def mailing_take_over(mailing_id: int) -> bool:
+    """An editor's 继续发送 of one mailing, now: reset it as for a dead run; False unless it is
+    still sending. Safe even if its run is alive after all: the run finds its claims gone at
+    its next point of no return and stops (at most the message it had in flight becomes
+    UNKNOWN), and nobody is sent the mailing twice."""
+    with transaction.atomic():
+        if not Mailing.objects.select_for_update().filter(pk=mailing_id, status=Mailing.Status.SENDING).exists():
+            return False
+        _reset_interrupted(mailing_id)
+    return True
 
 
 def mailing_resume(mailing_id: int, *, batch_size: int | None = None,
