@@ -98,3 +98,33 @@ class TestTakeOver:
     def test_a_finished_mailing_is_not_taken_over(self, mailing):
         Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.DONE)
         assert tasks.mailing_continue(mailing) is False
+
+
+class TestProviderUnreachable:
+    """django-anymail's Postmark backend, its API URL on a port nothing listens on: the
+    request never leaves, so the row goes back to the queue and the run stops, as for SMTP."""
+
+    @pytest.fixture
+    def postmark(self, settings):
+        settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+        settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "token", "POSTMARK_API_URL": f"http://127.0.0.1:{closed_port()}/"}
+
+    def test_nobody_is_marked_and_the_problem_is_recorded(self, mailing, postmark):
+        with pytest.raises(sending.MailServerUnavailable):
+            sending.mailing_run(mailing.pk)
+        mailing.refresh_from_db()
+        assert mailing.problem.startswith("无法连接邮件服务商：")
+        assert list(mailing.deliveries.order_by("pk").values_list("status", "attempts", "claim")) == [
+            (Delivery.Status.QUEUED, 0, "")] * 3
+
+
+class TestAddressEditedMidSend:
+    def test_the_delivery_records_the_address_the_message_went_to(self, imported_seed, settings):
+        reader = Subscriber.objects.create(email="old@example.com", status=Subscriber.Status.CONFIRMED)
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        Subscriber.objects.filter(pk=reader.pk).update(email="new@example.com")
+        with smtp_server() as server:
+            use_smtp(settings, server)
+            sending.mailing_run(mailing.pk)
+        assert [list(m.rcpt_tos) for m in server.messages] == [["new@example.com"]]
+        assert list(mailing.deliveries.values_list("email", "status")) == [("new@example.com", "sent")]

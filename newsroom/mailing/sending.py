@@ -25,6 +25,8 @@ import uuid
 from collections.abc import Callable
 from email.utils import make_msgid, parseaddr
 
+import requests
+import urllib3
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django import db
 from django.conf import settings
@@ -245,7 +247,7 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
     committed = []
 
     def point_of_no_return():
-        if not _mark_sending(run, delivery, message_id):
+        if not _mark_sending(run, delivery, message_id, message.to[0]):
             raise _Withdrawn
         committed.append(True)
 
@@ -271,7 +273,11 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
         _refused(run, delivery, _("服务商拒收：%(error)s") % {"error": error}, temporary=False)
     except AnymailAPIError as error:
         # The provider answered with an error status: it did not take the message. Without
-        # an answer (status_code None) the request may have arrived.
+        # an answer (status_code None) the request may have arrived, unless it never left.
+        if _never_reached(error):
+            Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).update(
+                status=Status.QUEUED, claim="", attempts=F("attempts") - 1, updated_at=timezone.now())
+            raise MailServerUnavailable(_("无法连接邮件服务商：%(error)s") % {"error": error.__cause__ or error}) from error
         if error.status_code is None:
             _lost_connection(run, delivery, error, after_dot=True)
         else:
@@ -293,6 +299,18 @@ def _send_one(run: _Run, connection, delivery: Delivery) -> None:
         _mark_sent(run, delivery, _provider_id(message) or message_id)
 
 
+def _never_reached(error: AnymailAPIError) -> bool:
+    """Whether the provider's API was not reached at all (connection refused, no such host,
+    connect timeout): then nothing was sent, the row can go back to the queue, and the run
+    stops as it does for an SMTP server that is down. anymail raises from requests' error."""
+    cause = error.__cause__
+    if isinstance(cause, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
+        return isinstance(getattr(cause.args[0], "reason", None), urllib3.exceptions.NewConnectionError)
+    return False
+
+
 def _mail_domain() -> str:
     """The sender's domain, which a Message-ID names (RFC 5322 3.6.4)."""
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
@@ -304,7 +322,7 @@ def _provider_id(message) -> str:
     return (status.message_id or "") if status is not None and isinstance(status.message_id, str) else ""
 
 
-def _mark_sending(run: _Run, delivery: Delivery, message_id: str) -> bool:
+def _mark_sending(run: _Run, delivery: Delivery, message_id: str, to: str) -> bool:
     """Commit QUEUED → SENDING if this run still holds the row and the reader still receives.
 
     One statement, committed on its own (autocommit): the condition and the change are one
@@ -318,7 +336,8 @@ def _mark_sending(run: _Run, delivery: Delivery, message_id: str) -> bool:
     receiving = Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED).values("pk")
     taken = Delivery.objects.filter(
         pk=delivery.pk, status=Status.QUEUED, claim=run.token, subscriber__in=receiving,
-    ).update(status=Status.SENDING, message_id=message_id, attempts=F("attempts") + 1, updated_at=now)
+    ).update(status=Status.SENDING, message_id=message_id, attempts=F("attempts") + 1, updated_at=now,
+             email=to)  # where it goes: the address may have been edited since it was queued
     if taken and now - run.beat > HEARTBEAT_EVERY:
         _beat(run)
     return bool(taken)
