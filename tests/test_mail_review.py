@@ -64,7 +64,7 @@ class TestPointOfNoReturn:
         run = sending._Run(mailing, make=None)
         Delivery.objects.filter(pk=delivery.pk).update(claim=run.token)
         with CaptureQueriesContext(connection) as queries:
-            assert sending._mark_sending(run, delivery, "<m@example.com>") is True
+            assert sending._mark_sending(run, delivery, "<m@example.com>", "r0@example.com") is True
         [update] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
         where = update.split(" WHERE ", 1)[1]
         outer = where.split("SELECT", 1)[0]
@@ -79,7 +79,7 @@ class TestPointOfNoReturn:
         run = sending._Run(mailing, make=None)
         Delivery.objects.filter(pk=delivery.pk).update(claim=run.token)
         Subscriber.objects.filter(pk=sub.pk).update(status=Subscriber.Status.UNSUBSCRIBED)
-        assert sending._mark_sending(run, delivery, "<m@example.com>") is False
+        assert sending._mark_sending(run, delivery, "<m@example.com>", "r0@example.com") is False
         delivery.refresh_from_db()
         assert (delivery.status, delivery.attempts) == ("queued", 0)
 
