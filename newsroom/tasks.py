@@ -224,7 +224,12 @@ def send_mailing(mailing_id: int) -> dict:
     Safe to enqueue twice (a resume, two clicks): two runs share the rows, and nobody
     receives the mailing twice."""
     kind = Mailing.objects.values_list("kind", flat=True).get(pk=mailing_id)
-    return sending.mailing_run(mailing_id, messages=MAILING_MESSAGES[kind], on_sent=MAILING_ON_SENT.get(kind))
+    done = sending.mailing_run(mailing_id, messages=MAILING_MESSAGES[kind], on_sent=MAILING_ON_SENT.get(kind))
+    # Rows a server asked us to try later: a run of their own when the first is due. (Without
+    # a worker that can wait, the scheduler takes them up once due: sending.stalled.)
+    if (due := sending.next_retry_at(mailing_id)) and send_mailing.get_backend().supports_defer:
+        send_mailing.using(run_after=due).enqueue(mailing_id)
+    return done
 
 
 def _enqueue_send(mailing_id: int) -> None:

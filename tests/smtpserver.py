@@ -57,18 +57,22 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 class Inbox:
-    """The aiosmtpd handler: accepts everything except the addresses in `refuse` (550 at RCPT)."""
+    """The aiosmtpd handler: accepts everything except the addresses in `refuse` (550 at RCPT)
+    and in `greylist` (451 at RCPT, as a greylisting server answers a first try)."""
 
     def __init__(self, spool: Path | None = None):
         self.spool = spool
         self.messages: list[Received] = []
         self.refuse: set[str] = set()
+        self.greylist: set[str] = set()
         self._arrived = threading.Condition()
         self._names = itertools.count()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
             return "550 5.1.1 Mailbox unavailable"
+        if address.lower() in self.greylist:
+            return "451 4.7.1 Greylisted, please try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -112,6 +116,10 @@ class Server:
     @property
     def refuse(self) -> set[str]:
         return self.inbox.refuse
+
+    @property
+    def greylist(self) -> set[str]:
+        return self.inbox.greylist
 
     def clear(self) -> None:
         self.inbox.clear()

@@ -181,6 +181,36 @@ class TestRefusalsAndRetries:
         assert tasks.mailing_retry(mailing) == 1
         assert DBTaskResult.objects.count() == 1
 
+    def test_a_greylisted_reader_is_tried_again_after_the_wait_and_then_received(self, server, imported_seed, readers):
+        readers(2)
+        server.greylist.add("r1@example.com")
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        assert sending.mailing_run(mailing.pk) == {"sent": 1, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 1}
+        waiting = mailing.deliveries.get(email="r1@example.com")
+        assert (waiting.status, waiting.attempts, waiting.error) == (
+            Delivery.Status.QUEUED, 1, "收件服务器拒收：451 4.7.1 Greylisted, please try again later")
+        assert sending.next_retry_at(mailing.pk) == waiting.retry_at
+        # Waiting is not stalled: no resume takes it up before it is due.
+        Mailing.objects.filter(pk=mailing.pk).update(heartbeat=timezone.now() - datetime.timedelta(hours=1))
+        assert sending.mailings_resume_interrupted(datetime.timedelta(minutes=10)) == []
+        server.greylist.clear()
+        mailing.deliveries.filter(pk=waiting.pk).update(retry_at=timezone.now())
+        assert sending.mailings_resume_interrupted(datetime.timedelta(minutes=10)) == [mailing.pk]
+        assert sending.mailing_run(mailing.pk)["sent"] == 1
+        assert received_by(server) == ["r0@example.com", "r1@example.com"]
+        mailing.refresh_from_db()
+        assert (mailing.status, sending.next_retry_at(mailing.pk)) == (Mailing.Status.DONE, None)
+
+    def test_the_send_task_asks_the_worker_to_come_back_when_the_first_retry_is_due(
+            self, server, imported_seed, readers):
+        readers(1)
+        server.greylist.add("r0@example.com")
+        mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
+        tasks.send_mailing.call(mailing.pk)
+        [row] = DBTaskResult.objects.all()
+        assert (row.task_path, row.args_kwargs["args"], row.run_after) == (
+            "newsroom.tasks.send_mailing", [mailing.pk], mailing.deliveries.get().retry_at)
+
     def test_connection_lost_before_the_dot_is_sent_again_once(self, server, imported_seed, readers, monkeypatch):
         readers(3)
         monkeypatch.setattr(smtp, "_dot_stuffed", failing_once_for(b"r1@example.com", smtp._dot_stuffed))
@@ -380,20 +410,29 @@ class TestProviderApi:
         assert sorted(m.to[0] for m in mail.outbox) == ["r0@example.com", "r1@example.com", "r2@example.com"]
         assert set(statuses(mailing).values()) == {Delivery.Status.SENT}
 
-    def test_rejection_fails_and_an_error_status_is_tried_again(self, imported_seed, readers):
+    def test_rejection_fails_and_an_error_status_is_tried_again_later(self, imported_seed, readers):
         readers(3)
         rejected = {"recipient_status": {"r1@example.com": AnymailRecipientStatus(message_id="x", status="rejected")}}
         responses = {"r1@example.com": rejected,
                      "r2@example.com": AnymailAPIError("服务繁忙", status_code=503, response=http_response(503))}
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         done = sending.mailing_run(mailing.pk, messages=self.with_responses(responses))
-        assert done == {"sent": 1, "failed": 2, "skipped": 0, "unknown": 0, "requeued": 2}
-        assert statuses(mailing) == {"r0@example.com": "sent", "r1@example.com": "failed", "r2@example.com": "failed"}
-        rejected_row, busy_row = mailing.deliveries.get(email="r1@example.com"), mailing.deliveries.get(email="r2@example.com")
+        assert done == {"sent": 1, "failed": 1, "skipped": 0, "unknown": 0, "requeued": 1}
+        assert statuses(mailing) == {"r0@example.com": "sent", "r1@example.com": "failed", "r2@example.com": "queued"}
+        rejected_row = mailing.deliveries.get(email="r1@example.com")
         assert (rejected_row.attempts, rejected_row.error) == (
             1, "服务商拒收：All message recipients were rejected or invalid")
-        assert (busy_row.attempts, busy_row.error.split("\n")[0]) == (
-            sending.MAX_ATTEMPTS, "3 次尝试均未发出：服务商拒收：服务繁忙")
+        # Busy: tried again after RETRY_AFTER[0], then [1], then failed for good.
+        for attempt, wait in enumerate(sending.RETRY_AFTER, start=1):
+            busy = mailing.deliveries.get(email="r2@example.com")
+            assert (busy.status, busy.attempts) == (Delivery.Status.QUEUED, attempt)
+            assert wait - datetime.timedelta(seconds=5) < busy.retry_at - timezone.now() <= wait
+            assert sending.mailing_run(mailing.pk, messages=self.with_responses(responses))["requeued"] == 0
+            mailing.deliveries.filter(email="r2@example.com").update(retry_at=timezone.now())
+            sending.mailing_run(mailing.pk, messages=self.with_responses(responses))
+        busy = mailing.deliveries.get(email="r2@example.com")
+        assert (busy.status, busy.attempts, busy.retry_at, busy.error.split("\n")[0]) == (
+            Delivery.Status.FAILED, sending.MAX_ATTEMPTS, None, "3 次尝试均未发出：服务商拒收：服务繁忙")
 
     def test_no_answer_from_the_provider_is_unknown_and_not_sent_again(self, imported_seed, readers):
         readers(2)

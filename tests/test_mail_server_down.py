@@ -1,5 +1,6 @@
 """A send whose mail server is down says so on the issue page, loses nobody, and continues
 when an editor asks (or the scheduler retries) once the server is back."""
+import datetime
 import socket
 from types import SimpleNamespace
 
@@ -80,6 +81,16 @@ class TestTheIssuePage:
 
         assert [(r.task_path, r.args_kwargs["args"]) for r in DBTaskResult.objects.all()] == [
             ("newsroom.tasks.send_mailing", [mailing.pk])]
+
+
+    def test_a_send_waiting_for_a_retry_says_when_and_is_not_called_interrupted(self, chief, mailing, imported_seed):
+        due = timezone.now() + datetime.timedelta(minutes=5)
+        mailing.deliveries.update(retry_at=due, attempts=1)
+        Mailing.objects.filter(pk=mailing.pk).update(heartbeat=timezone.now() - datetime.timedelta(hours=1))
+        html = chief.get(f"/admin/newsroom/issue/{imported_seed.pk}/change/").content.decode()
+        when = timezone.localtime(due).strftime("%H:%M")
+        assert f"这些收件人将于 {when} 起自动重试。" in html
+        assert f"/admin/newsroom/issue/{imported_seed.pk}/mail/resume/" not in html
 
 
 class TestTakeOver:

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -48,15 +47,12 @@ def issue_mailing(issue) -> Mailing | None:
     return Mailing.objects.filter(kind=Mailing.Kind.ISSUE, issue=issue).first()
 
 
-def is_interrupted(mailing: Mailing, *, now=None) -> bool:
-    """Still SENDING, and stopped by a problem it names, or without progress for STALE_AFTER
-    (the worker killed, restarted)."""
+def is_interrupted(mailing: Mailing) -> bool:
+    """Still SENDING, and stopped by a problem it names, or stalled for STALE_AFTER with work
+    a run would do now (the worker killed, restarted); not while it waits for a retry."""
     if mailing.status != Mailing.Status.SENDING:
         return False
-    if mailing.problem:
-        return True
-    last = mailing.heartbeat or mailing.created_at
-    return last < (now or timezone.now()) - STALE_AFTER
+    return bool(mailing.problem) or sending.stalled(STALE_AFTER).filter(pk=mailing.pk).exists()
 
 
 def progress_rows(counts: dict) -> list[tuple[str, str, int]]:
@@ -118,6 +114,7 @@ class IssueMailMixin:
             "mail_failures": Paginator(failed.only("email", "error", "attempts", "updated_at"), FAILURES_PER_PAGE)
             .get_page(request.GET.get("failures")),
             "mail_interrupted": is_interrupted(mailing),
+            "mail_retry_at": sending.next_retry_at(mailing.pk) if mailing.status == Mailing.Status.SENDING else None,
         })
         return context
 

@@ -141,6 +141,9 @@ class Delivery(models.Model):
     error = models.TextField(_("原因"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # A server that answered "try later" (4xx: greylisting, a mailbox provider's throttle)
+    # is tried again from this moment, not at once.
+    retry_at = models.DateTimeField(_("重试时间"), null=True, blank=True)
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True, db_index=True)
     # The run (newsroom/mailing/sending.py) that took this queued row to send; empty while
     # free. Two workers on one mailing never take the same row.

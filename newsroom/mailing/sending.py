@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,6 +48,11 @@ MAX_ATTEMPTS = 3
 # A SENDING mailing without progress for this long was interrupted (its worker died): a
 # batch records progress at least every HEARTBEAT_EVERY, even when its server is slow.
 INTERRUPTED_AFTER = datetime.timedelta(minutes=10)
+# How long a message waits after the n-th "try later" (4xx, a provider busy) before the
+# next try: greylisting servers accept a retry after a few minutes (postgrey: 5), and a
+# throttling provider (QQ 邮箱's 421) wants the sender to slow down. A connection lost
+# before the point of no return is tried again at once, on a new connection.
+RETRY_AFTER = (datetime.timedelta(minutes=5), datetime.timedelta(minutes=20))
 HEARTBEAT_EVERY = datetime.timedelta(seconds=30)
 
 Status = Delivery.Status
@@ -189,7 +194,7 @@ def _record_problem(mailing: Mailing, problem: str) -> None:
 def _claim(run: _Run, size: int) -> list[Delivery]:
     with transaction.atomic():
         free = Delivery.objects.select_for_update(skip_locked=True).filter(
-            mailing=run.mailing, status=Status.QUEUED, claim=""
+            _due(), mailing=run.mailing, status=Status.QUEUED, claim=""
         )
         ids = list(free.order_by("pk").values_list("pk", flat=True)[:size])
         if ids:
@@ -199,6 +204,11 @@ def _claim(run: _Run, size: int) -> list[Delivery]:
     for delivery in batch:
         delivery.mailing = run.mailing  # what on_sent may read, without a query each
     return batch
+
+
+def _due() -> Q:
+    """Queued rows that may be tried now: not waiting for a "try later" to pass."""
+    return Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now())
 
 
 def _beat(run: _Run) -> None:
@@ -386,7 +396,7 @@ def _smtp_refused(run: _Run, delivery: Delivery, code: int, reply) -> None:
 def _refused(run: _Run, delivery: Delivery, reason: str, *, temporary: bool) -> None:
     """Not delivered: tried again later if the refusal was temporary, else FAILED."""
     if temporary:
-        return _temporary(run, delivery, reason)
+        return _temporary(run, delivery, reason, later=True)
     _settle(delivery, status=Status.FAILED, error=reason, attempts=F("attempts") + _uncounted(delivery))
     run.counts["failed"] += 1
 
@@ -396,14 +406,17 @@ def _uncounted(delivery: Delivery) -> int:
     return int(Delivery.objects.filter(pk=delivery.pk, status=Status.QUEUED).exists())
 
 
-def _temporary(run: _Run, delivery: Delivery, reason: str) -> None:
+def _temporary(run: _Run, delivery: Delivery, reason: str, *, later: bool = False) -> None:
+    """Back to the queue, or FAILED after MAX_ATTEMPTS; `later` waits RETRY_AFTER first."""
     attempts = Delivery.objects.values_list("attempts", flat=True).get(pk=delivery.pk) + _uncounted(delivery)
     if attempts >= MAX_ATTEMPTS:
-        _settle(delivery, status=Status.FAILED, attempts=attempts,
+        _settle(delivery, status=Status.FAILED, attempts=attempts, retry_at=None,
                 error=_("%(attempts)d 次尝试均未发出：%(reason)s") % {"attempts": attempts, "reason": reason})
         run.counts["failed"] += 1
         return
-    _settle(delivery, status=Status.QUEUED, attempts=attempts, error=reason)
+    wait = RETRY_AFTER[min(attempts, len(RETRY_AFTER)) - 1] if later else None
+    _settle(delivery, status=Status.QUEUED, attempts=attempts, error=reason,
+            retry_at=timezone.now() + wait if wait else None)
     run.counts["requeued"] += 1
 
 
@@ -470,16 +483,33 @@ def mailing_resume(mailing_id: int, *, batch_size: int | None = None,
     return mailing_run(mailing_id, batch_size=batch_size, messages=messages, on_sent=on_sent)
 
 
+def stalled(older_than: datetime.timedelta):
+    """SENDING mailings without progress for `older_than` that have work a run would do now:
+    a row left SENDING, or a queued row that is due. One whose rows all wait for a "try
+    later" to pass is waiting, not stalled (next_retry_at says until when)."""
+    cutoff = timezone.now() - older_than
+    work = Delivery.objects.filter(mailing=OuterRef("pk")).filter(
+        Q(status=Status.SENDING) | Q(_due(), status=Status.QUEUED)
+    )
+    return Mailing.objects.filter(
+        Q(heartbeat__lte=cutoff) | Q(heartbeat__isnull=True), Exists(work), status=Mailing.Status.SENDING
+    )
+
+
+def next_retry_at(mailing_id: int) -> datetime.datetime | None:
+    """When the first of the mailing's queued rows waiting for a "try later" becomes due."""
+    return Delivery.objects.filter(
+        mailing_id=mailing_id, status=Status.QUEUED, retry_at__gt=timezone.now()
+    ).aggregate(first=Min("retry_at"))["first"]
+
+
 def mailings_resume_interrupted(older_than: datetime.timedelta = INTERRUPTED_AFTER) -> list[int]:
-    """Reset every SENDING mailing without progress for `older_than` (as mailing_resume does)
-    and return their ids, for the caller to run again on the worker (tasks.resume_mailings).
+    """Reset every stalled mailing (as mailing_resume does) and return their ids, for the
+    caller to run again on the worker (tasks.mailings_resume).
 
     Two callers at once do not both take a mailing: the reset refreshes its heartbeat."""
-    cutoff = timezone.now() - older_than
     with transaction.atomic():
-        stale = Mailing.objects.select_for_update(skip_locked=True).filter(
-            Q(heartbeat__lte=cutoff) | Q(heartbeat__isnull=True), status=Mailing.Status.SENDING
-        )
+        stale = stalled(older_than).select_for_update(skip_locked=True)
         ids = list(stale.order_by("pk").values_list("pk", flat=True))
         for mailing_id in ids:
             _reset_interrupted(mailing_id)
@@ -493,7 +523,7 @@ def mailing_retry_failed(mailing: Mailing) -> int:
     with transaction.atomic():
         Mailing.objects.select_for_update().filter(pk=mailing.pk).values_list("pk").first()  # see _finish_if_done
         count = Delivery.objects.filter(mailing=mailing, status=Status.FAILED).update(
-            status=Status.QUEUED, claim="", error="", updated_at=now
+            status=Status.QUEUED, claim="", error="", retry_at=None, updated_at=now
         )
         if count:
             Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.SENDING, finished_at=None, heartbeat=now)
