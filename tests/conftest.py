@@ -547,3 +547,17 @@ def s3_endpoint(tmp_path_factory):
 
     with moto_s3(tmp_path_factory.mktemp("moto")) as endpoint:
         yield endpoint
+
+
+# --- email (issue 13): a real SMTP server on loopback.
+
+
+@pytest.fixture
+def mail_server(settings):
+    """aiosmtpd on a free loopback port (tests/smtpserver.py), with Django's email settings
+    pointed at it through the project's backend; `.messages` holds what arrived."""
+    from tests.smtpserver import smtp_server, use_smtp
+
+    with smtp_server() as running:
+        use_smtp(settings, running)
+        yield running

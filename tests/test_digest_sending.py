@@ -10,7 +10,6 @@ from articles.models import Article
 from newsroom import tasks
 from newsroom.mailing import compose, digests
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
-from tests.smtpserver import smtp_server, use_smtp
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +23,6 @@ def one_connection(settings):
     # transaction cannot share.
     settings.NEWSROOM_MAIL_CONNECTIONS = 1
 
-
-@pytest.fixture
-def server(settings):
-    with smtp_server() as running:
-        use_smtp(settings, running)
-        yield running
 
 
 @pytest.fixture
@@ -50,10 +43,10 @@ def send(now) -> Mailing:
     return mailing
 
 
-def inbox(server) -> dict[str, list[str]]:
+def inbox(mail_server) -> dict[str, list[str]]:
     """Each recipient's received digests, as the headlines listed in their plain text."""
     received: dict[str, list[str]] = {}
-    for message in server.messages:
+    for message in mail_server.messages:
         [to] = message.rcpt_tos
         text = message.message.get_body(("plain",)).get_content()
         received.setdefault(to, []).append(text)
@@ -61,7 +54,7 @@ def inbox(server) -> dict[str, list[str]]:
 
 
 class TestDigestThroughSmtp:
-    def test_each_reader_gets_the_articles_on_their_zones_and_never_a_draft(self, server, reader, make_zone,
+    def test_each_reader_gets_the_articles_on_their_zones_and_never_a_draft(self, mail_server, reader, make_zone,
                                                                             make_article, make_issue):
         xian, chengdu = make_zone("西安高新区"), make_zone("成都高新区")
         now = timezone.now()
@@ -75,7 +68,7 @@ class TestDigestThroughSmtp:
         reader("left@example.com", zones=[xian], status=Subscriber.Status.UNSUBSCRIBED)
         mailing = send(now)
         assert mailing.status == Mailing.Status.DONE
-        received = inbox(server)
+        received = inbox(mail_server)
         assert sorted(received) == ["both@example.com", "xian@example.com"]
         assert ["西安已发布" in received["xian@example.com"][0], "成都已发布" in received["xian@example.com"][0]] == [
             True, False]
@@ -83,13 +76,13 @@ class TestDigestThroughSmtp:
             True, True]
         assert not any("草稿" in text or "未发布期" in text for texts in received.values() for text in texts)
 
-    def test_the_message_has_one_click_unsubscribe_and_a_plain_text_part(self, server, reader, make_zone,
+    def test_the_message_has_one_click_unsubscribe_and_a_plain_text_part(self, mail_server, reader, make_zone,
                                                                          make_article):
         zone = make_zone("西安高新区")
         make_article("西安已发布", zones=[zone])
         sub = reader("xian@example.com", zones=[zone])
         send(timezone.now())
-        [received] = server.messages
+        [received] = mail_server.messages
         message = received.message
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         # Folded onto its own line by the sender: a long header may start with a space.
@@ -98,7 +91,7 @@ class TestDigestThroughSmtp:
         assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
 
     def test_a_sent_digest_moves_the_reader_on_and_the_next_day_brings_only_newer_articles(
-            self, server, reader, make_zone, make_article):
+            self, mail_server, reader, make_zone, make_article):
         zone = make_zone("西安高新区")
         now = timezone.now()
         make_article("昨天", zones=[zone], publish_at=now - 30 * HOUR)
@@ -108,28 +101,28 @@ class TestDigestThroughSmtp:
         assert sub.digest_until == yesterday.until
         make_article("今天", zones=[zone], publish_at=now - HOUR)
         send(now)
-        [first, second] = inbox(server)["xian@example.com"]
+        [first, second] = inbox(mail_server)["xian@example.com"]
         assert ("昨天" in first, "今天" in first) == (True, False)
         assert ("昨天" in second, "今天" in second) == (False, True)
 
-    def test_a_reader_whose_only_article_was_withdrawn_is_skipped(self, server, reader, make_zone, make_article):
+    def test_a_reader_whose_only_article_was_withdrawn_is_skipped(self, mail_server, reader, make_zone, make_article):
         zone = make_zone("西安高新区")
         article = make_article("撤回的", zones=[zone])
         reader("xian@example.com", zones=[zone])
         mailing = digests.digest_mailing_start(timezone.now())
         Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
         tasks.send_mailing.call(mailing.pk)
-        assert server.messages == []
+        assert mail_server.messages == []
         assert list(mailing.deliveries.values_list("status", flat=True)) == [Delivery.Status.SKIPPED]
 
-    def test_a_reader_who_bounced_after_queuing_is_skipped(self, server, reader, make_zone, make_article):
+    def test_a_reader_who_bounced_after_queuing_is_skipped(self, mail_server, reader, make_zone, make_article):
         zone = make_zone("西安高新区")
         make_article("西安", zones=[zone])
         sub = reader("xian@example.com", zones=[zone])
         mailing = digests.digest_mailing_start(timezone.now())
         Subscriber.objects.filter(pk=sub.pk).update(status=Subscriber.Status.BOUNCED)
         tasks.send_mailing.call(mailing.pk)
-        assert server.messages == []
+        assert mail_server.messages == []
         assert list(mailing.deliveries.values_list("status", flat=True)) == [Delivery.Status.SKIPPED]
 
 
@@ -145,13 +138,13 @@ class TestTasks:
             "newsroom.tasks.send_mailing", {"args": [mailing_id], "kwargs": {}},
         )
 
-    def test_send_mailing_sends_a_digest_with_the_digests_messages(self, server, reader, make_zone, make_article):
+    def test_send_mailing_sends_a_digest_with_the_digests_messages(self, mail_server, reader, make_zone, make_article):
         zone = make_zone("西安高新区")
         make_article("西安", zones=[zone])
         reader("xian@example.com", zones=[zone])
         mailing = digests.digest_mailing_start(timezone.now())
         assert tasks.send_mailing.call(mailing.pk)["sent"] == 1
-        assert "西安" in inbox(server)["xian@example.com"][0]
+        assert "西安" in inbox(mail_server)["xian@example.com"][0]
 
     def test_the_scheduler_resumes_an_interrupted_mailing(self, reader, make_zone, make_article):
         zone = make_zone("西安高新区")

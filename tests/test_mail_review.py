@@ -16,7 +16,6 @@ from newsroom.mailing import compose, digests, sending
 from newsroom.mailing.addresses import normalise_email
 from newsroom.mailing.models import Delivery, Mailing, Subscriber
 from newsroom.mailing.tokens import manage_token
-from tests.smtpserver import smtp_server, use_smtp
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +25,6 @@ def one_connection(settings):
     # A second thread would not see the rows this test's transaction holds.
     settings.NEWSROOM_MAIL_CONNECTIONS = 1
 
-
-@pytest.fixture
-def server(settings):
-    with smtp_server() as running:
-        use_smtp(settings, running)
-        yield running
 
 
 class TestSubjectOnOneLine:
@@ -43,7 +36,7 @@ class TestSubjectOnOneLine:
         message.message()  # builds the headers: no BadHeaderError
         assert message.subject == "[测试] 《高新区通讯》第1期：园区 动态 汇总"
 
-    def test_a_send_of_such_an_issue_reaches_every_reader(self, server, imported_seed):
+    def test_a_send_of_such_an_issue_reaches_every_reader(self, mail_server, imported_seed):
         """Before, every message raised BadHeaderError and the run died on the first one."""
         imported_seed.title = "园区\n动态"
         imported_seed.save(update_fields=["title"])
@@ -51,7 +44,7 @@ class TestSubjectOnOneLine:
             Subscriber.objects.create(email=f"r{n}@example.com", status=Subscriber.Status.CONFIRMED)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
-        assert sorted(m.rcpt_tos[0] for m in server.messages) == ["r0@example.com", "r1@example.com"]
+        assert sorted(m.rcpt_tos[0] for m in mail_server.messages) == ["r0@example.com", "r1@example.com"]
 
 
 class TestPointOfNoReturn:
@@ -99,13 +92,13 @@ class TestAddressesThatCannotBeSentTo:
         # Stored as mail servers spell it (tests/test_addresses_idn.py).
         assert normalise_email("Reader@" + "中" * 10 + ".中国") == "reader@xn--fiqaaaaaaaaa.xn--fiqs8s"
 
-    def test_one_such_address_already_stored_fails_alone_and_the_send_goes_on(self, server, imported_seed):
+    def test_one_such_address_already_stored_fails_alone_and_the_send_goes_on(self, mail_server, imported_seed):
         """Before, the run died on that row every time it was resumed: nobody after it got the issue."""
         for address in ("r0@example.com", UNSENDABLE, "r2@example.com"):
             Subscriber.objects.create(email=address, status=Subscriber.Status.CONFIRMED)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 1, "skipped": 0, "unknown": 0, "requeued": 0}
-        assert sorted(m.rcpt_tos[0] for m in server.messages) == ["r0@example.com", "r2@example.com"]
+        assert sorted(m.rcpt_tos[0] for m in mail_server.messages) == ["r0@example.com", "r2@example.com"]
         failed = mailing.deliveries.get(email=UNSENDABLE)
         assert (failed.status, failed.attempts) == (Delivery.Status.FAILED, 1)
         assert failed.error.startswith("邮件无法生成：")
@@ -126,7 +119,7 @@ class TestSendMailingsCommand:
 
 
 class TestFinishAndRetryCrossing:
-    def test_a_done_mailing_that_still_has_queued_rows_sends_them(self, server, imported_seed):
+    def test_a_done_mailing_that_still_has_queued_rows_sends_them(self, mail_server, imported_seed):
         """What a finish that missed a retry's rows leaves: DONE, with rows queued. Before,
         the run returned at once on DONE and those readers never got the issue."""
         for n in range(2):
@@ -134,14 +127,14 @@ class TestFinishAndRetryCrossing:
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         Mailing.objects.filter(pk=mailing.pk).update(status=Mailing.Status.DONE)
         assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
-        assert sorted(m.rcpt_tos[0] for m in server.messages) == ["r0@example.com", "r1@example.com"]
+        assert sorted(m.rcpt_tos[0] for m in mail_server.messages) == ["r0@example.com", "r1@example.com"]
 
-    def test_a_done_mailing_without_queued_rows_sends_nothing(self, server, imported_seed):
+    def test_a_done_mailing_without_queued_rows_sends_nothing(self, mail_server, imported_seed):
         Subscriber.objects.create(email="r0@example.com", status=Subscriber.Status.CONFIRMED)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         sending.mailing_run(mailing.pk)
         assert sending.mailing_run(mailing.pk) == {"sent": 0, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
-        assert len(server.messages) == 1
+        assert len(mail_server.messages) == 1
 
 
 class TestDigestDate:

@@ -41,12 +41,6 @@ def one_connection(settings):
 Status = Subscriber.Status
 
 
-@pytest.fixture
-def server(settings):
-    with smtp_server() as running:
-        use_smtp(settings, running)
-        yield running
-
 
 @pytest.fixture
 def readers():
@@ -56,8 +50,8 @@ def readers():
     return make
 
 
-def received_by(server) -> list[str]:
-    return sorted(address for message in server.messages for address in message.rcpt_tos)
+def received_by(mail_server) -> list[str]:
+    return sorted(address for message in mail_server.messages for address in message.rcpt_tos)
 
 
 def statuses(mailing) -> dict[str, str]:
@@ -65,7 +59,7 @@ def statuses(mailing) -> dict[str, str]:
 
 
 class TestSendingAnIssue:
-    def test_only_confirmed_readers_receive_it_once_each(self, server, imported_seed, readers):
+    def test_only_confirmed_readers_receive_it_once_each(self, mail_server, imported_seed, readers):
         confirmed = readers(3)
         for address, status in [("wait@example.com", Status.PENDING), ("left@example.com", Status.UNSUBSCRIBED),
                               ("pause@example.com", Status.PAUSED), ("bounce@example.com", Status.BOUNCED)]:
@@ -73,18 +67,18 @@ class TestSendingAnIssue:
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         done = sending.mailing_run(mailing.pk)
         assert done == {"sent": 3, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 0}
-        assert received_by(server) == [s.email for s in confirmed]
+        assert received_by(mail_server) == [s.email for s in confirmed]
         mailing.refresh_from_db()
         assert mailing.status == Mailing.Status.DONE
         assert sending.mailing_progress(mailing) == {
             "queued": 0, "sending": 0, "sent": 3, "failed": 0, "unknown": 0, "skipped": 0, "total": 3,
         }
 
-    def test_each_message_has_the_one_click_headers_and_its_own_message_id(self, server, imported_seed, readers):
+    def test_each_message_has_the_one_click_headers_and_its_own_message_id(self, mail_server, imported_seed, readers):
         subs = readers(2)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         sending.mailing_run(mailing.pk)
-        by_address = {m.rcpt_tos[0]: m.message for m in server.wait_for(2)}
+        by_address = {m.rcpt_tos[0]: m.message for m in mail_server.wait_for(2)}
         for sub in subs:
             message = by_address[sub.email]
             # A long header is folded onto a continuation line; unfolded it starts with a space.
@@ -93,11 +87,11 @@ class TestSendingAnIssue:
             assert message["Message-ID"] == Delivery.objects.get(subscriber=sub).message_id
         assert len({m["Message-ID"] for m in by_address.values()}) == 2
 
-    def test_message_has_a_plain_text_alternative_and_no_draft(self, server, imported_seed, readers, make_article):
+    def test_message_has_a_plain_text_alternative_and_no_draft(self, mail_server, imported_seed, readers, make_article):
         readers(1)
         make_article("尚未发布的草稿标题", issue=imported_seed, position=99, status="draft")
         sending.mailing_run(sending.issue_mailing_start(issue=imported_seed, by=None).pk)
-        [received] = server.wait_for(1)
+        [received] = mail_server.wait_for(1)
         message = received.message
         assert message.get_content_type() == "multipart/alternative"
         assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
@@ -107,7 +101,7 @@ class TestSendingAnIssue:
         assert "尚未发布的草稿标题" not in message.as_string()
         assert "尚未发布的草稿标题" not in text
 
-    def test_sent_row_records_when_and_which_message(self, server, imported_seed, readers):
+    def test_sent_row_records_when_and_which_message(self, mail_server, imported_seed, readers):
         readers(1)
         before = timezone.now()
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
@@ -148,28 +142,28 @@ class TestStarting:
 
 
 class TestRefusalsAndRetries:
-    def test_refused_recipient_fails_with_the_reply_and_the_others_are_sent(self, server, imported_seed, readers):
+    def test_refused_recipient_fails_with_the_reply_and_the_others_are_sent(self, mail_server, imported_seed, readers):
         readers(3)
-        server.refuse.add("r1@example.com")
+        mail_server.refuse.add("r1@example.com")
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk)["failed"] == 1
-        assert received_by(server) == ["r0@example.com", "r2@example.com"]
+        assert received_by(mail_server) == ["r0@example.com", "r2@example.com"]
         failed = mailing.deliveries.get(email="r1@example.com")
         assert (failed.status, failed.error, failed.attempts) == (
             Delivery.Status.FAILED, "收件服务器拒收：550 5.1.1 Mailbox unavailable", 1)
         mailing.refresh_from_db()
         assert mailing.status == Mailing.Status.DONE
 
-    def test_retry_sends_the_failed_ones_once_the_server_accepts(self, server, imported_seed, readers):
+    def test_retry_sends_the_failed_ones_once_the_server_accepts(self, mail_server, imported_seed, readers):
         readers(3)
-        server.refuse.add("r1@example.com")
+        mail_server.refuse.add("r1@example.com")
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         sending.mailing_run(mailing.pk)
-        server.refuse.clear()
+        mail_server.refuse.clear()
         assert sending.mailing_retry_failed(mailing) == 1
         assert mailing.status == Mailing.Status.SENDING
         assert sending.mailing_run(mailing.pk)["sent"] == 1
-        assert received_by(server) == ["r0@example.com", "r1@example.com", "r2@example.com"]
+        assert received_by(mail_server) == ["r0@example.com", "r1@example.com", "r2@example.com"]
         retried = mailing.deliveries.get(email="r1@example.com")
         assert (retried.status, retried.error, retried.attempts) == (Delivery.Status.SENT, "", 2)
 
@@ -181,9 +175,9 @@ class TestRefusalsAndRetries:
         assert tasks.mailing_retry(mailing) == 1
         assert DBTaskResult.objects.count() == 1
 
-    def test_a_greylisted_reader_is_tried_again_after_the_wait_and_then_received(self, server, imported_seed, readers):
+    def test_a_greylisted_reader_is_tried_again_after_the_wait_and_then_received(self, mail_server, imported_seed, readers):
         readers(2)
-        server.greylist.add("r1@example.com")
+        mail_server.greylist.add("r1@example.com")
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk) == {"sent": 1, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 1}
         waiting = mailing.deliveries.get(email="r1@example.com")
@@ -193,38 +187,38 @@ class TestRefusalsAndRetries:
         # Waiting is not stalled: no resume takes it up before it is due.
         Mailing.objects.filter(pk=mailing.pk).update(heartbeat=timezone.now() - datetime.timedelta(hours=1))
         assert sending.mailings_resume_interrupted(datetime.timedelta(minutes=10)) == []
-        server.greylist.clear()
+        mail_server.greylist.clear()
         mailing.deliveries.filter(pk=waiting.pk).update(retry_at=timezone.now())
         assert sending.mailings_resume_interrupted(datetime.timedelta(minutes=10)) == [mailing.pk]
         assert sending.mailing_run(mailing.pk)["sent"] == 1
-        assert received_by(server) == ["r0@example.com", "r1@example.com"]
+        assert received_by(mail_server) == ["r0@example.com", "r1@example.com"]
         mailing.refresh_from_db()
         assert (mailing.status, sending.next_retry_at(mailing.pk)) == (Mailing.Status.DONE, None)
 
     def test_the_send_task_asks_the_worker_to_come_back_when_the_first_retry_is_due(
-            self, server, imported_seed, readers):
+            self, mail_server, imported_seed, readers):
         readers(1)
-        server.greylist.add("r0@example.com")
+        mail_server.greylist.add("r0@example.com")
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         tasks.send_mailing.call(mailing.pk)
         [row] = DBTaskResult.objects.all()
         assert (row.task_path, row.args_kwargs["args"], row.run_after) == (
             "newsroom.tasks.send_mailing", [mailing.pk], mailing.deliveries.get().retry_at)
 
-    def test_connection_lost_before_the_dot_is_sent_again_once(self, server, imported_seed, readers, monkeypatch):
+    def test_connection_lost_before_the_dot_is_sent_again_once(self, mail_server, imported_seed, readers, monkeypatch):
         readers(3)
         monkeypatch.setattr(smtp, "_dot_stuffed", failing_once_for(b"r1@example.com", smtp._dot_stuffed))
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk) == {"sent": 3, "failed": 0, "skipped": 0, "unknown": 0, "requeued": 1}
-        assert received_by(server) == ["r0@example.com", "r1@example.com", "r2@example.com"]
+        assert received_by(mail_server) == ["r0@example.com", "r1@example.com", "r2@example.com"]
         assert mailing.deliveries.get(email="r1@example.com").attempts == 2
 
-    def test_connection_lost_every_time_fails_after_the_last_attempt(self, server, imported_seed, readers, monkeypatch):
+    def test_connection_lost_every_time_fails_after_the_last_attempt(self, mail_server, imported_seed, readers, monkeypatch):
         readers(2)
         monkeypatch.setattr(smtp, "_dot_stuffed", failing_once_for(b"r1@example.com", smtp._dot_stuffed, times=99))
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         sending.mailing_run(mailing.pk)
-        assert received_by(server) == ["r0@example.com"]
+        assert received_by(mail_server) == ["r0@example.com"]
         failed = mailing.deliveries.get(email="r1@example.com")
         assert (failed.status, failed.attempts) == (Delivery.Status.FAILED, sending.MAX_ATTEMPTS)
         assert failed.error == "3 次尝试均未发出：连接中断：Connection reset by peer"
@@ -243,17 +237,17 @@ def failing_once_for(address: bytes, real, *, times: int = 1):
 
 
 class TestReadersWhoLeave:
-    def test_reader_who_left_after_queueing_is_skipped(self, server, imported_seed, readers):
+    def test_reader_who_left_after_queueing_is_skipped(self, mail_server, imported_seed, readers):
         subs = readers(3)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         Subscriber.objects.filter(pk=subs[1].pk).update(status=Status.UNSUBSCRIBED)
         assert sending.mailing_run(mailing.pk)["skipped"] == 1
-        assert received_by(server) == ["r0@example.com", "r2@example.com"]
+        assert received_by(mail_server) == ["r0@example.com", "r2@example.com"]
         skipped = mailing.deliveries.get(email="r1@example.com")
         assert (skipped.status, skipped.error) == (Delivery.Status.SKIPPED, "订阅者已不再接收邮件（已退订）。")
 
     def test_reader_who_leaves_while_their_message_goes_out_does_not_get_it(
-            self, server, imported_seed, readers, monkeypatch):
+            self, mail_server, imported_seed, readers, monkeypatch):
         """Unsubscribed after the batch was claimed, while the body is on the wire: the dot is
         never sent, the server keeps nothing, and the next reader is sent to on a new connection."""
         subs = readers(3)
@@ -267,12 +261,12 @@ class TestReadersWhoLeave:
         monkeypatch.setattr(smtp, "_dot_stuffed", leave_now)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 0, "skipped": 1, "unknown": 0, "requeued": 0}
-        assert received_by(server) == ["r0@example.com", "r2@example.com"]
+        assert received_by(mail_server) == ["r0@example.com", "r2@example.com"]
         assert statuses(mailing)["r1@example.com"] == Delivery.Status.SKIPPED
 
 
 class TestTwoRuns:
-    def test_two_runs_at_once_share_the_rows(self, server, imported_seed, readers):
+    def test_two_runs_at_once_share_the_rows(self, mail_server, imported_seed, readers):
         """A second run starts while the first holds a batch (it starts inside the first's
         first message): it takes only what the first has not claimed, and nobody gets two."""
         readers(10)
@@ -290,7 +284,7 @@ class TestTwoRuns:
 
         first = sending.mailing_run(mailing.pk, batch_size=3, messages=messages)
         assert (first["sent"], second["sent"]) == (3, 7)
-        assert received_by(server) == sorted(f"r{n}@example.com" for n in range(10))
+        assert received_by(mail_server) == sorted(f"r{n}@example.com" for n in range(10))
         mailing.refresh_from_db()
         assert mailing.status == Mailing.Status.DONE
 
@@ -301,23 +295,23 @@ class TestResume:
         mailing.deliveries.filter(email__in=claimed).update(claim="deadbeef")
         mailing.deliveries.filter(email=sending_email).update(status=Delivery.Status.SENDING, claim="deadbeef")
 
-    def test_resume_marks_the_interrupted_message_unknown_and_sends_the_rest(self, server, imported_seed, readers):
+    def test_resume_marks_the_interrupted_message_unknown_and_sends_the_rest(self, mail_server, imported_seed, readers):
         readers(4)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         self.dead_run(mailing, sending_email="r0@example.com", claimed=["r1@example.com"])
         assert sending.mailing_resume(mailing.pk)["sent"] == 3
-        assert received_by(server) == ["r1@example.com", "r2@example.com", "r3@example.com"]
+        assert received_by(mail_server) == ["r1@example.com", "r2@example.com", "r3@example.com"]
         unknown = mailing.deliveries.get(email="r0@example.com")
         assert (unknown.status, unknown.error) == (Delivery.Status.UNKNOWN, "发送中断：邮件可能已送达，不会自动重发。")
         mailing.refresh_from_db()
         assert mailing.status == Mailing.Status.DONE
 
-    def test_a_run_without_resume_leaves_another_runs_claims_alone(self, server, imported_seed, readers):
+    def test_a_run_without_resume_leaves_another_runs_claims_alone(self, mail_server, imported_seed, readers):
         readers(3)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         self.dead_run(mailing, sending_email="r0@example.com", claimed=["r1@example.com"])
         sending.mailing_run(mailing.pk)
-        assert received_by(server) == ["r2@example.com"]
+        assert received_by(mail_server) == ["r2@example.com"]
         mailing.refresh_from_db()
         assert mailing.status == Mailing.Status.SENDING
 
@@ -354,15 +348,15 @@ class TestProgress:
 
 
 class TestOnSent:
-    def test_on_sent_runs_for_each_sent_delivery_only(self, server, imported_seed, readers):
+    def test_on_sent_runs_for_each_sent_delivery_only(self, mail_server, imported_seed, readers):
         readers(3)
-        server.refuse.add("r2@example.com")
+        mail_server.refuse.add("r2@example.com")
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         seen = []
         sending.mailing_run(mailing.pk, on_sent=lambda delivery: seen.append((delivery.email, delivery.mailing)))
         assert seen == [("r0@example.com", mailing), ("r1@example.com", mailing)]
 
-    def test_on_sent_reads_the_mailing_without_a_query(self, server, imported_seed, readers,
+    def test_on_sent_reads_the_mailing_without_a_query(self, mail_server, imported_seed, readers,
                                                        django_assert_num_queries):
         readers(1)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
@@ -501,7 +495,7 @@ class TestImplicitTls:
 
 
 class TestMessageId:
-    def test_message_id_names_the_senders_domain(self, server, settings, imported_seed, readers):
+    def test_message_id_names_the_senders_domain(self, mail_server, settings, imported_seed, readers):
         settings.DEFAULT_FROM_EMAIL = "newsletter@news.example.cn"
         readers(1)
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
