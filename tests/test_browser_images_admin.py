@@ -261,5 +261,5 @@ class TestFromTheDeskToTheReader:
         assert (img.get_attribute("alt"), img.get_attribute("width"), img.get_attribute("height")) == (
             "成都高新区新落成的厂房", "1600", "1067",
         )
-        reader.wait_for_function("document.querySelector('.story__lead img').complete")
+        reader.wait_for_function("() => document.querySelector('.story__lead img').complete")
         assert reader.evaluate("document.querySelector('.story__lead img').currentSrc").endswith(".avif")

@@ -97,7 +97,7 @@ class TestPicturesInTheBrowser:
     def test_the_article_page_chooses_renditions_and_keeps_each_box(self, page, pictured_site):
         page.goto(pictured_site["url"] + pictured_site["article"])
         page.locator(".story__body figure img").scroll_into_view_if_needed()
-        page.wait_for_function("[...document.querySelectorAll('main img')].every((img) => img.complete)")
+        page.wait_for_function("() => [...document.querySelectorAll('main img')].every((img) => img.complete)")
         shown = {image["alt"]: image for image in page.evaluate(IMAGES)}
         # The lead at its own ratio across the 684px column, from the AVIF rendition.
         lead = shown["成都高新区的研发大楼"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser_site import browser_test
+from tests.test_browser_site import browser_test, reference_zones  # noqa: F401 (a fixture)
 
 XSL = Path(__file__).resolve().parent.parent / "static" / "feed.xsl"
 PROLOGUE = ('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -74,7 +74,7 @@ OWN_INLINE = """() => [...document.querySelectorAll('[style], script, style, [on
 
 @browser_test
 class TestFeedInTheBrowser:
-    def test_chromium_shows_the_feed_as_a_styled_chinese_page(self, browser, live_server, published):
+    def test_chromium_shows_the_feed_as_a_styled_chinese_page(self, browser, live_server, reference_zones, published):
         context = browser.new_context(locale="zh-CN")
         page = context.new_page()
         response = page.goto(live_server.url + "/feed/")
