@@ -74,7 +74,8 @@ OWN_INLINE = """() => [...document.querySelectorAll('[style], script, style, [on
 
 @browser_test
 class TestFeedInTheBrowser:
-    def test_chromium_shows_the_feed_as_a_styled_chinese_page(self, browser, live_server, reference_zones, published):
+    @pytest.mark.usefixtures("reference_zones")  # before `published`: a flush may have taken them
+    def test_chromium_shows_the_feed_as_a_styled_chinese_page(self, browser, live_server, published):
         context = browser.new_context(locale="zh-CN")
         page = context.new_page()
         response = page.goto(live_server.url + "/feed/")
