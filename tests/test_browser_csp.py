@@ -197,6 +197,9 @@ class TestAdmin:
         # their way, Shift+Home on an empty line selects nothing and the link button stays off.
         expect(body.locator("p").last).to_have_text("链接")
         page.keyboard.press("Shift+Home")
+        # And click the link button only once the words are selected: a click on a collapsed
+        # caret opens no dialog (CI, under load, waited 30 s for one).
+        page.wait_for_function("() => window.getSelection().toString() === '链接'")
         page.click(".prose-menubar__button[data-name=link]")
         page.fill(".prose-editor-dialog input[name=href]", "https://example.com/a")
         page.fill(".prose-editor-dialog input[name=title]", "示例")
