@@ -236,6 +236,16 @@ def failing_once_for(address: bytes, real, *, times: int = 1):
     return stuffed
 
 
+def leaving_as_sent(reader: Subscriber, real):
+    """_dot_stuffed that unsubscribes `reader` while the body of their message goes out,
+    after the batch was claimed and before the point of no return."""
+    def stuffed(data: bytes) -> bytes:
+        if b"\nTo: " + reader.email.encode() in data:
+            Subscriber.objects.filter(pk=reader.pk).update(status=Status.UNSUBSCRIBED)
+        return real(data)
+    return stuffed
+
+
 class TestReadersWhoLeave:
     def test_reader_who_left_after_queueing_is_skipped(self, mail_server, imported_seed, readers):
         subs = readers(3)
@@ -251,14 +261,7 @@ class TestReadersWhoLeave:
         """Unsubscribed after the batch was claimed, while the body is on the wire: the dot is
         never sent, the server keeps nothing, and the next reader is sent to on a new connection."""
         subs = readers(3)
-        real = smtp._dot_stuffed
-
-        def leave_now(data: bytes) -> bytes:
-            if b"\nTo: r1@example.com" in data:
-                Subscriber.objects.filter(pk=subs[1].pk).update(status=Status.UNSUBSCRIBED)
-            return real(data)
-
-        monkeypatch.setattr(smtp, "_dot_stuffed", leave_now)
+        monkeypatch.setattr(smtp, "_dot_stuffed", leaving_as_sent(subs[1], smtp._dot_stuffed))
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk) == {"sent": 2, "failed": 0, "skipped": 1, "unknown": 0, "requeued": 0}
         assert received_by(mail_server) == ["r0@example.com", "r2@example.com"]
@@ -481,14 +484,7 @@ class TestImplicitTls:
 
     def test_withheld_dot_over_tls_leaves_no_message(self, tls_server, imported_seed, readers, monkeypatch):
         subs = readers(2)
-        real = smtp._dot_stuffed
-
-        def leave_now(data: bytes) -> bytes:
-            if b"\nTo: r0@example.com" in data:
-                Subscriber.objects.filter(pk=subs[0].pk).update(status=Status.UNSUBSCRIBED)
-            return real(data)
-
-        monkeypatch.setattr(smtp, "_dot_stuffed", leave_now)
+        monkeypatch.setattr(smtp, "_dot_stuffed", leaving_as_sent(subs[0], smtp._dot_stuffed))
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         assert sending.mailing_run(mailing.pk)["skipped"] == 1
         assert received_by(tls_server) == ["r1@example.com"]
