@@ -470,7 +470,7 @@ def _longest(body: str) -> str:
 
 def _size(count: int) -> str:
     if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.1f} MB"
+        return f"{count / (1024 * 1024):.2f} MB"
     if count >= 1024:
         return f"{count / 1024:.1f} KB"
     return f"{count} B"
