@@ -322,7 +322,12 @@ class TestPictures:
     def test_pictures_cost_two_queries_however_many(self, make_article, django_assert_num_queries):
         images = [picture_with_jpeg_renditions(seed=n) for n in range(3)]
         article = make_article(body="".join(figure_of(image) for image in images))
-        article = Article.objects.select_related("lead_image").get(pk=article.pk)
+        Article.objects.filter(pk=article.pk).update(lead_image=picture_with_jpeg_renditions(seed=9))
+        article = Article.objects.get(pk=article.pk)
         with django_assert_num_queries(2):
             edition = wechat_article(article)
-        assert len(edition.images) == 3
+        assert len(edition.images) == 4
+
+    def test_without_pictures_no_query_at_all(self, feature, django_assert_num_queries):
+        with django_assert_num_queries(0):
+            wechat_article(feature)

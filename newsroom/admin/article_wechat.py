@@ -62,7 +62,8 @@ class ArticleWechatMixin:
             "title": _("公众号版：%(headline)s") % {"headline": article.headline},
             "edition": edition,
             "fields": wechat_fields(edition),
-            "html_chars": wechat.HTML_CHARS,
+            "html_chars": f"{edition.chars:,}",
+            "html_limit": f"{wechat.HTML_CHARS:,}",
             "phone_width": PHONE_WIDTH,
             **push_panel(request, article),
         }

@@ -109,14 +109,15 @@ class WechatArticle:
 
 def wechat_article(article) -> WechatArticle:
     body = sanitize_html(article.body)  # stored sanitized; run again so that no old row escapes it
-    pictures, missing = _pictures(article, body)
-    lead = pictures.get(article.lead_image_id) if article.lead_image_id else None
+    rows, pictures, missing = _pictures(article, body)
+    lead_image = rows.get(article.lead_image_id)
+    lead = pictures.get(article.lead_image_id)
     converted, footnotes = convert_body(body, pictures)
     page = render_to_string("editions/wechat_article.html", {
         "article": article,
         "lead": lead,
-        "lead_image": article.lead_image if lead else None,
-        "lead_credit": credit_line(article.lead_image.credit) if lead else "",
+        "lead_image": lead_image,
+        "lead_credit": credit_line(lead_image.credit) if lead_image else "",
         "body": mark_safe(converted),  # noqa: S308 -- built by convert_body, its text escaped
         "footnotes": footnotes,
     })
@@ -150,11 +151,13 @@ def _inliner() -> css_inline.CSSInliner:
 # --- pictures
 
 
-def _pictures(article, body: str) -> tuple[dict[int, WechatImage], list[int]]:
-    """The lead image and the body's figures, by image id (lead first), and the ids of figures
-    whose picture is no longer in the library. One query for the pictures, one for the sizes
-    of the renditions used."""
+def _pictures(article, body: str) -> tuple[dict[int, Image], dict[int, WechatImage], list[int]]:
+    """The lead image and the body's figures, by image id (lead first): the library's rows and
+    the files the edition uses; and the ids of figures whose picture is no longer in the
+    library. One query for the pictures, one for the sizes of the renditions used."""
     wanted = ([article.lead_image_id] if article.lead_image_id else []) + figure_ids(body)
+    if not wanted:
+        return {}, {}, []
     found = Image.objects.in_bulk(wanted)
     chosen = {pk: _chosen_file(found[pk]) for pk in dict.fromkeys(wanted) if pk in found}
     sizes = dict(Rendition.objects.filter(file__in=[name for name, _fmt, _size in chosen.values()])
@@ -165,7 +168,7 @@ def _pictures(article, body: str) -> tuple[dict[int, WechatImage], list[int]]:
             image_id=pk, title=found[pk].title, name=name, url=_absolute(default_storage.url(name)),
             bytes=size if size is not None else sizes.get(name, _stored_size(name)), format=fmt,
         )
-    return pictures, [pk for pk in figure_ids(body) if pk not in found]
+    return found, pictures, [pk for pk in figure_ids(body) if pk not in found]
 
 
 def _chosen_file(image) -> tuple[str, str, int | None]:
