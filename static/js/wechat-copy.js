@@ -1,6 +1,7 @@
 // 复制 and 复制正文 on the 公众号版 page. 复制正文 puts the body on the clipboard twice: as
 // rich HTML, which the WeChat editor pastes with its inline styles, and as plain text for
 // anything that pastes text only. A static file, as the admin's CSP allows no inline script.
+// The copy event works over plain http too, where navigator.clipboard does not exist.
 (function () {
   "use strict";
   const status = document.getElementById("wechat-copied");
@@ -10,8 +11,9 @@
     status.textContent = message;
   }
 
-  // Where the asynchronous clipboard is missing (a page served over plain http on the
-  // office network is not a secure context), a copy event carries both types instead.
+  // The copy event's data goes to the clipboard as it is. An asynchronous ClipboardItem of
+  // text/html would be parsed into this page first, and the admin's CSP reports every style
+  // attribute of the edition as a violation.
   function copyWithEvent(parts) {
     const fill = (event) => {
       for (const [type, value] of Object.entries(parts)) event.clipboardData.setData(type, value);
@@ -20,17 +22,16 @@
     document.addEventListener("copy", fill, { once: true });
     const done = document.execCommand("copy");
     document.removeEventListener("copy", fill);
-    if (!done) throw new Error("copy refused");
+    return done;
   }
 
+  // Where execCommand is refused, the asynchronous clipboard (in a secure context only).
   async function copy(parts) {
-    if (navigator.clipboard && window.ClipboardItem) {
-      const items = {};
-      for (const [type, value] of Object.entries(parts)) items[type] = new Blob([value], { type });
-      await navigator.clipboard.write([new ClipboardItem(items)]);
-    } else {
-      copyWithEvent(parts);
-    }
+    if (copyWithEvent(parts)) return;
+    if (!navigator.clipboard || !window.ClipboardItem) throw new Error("no clipboard");
+    const items = {};
+    for (const [type, value] of Object.entries(parts)) items[type] = new Blob([value], { type });
+    await navigator.clipboard.write([new ClipboardItem(items)]);
   }
 
   document.addEventListener("click", async (event) => {
