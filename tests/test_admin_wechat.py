@@ -72,6 +72,11 @@ class TestPage:
         assert 'wechat-count wechat-count--over">40 / 32 字' in page
         assert page.index("请删去 8 个字") < page.index('id="wechat-title"')
 
+    def test_a_draft_is_said_to_be_unpublished_for_阅读原文(self, editor_client, draft_article, feature):
+        notice = "本文尚未发布：“阅读原文”指向的网页要等发布后读者才能打开。"
+        assert notice in editor_client.get(wechat_url(draft_article.pk)).content.decode()
+        assert notice not in editor_client.get(wechat_url(feature.pk)).content.decode()
+
     def test_the_frame_is_the_body_alone_with_no_script_allowed(self, editor_client, feature):
         response = editor_client.get(frame_url(feature.pk))
         assert response.status_code == 200
@@ -109,8 +114,8 @@ class TestAccess:
 class TestQueries:
     def test_the_page_of_the_seed_feature(self, editor_client, feature, django_assert_max_num_queries):
         # Session, user, article, its reporters (the admin's queryset), the user's and the
-        # group's permissions; the edition of an article without pictures costs none.
-        with django_assert_max_num_queries(6):
+        # group's permissions, whether it is published; the edition without pictures costs none.
+        with django_assert_max_num_queries(7):
             assert editor_client.get(wechat_url(feature.pk)).status_code == 200
 
     def test_pictures_add_two_queries_however_many(self, editor_client, make_article,
@@ -120,6 +125,6 @@ class TestQueries:
                        for image in images)
         article = make_article(body=body)
         Article.objects.filter(pk=article.pk).update(lead_image=with_sources(add_image(seed=7)))
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(9):
             page = editor_client.get(wechat_url(article.pk)).content.decode()
         assert page.count("<td>JPEG</td>") == 4

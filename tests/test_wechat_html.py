@@ -141,6 +141,27 @@ class TestTheSeedFeature:
 
 
 @pytest.mark.django_db
+class TestBlocks:
+    def test_quotes_lists_and_bold_keep_their_shape_with_inline_styles(self, make_article):
+        body = ("<blockquote><p>引语</p></blockquote><ul><li>一</li><li>二</li></ul><ol><li>甲</li></ol>"
+                "<p><b>粗</b><strong>体</strong><br>换行</p>")
+        edition = wechat_article(make_article(body=body))
+        shown = re.sub(r' style="[^"]*"', "", edition.html)
+        assert ("<blockquote><p>引语</p></blockquote><ul><li>一</li><li>二</li></ul><ol><li>甲</li></ol>"
+                "<p><strong>粗</strong><strong>体</strong><br>换行</p>") in shown
+        styles = dict((tag, attrs.get("style")) for tag, attrs in elements(edition.html))
+        assert styles["blockquote"] == ("margin: 0 0 16px 0; padding: 8px 16px; border-left: 3px solid #cccccc; "
+                                        "color: #555555;")
+        assert styles["ul"] == styles["ol"] == "margin: 0 0 16px 0; padding-left: 24px;"
+        assert wechat_problems(edition.html) == []
+
+    def test_kicker_subheadline_dateline_and_standfirst_come_before_the_body(self, make_article):
+        edition = wechat_article(make_article(kicker="引题", subheadline="副题", dateline="本报北京1月6日电",
+                                              standfirst="导语", body="<p>正文</p>"))
+        assert edition.text.split("\n")[:5] == ["引题", "副题", "本报北京1月6日电", "导语", "正文"]
+
+
+@pytest.mark.django_db
 class TestLinks:
     def test_a_link_to_a_wechat_article_stays_a_link(self, make_article):
         url = "https://mp.weixin.qq.com/s/AbC123"

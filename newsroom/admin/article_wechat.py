@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from articles.models import Article
 from newsroom.admin.wechat_push import push_panel
 from newsroom.editions import wechat
 
@@ -61,6 +62,8 @@ class ArticleWechatMixin:
             "original": article,
             "title": _("公众号版：%(headline)s") % {"headline": article.headline},
             "edition": edition,
+            # 阅读原文 leads to the public page, which readers cannot open before publication.
+            "unpublished": not Article.objects.published().filter(pk=article.pk).exists(),
             "fields": wechat_fields(edition),
             "html_chars": f"{edition.chars:,}",
             "html_limit": f"{wechat.HTML_CHARS:,}",

@@ -14,6 +14,7 @@ import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import css_inline
@@ -78,17 +79,12 @@ class WechatImage:
     format: str  # lower case: jpeg, png, webp, …
 
 
-class Footnote(tuple):
-    """(number, text, url) of one link moved to 参考链接."""
+class Footnote(NamedTuple):
+    """One link moved to 参考链接."""
 
-    __slots__ = ()
-
-    def __new__(cls, number: int, text: str, url: str):
-        return super().__new__(cls, (number, text, url))
-
-    number = property(lambda self: self[0])
-    text = property(lambda self: self[1])
-    url = property(lambda self: self[2])
+    number: int
+    text: str
+    url: str
 
 
 @dataclasses.dataclass(frozen=True)
