@@ -220,6 +220,11 @@ class TestHostileBodies:
                   '<link rel="stylesheet" href="x.css">下</p><template><p>模板</p></template>')
         assert wechat_clean(markup) == "<p>留下</p>"
 
+    def test_the_cleaner_drops_an_svg_whole_whatever_it_holds(self):
+        markup = "<svg><g><text>隐藏</text><path/><svg><g>内层</g></svg></g></svg><p>留下</p>"
+        assert wechat_clean(markup) == "<p>留下</p>"
+        assert wechat_clean("<svg/><p>留<br/>下</p><p/>") == "<p>留<br>下</p><p></p>"
+
     def test_the_cleaner_unwraps_other_elements_and_links_off_wechat_keeping_their_text(self):
         markup = ('<div><figure><p>图说</p></figure><a href="https://www.gov.cn/">政府网</a>'
                   '<a href="javascript:alert(1)">坏</a><img src="javascript:x" alt="x"><img src="data:x" alt=""></div>')

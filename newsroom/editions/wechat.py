@@ -306,11 +306,17 @@ class _Cleaner(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self.open: list[str] = []  # the kept elements open now, innermost last
-        self.dropping = 0  # depth inside an element dropped with its content
+        # The element being dropped with its content, and how deep inside elements of its own
+        # name we are (other tags inside it need not be balanced: only its end matters).
+        self.dropped_tag: str | None = None
+        self.dropping = 0
 
     def handle_starttag(self, tag, attrs):
-        if self.dropping or tag in DROPPED_CONTENT_TAGS:
-            self.dropping += tag not in VOID_TAGS and tag != "link" and tag != "meta"
+        if self.dropping:
+            self.dropping += tag == self.dropped_tag
+            return
+        if tag in DROPPED_CONTENT_TAGS:
+            self.dropped_tag, self.dropping = tag, 1
             return
         kept = _kept_attributes(tag, dict(attrs)) if tag in ALLOWED_TAGS else None
         if kept is None:
@@ -321,13 +327,16 @@ class _Cleaner(HTMLParser):
             self.open.append(tag)
 
     def handle_startendtag(self, tag, attrs):
+        # <svg/>, <p/>: an element with nothing inside.
+        if self.dropping or tag in DROPPED_CONTENT_TAGS:
+            return
         self.handle_starttag(tag, attrs)
-        if tag not in VOID_TAGS and self.open and self.open[-1] == tag and not self.dropping:
+        if tag not in VOID_TAGS and self.open and self.open[-1] == tag:
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
         if self.dropping:
-            self.dropping -= tag in DROPPED_CONTENT_TAGS
+            self.dropping -= tag == self.dropped_tag
             return
         if tag in self.open:
             while self.open:  # closes what was left open inside it, as a browser would
