@@ -230,6 +230,12 @@ class TestHostileBodies:
                   '<a href="javascript:alert(1)">坏</a><img src="javascript:x" alt="x"><img src="data:x" alt=""></div>')
         assert wechat_clean(markup) == "<p>图说</p>政府网坏"
 
+    def test_attribute_values_are_escaped_as_serializers_write_them(self):
+        markup = """<img src="https://cdn.example.cn/a.jpg?x=1&amp;y='2'" alt='说"明"<>'>"""
+        assert wechat_clean(markup) == (
+            """<img src="https://cdn.example.cn/a.jpg?x=1&amp;y='2'" alt="说&quot;明&quot;<>">"""
+        )
+
     def test_the_cleaner_closes_what_it_opened(self):
         assert wechat_clean("<section><p>未闭合<strong>粗") == "<section><p>未闭合<strong>粗</strong></p></section>"
 

@@ -321,7 +321,7 @@ class _Cleaner(HTMLParser):
         kept = _kept_attributes(tag, dict(attrs)) if tag in ALLOWED_TAGS else None
         if kept is None:
             return  # unwrapped: its content stays
-        attributes = "".join(f' {name}="{html.escape(value)}"' for name, value in kept)
+        attributes = "".join(f' {name}="{attribute_value(value)}"' for name, value in kept)
         self.out.append(f"<{tag}{attributes}>")
         if tag not in VOID_TAGS:
             self.open.append(tag)
@@ -353,6 +353,12 @@ class _Cleaner(HTMLParser):
         super().close()
         self.out.extend(f"</{tag}>" for tag in reversed(self.open))
         self.open = []
+
+
+def attribute_value(value: str) -> str:
+    """A value between double quotes, escaped as HTML serializers write it (only & and "): the
+    push finds each picture's src in the HTML by this very text to point it at WeChat's copy."""
+    return value.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def _kept_attributes(tag: str, attrs: dict) -> list[tuple[str, str]] | None:
