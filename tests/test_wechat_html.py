@@ -100,6 +100,14 @@ class TestTheSeedFeature:
         assert wechat_problems(edition.html) == []
         assert edition.warnings == []
 
+    def test_its_styles_are_inline_on_every_block(self, feature):
+        edition = wechat_article(feature)
+        paragraphs = [attrs.get("style") for tag, attrs in elements(edition.html) if tag == "p"]
+        body_paragraphs = [b for b in feature.blocks if b["type"] == "paragraph"]
+        assert len(paragraphs) == len(body_paragraphs) + 1 == 26  # the body's, then 阅读原文
+        assert paragraphs[:-1] == ["margin: 0 0 16px 0;"] * 25
+        assert paragraphs[-1] == "margin: 24px 0 0 0; font-size: 14px; color: #888888; text-align: center;"
+
     def test_holds_every_paragraph_heading_and_subtitle_of_the_article(self, feature):
         edition = wechat_article(feature)
         for line in body_text(feature.body).split("\n"):
