@@ -316,6 +316,21 @@ class TestPictures:
         assert edition.warnings == []
         assert wechat_problems(edition.html) == []
 
+    def test_a_narrower_rendition_when_the_960_one_is_over_a_megabyte(self, make_article):
+        image = picture_with_jpeg_renditions(title="高清大图")
+        Rendition.objects.filter(image=image, width=960).update(bytes=1_500_000)
+        edition = wechat_article(make_article(body=figure_of(image)))
+        assert (edition.images[0].name, edition.images[0].bytes) == (f"renditions/t/{image.pk}-original-480.jpg",
+                                                                     48_000)
+        assert edition.warnings == []
+
+    def test_when_every_rendition_is_over_a_megabyte_the_960_one_is_used_and_warned(self, make_article):
+        image = picture_with_jpeg_renditions(title="巨幅长图")
+        Rendition.objects.filter(image=image).update(bytes=2 * 1024 * 1024)
+        edition = wechat_article(make_article(body=figure_of(image)))
+        assert edition.images[0].name == f"renditions/t/{image.pk}-original-960.jpg"
+        assert edition.warnings == ["图片“巨幅长图”有 2.00 MB，公众号要求不超过 1 MB，请压缩后再用。"]
+
     def test_the_lead_image_comes_first_and_is_the_cover(self, make_article):
         lead = picture_with_jpeg_renditions(seed=1, alt="开工仪式", caption="项目开工", credit="李四")
         figure = picture_with_jpeg_renditions(seed=2, alt="车间")

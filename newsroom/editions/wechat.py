@@ -150,31 +150,33 @@ def _inliner() -> css_inline.CSSInliner:
 def _pictures(article, body: str) -> tuple[dict[int, Image], dict[int, WechatImage], list[int]]:
     """The lead image and the body's figures, by image id (lead first): the library's rows and
     the files the edition uses; and the ids of figures whose picture is no longer in the
-    library. One query for the pictures, one for the sizes of the renditions used."""
+    library. One query for the pictures, one for the sizes of their JPEG renditions."""
     wanted = ([article.lead_image_id] if article.lead_image_id else []) + figure_ids(body)
     if not wanted:
         return {}, {}, []
     found = Image.objects.in_bulk(wanted)
-    chosen = {pk: _chosen_file(found[pk]) for pk in dict.fromkeys(wanted) if pk in found}
-    sizes = dict(Rendition.objects.filter(file__in=[name for name, _fmt, _size in chosen.values()])
-                 .values_list("file", "bytes"))
-    pictures = {}
-    for pk, (name, fmt, size) in chosen.items():
-        pictures[pk] = WechatImage(
-            image_id=pk, title=found[pk].title, name=name, url=_absolute(default_storage.url(name)),
-            bytes=size if size is not None else sizes.get(name, _stored_size(name)), format=fmt,
-        )
+    names = [name for image in found.values() for _w, _h, name in _jpegs(image)]
+    sizes = dict(Rendition.objects.filter(file__in=names).values_list("file", "bytes")) if names else {}
+    pictures = {pk: _picture(found[pk], sizes) for pk in dict.fromkeys(wanted) if pk in found}
     return found, pictures, [pk for pk in figure_ids(body) if pk not in found]
 
 
-def _chosen_file(image) -> tuple[str, str, int | None]:
-    """(storage name, format, bytes or None) of the JPEG rendition nearest IMAGE_WIDTH once the
-    worker made it, else of the master (whose size the library knows)."""
-    jpegs = image.renditions_of("original").get("jpeg")
-    if jpegs:
-        _width, _height, name = min(jpegs, key=lambda item: abs(item[0] - IMAGE_WIDTH))
-        return name, "jpeg", None
-    return image.file.name, (image.format or "").lower(), image.bytes
+def _jpegs(image) -> list:
+    return image.renditions_of("original").get("jpeg") or []
+
+
+def _picture(image, sizes: dict[str, int]) -> WechatImage:
+    """The JPEG rendition nearest IMAGE_WIDTH that WeChat takes (1 MB at most) once the worker
+    made them, else the master, whose size the library knows."""
+    by_width = sorted(_jpegs(image), key=lambda item: abs(item[0] - IMAGE_WIDTH))
+    if by_width:
+        light = [item for item in by_width if sizes.get(item[2], IMAGE_BYTES + 1) <= IMAGE_BYTES]
+        name = (light or by_width)[0][2]
+        size, fmt = sizes[name] if name in sizes else _stored_size(name), "jpeg"
+    else:
+        name, size, fmt = image.file.name, image.bytes, (image.format or "").lower()
+    return WechatImage(image_id=image.pk, title=image.title, name=name, url=_absolute(default_storage.url(name)),
+                       bytes=size, format=fmt)
 
 
 def _stored_size(name: str) -> int | None:
