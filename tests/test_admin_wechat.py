@@ -52,6 +52,7 @@ class TestPage:
         assert f"{len(feature.summary)} / 128 字" in page
         assert f'id="wechat-source" value="{SITE}/articles/{feature.pk}/{feature.slug}/" readonly>' in page
         assert page.count('data-wechat-copy="wechat-') == 4
+        assert 'data-wechat-copy="wechat-digest" aria-label="复制摘要" data-done="已复制摘要">复制</button>' in page
         assert "符合公众号的各项限制，可以复制粘贴到公众号编辑器。" in page
 
     def test_holds_the_body_to_copy_as_html_and_as_text_and_frames_it_at_a_phones_width(self, editor_client,

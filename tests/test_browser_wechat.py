@@ -55,7 +55,7 @@ class TestWechatPage:
 
     def test_copy_beside_a_field_puts_its_value(self, wechat_page, csp_watch):
         page, feature = wechat_page
-        page.locator(".wechat-field").filter(has=page.get_by_label("原文链接")).get_by_role("button", name="复制").click()
+        page.get_by_role("button", name="复制原文链接", exact=True).click()
         expect(page.get_by_role("status")).to_have_text("已复制原文链接")
         copied = page.evaluate(READ_CLIPBOARD)
         assert copied["types"] == ["text/plain"]
