@@ -326,10 +326,10 @@ class TestPictures:
 
     def test_when_every_rendition_is_over_a_megabyte_the_960_one_is_used_and_warned(self, make_article):
         image = picture_with_jpeg_renditions(title="巨幅长图")
-        Rendition.objects.filter(image=image).update(bytes=2 * 1024 * 1024)
+        Rendition.objects.filter(image=image).update(bytes=wechat.IMAGE_BYTES)  # at the limit is over it
         edition = wechat_article(make_article(body=figure_of(image)))
         assert edition.images[0].name == f"renditions/t/{image.pk}-original-960.jpg"
-        assert edition.warnings == ["图片“巨幅长图”有 2.00 MB，公众号要求不超过 1 MB，请压缩后再用。"]
+        assert edition.warnings == ["图片“巨幅长图”有 1.00 MB，公众号要求小于 1 MB，请压缩后再用。"]
 
     def test_the_lead_image_comes_first_and_is_the_cover(self, make_article):
         lead = picture_with_jpeg_renditions(seed=1, alt="开工仪式", caption="项目开工", credit="李四")
@@ -351,7 +351,7 @@ class TestPictures:
         edition = wechat_article(make_article(body=figure_of(image)))
         assert edition.images[0].format == "png" and edition.images[0].name == image.file.name
         assert edition.warnings == [
-            f"图片“产值统计图”有 {image.bytes / 1024 / 1024:.2f} MB，公众号要求不超过 1 MB，请压缩后再用。"
+            f"图片“产值统计图”有 {image.bytes / 1024 / 1024:.2f} MB，公众号要求小于 1 MB，请压缩后再用。"
         ]
 
     def test_a_webp_master_is_refused_by_format(self, make_article):

@@ -35,6 +35,7 @@ DIGEST_CHARS = 128
 # The body must be under both.
 HTML_CHARS = 20_000
 HTML_BYTES = 1024 * 1024
+# media/uploadimg takes a picture "1MB以下": under, not at.
 IMAGE_BYTES = 1024 * 1024
 IMAGE_FORMATS = {"jpeg", "png"}
 # The JPEG rendition nearest this width: the body column is about 677 pixels wide on a phone
@@ -166,11 +167,11 @@ def _jpegs(image) -> list:
 
 
 def _picture(image, sizes: dict[str, int]) -> WechatImage:
-    """The JPEG rendition nearest IMAGE_WIDTH that WeChat takes (1 MB at most) once the worker
+    """The JPEG rendition nearest IMAGE_WIDTH that WeChat takes (under 1 MB) once the worker
     made them, else the master, whose size the library knows."""
     by_width = sorted(_jpegs(image), key=lambda item: abs(item[0] - IMAGE_WIDTH))
     if by_width:
-        light = [item for item in by_width if sizes.get(item[2], IMAGE_BYTES + 1) <= IMAGE_BYTES]
+        light = [item for item in by_width if sizes.get(item[2], IMAGE_BYTES) < IMAGE_BYTES]
         name = (light or by_width)[0][2]
         size, fmt = sizes[name] if name in sizes else _stored_size(name), "jpeg"
     else:
@@ -465,8 +466,8 @@ def _image_warnings(picture: WechatImage) -> list[str]:
                         % {"title": picture.title, "format": picture.format.upper() or _("未知")})
     if picture.bytes is None:
         warnings.append(_("图片“%(title)s”的文件不在存储里，无法上传到公众号。") % {"title": picture.title})
-    elif picture.bytes > IMAGE_BYTES:
-        warnings.append(_("图片“%(title)s”有 %(size)s，公众号要求不超过 1 MB，请压缩后再用。")
+    elif picture.bytes >= IMAGE_BYTES:
+        warnings.append(_("图片“%(title)s”有 %(size)s，公众号要求小于 1 MB，请压缩后再用。")
                         % {"title": picture.title, "size": _size(picture.bytes)})
     return warnings
 
