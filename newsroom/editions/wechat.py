@@ -236,7 +236,7 @@ class _BodyConverter(HTMLParser):
             self.out.append('<span class="credit">')
         elif tag == "a":
             self._open_link(attrs.get("href") or "")
-        elif tag in {"br"}:
+        elif tag == "br":
             self.out.append("<br>")
         else:
             self.out.append(f"<{self.RENAMED.get(tag, tag)}>")
