@@ -22,6 +22,7 @@ from articles.models import Article, Byline, ZoneMention
 from articles.revisions import history
 from articles.zone_detection import article_zones_redetect
 from newsroom.admin.article_forms import ArticleChangeListForm, TagChoiceForm
+from newsroom.admin.article_wechat import ArticleWechatMixin
 from newsroom.admin.image_chooser import ImageChooserAdminMixin
 from newsroom.admin.kept_work import KeepTypedWorkMixin
 from newsroom.admin.keys import CheckedKeysAdmin
@@ -91,6 +92,7 @@ class IssueFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(
+    ArticleWechatMixin,
     ImageChooserAdminMixin,
     KeepTypedWorkMixin,
     ProofViewsMixin,
