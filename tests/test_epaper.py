@@ -268,7 +268,7 @@ class TestArchive:
 
     def test_months_start_on_monday(self, client, three_years):
         html = client.get("/epaper/").content.decode()
-        march = html[html.index("2026年3月"):html.index("2026年4月")]
+        march = html[html.index("<caption>2026年3月</caption>"):html.index("<caption>2026年4月</caption>")]
         assert re.findall(r'<th scope="col">(.+?)</th>', march) == ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
         # 2026-03-01 is a Sunday: the first week is six empty days, then the 1st.
         first_week = re.search(r"<tr><td>.*?</tr>", march).group()
@@ -284,7 +284,7 @@ class TestArchive:
         assert elements.captions[0] == "2024年1月"
         assert day_links(elements) == [("/epaper/1/", "30", "12月30日 第1期")]
 
-    @pytest.mark.parametrize("year", ["", "abc", "2023", "0", "-2025", "２０２５", "2025.0", "9" * 30, "2025\x00", "%"])
+    @pytest.mark.parametrize("year", ["", "abc", "2023", "0", "-2025", "２０２５", "2025.0", "9" * 30, "%"])
     def test_a_year_without_editions_or_not_a_year_shows_the_newest(self, client, three_years, year):
         elements = parsed(client.get("/epaper/", {"year": year}))
         assert day_links(elements) == [("/epaper/3/", "2", "3月2日 第3期")]
@@ -324,7 +324,7 @@ class TestIssuePage:
     def test_a_ready_edition_is_offered_with_the_pdf_size(self, client, two_pages):
         html = client.get("/issues/1/").content.decode()
         links = {a["text"]: a["href"] for a in Elements(html).links}
-        assert (links["数字报"], links["下载 PDF（78 字节）"]) == ("/epaper/1/", "/epaper/1/pdf/")
+        assert (links["阅读数字报"], links["下载 PDF（78 字节）"]) == ("/epaper/1/", "/epaper/1/pdf/")
 
     def test_an_edition_not_ready_is_not_offered(self, client, make_issue, make_article, make_edition):
         issue = make_issue(1)
