@@ -372,3 +372,17 @@ class TestQueryBudgets:
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         assert len(captured) == BUDGETS[page] + VERSION_READ
+
+
+@pytest.mark.django_db
+class TestPageCache:
+    """The 数字报's pages go through the public pages' cache like every other (newsroom/page_cache.py)."""
+
+    @pytest.mark.parametrize("url", ["/epaper/", "/epaper/1/", "/epaper/1/2/"])
+    def test_a_page_seen_before_is_answered_304_and_otherwise_from_the_cache(self, client, two_pages, url):
+        first = client.get(url)
+        assert (first.status_code, first["Cache-Control"].split(",")[0]) == (200, "public")
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        with CaptureQueriesContext(connection) as captured:
+            again = client.get(url)
+        assert (again.content, len(captured)) == (first.content, VERSION_READ)
