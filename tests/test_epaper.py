@@ -386,3 +386,16 @@ class TestPageCache:
         with CaptureQueriesContext(connection) as captured:
             again = client.get(url)
         assert (again.content, len(captured)) == (first.content, VERSION_READ)
+
+
+@pytest.mark.django_db
+class TestHostileInput:
+    def test_no_entry_of_the_fuzz_corpus_gives_a_server_error(self, client, two_pages):
+        """tests/test_fuzz.py sends the corpus to every route, but its world has no print edition."""
+        from tests.test_fuzz import CORPUS, encoded
+
+        urls = [f"/epaper/?year={encoded(e)}" for e in CORPUS]
+        urls += [f"/epaper/1/{encoded(e)}/" for e in CORPUS] + [f"/epaper/{encoded(e)}/" for e in CORPUS]
+        urls += [f"/epaper/1/?year={encoded(e)}&page={encoded(e)}" for e in CORPUS]
+        failures = [url for url in urls if client.get(url).status_code >= 500]
+        assert failures == []
