@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 from articles.models import Article
 from newsroom.editions.models import PrintEdition
 from newsroom.editions.pages import page_images
+from newsroom.freshness import content_changed
+from newsroom.models import Issue
 from tests.test_browser_site import FEATURE, browser_test, reference_zones  # noqa: F401 (a fixture)
 from tests.test_browser_subscribe import blocking_axe_violations
 
@@ -49,14 +51,16 @@ def regions_of(page, ids: dict[str, int]) -> list[dict]:
              "w": (x2 - x1) / page.width, "h": (y2 - y1) / page.height} for article, (x1, y1, x2, y2) in kept]
 
 
-def print_small_edition(issue) -> PrintEdition:
+def print_small_edition(issue_id: int, generation: int) -> None:
     """The issue's published articles printed by WeasyPrint, drawn by page_images and stored as the
-    print pipeline stores them; a stand-in for newsroom.editions.printing until it is merged."""
+    print pipeline stores them; a stand-in for newsroom.editions.printing.print_edition_make (same
+    arguments) until it is merged."""
+    issue = Issue.objects.get(pk=issue_id)
     articles = list(Article.objects.published().filter(issue=issue).order_by("position"))
     document = weasyprint.HTML(string=small_edition_html(articles), base_url="http://localhost/").render()
     pdf = document.write_pdf()
     ids = {f"http://localhost/articles/{a.pk}/": a.pk for a in articles}
-    folder = f"editions/{issue.number}/1-000000000000"
+    folder = f"editions/{issue.number}/{generation}-000000000000"
     pages = []
     for laid_out, drawn in zip(document.pages, page_images(pdf), strict=True):
         number = drawn["number"]
@@ -67,18 +71,20 @@ def print_small_edition(issue) -> PrintEdition:
             "image_size": {str(w): list(size) for w, size in drawn["size"].items()},
             "articles": list(dict.fromkeys(r["article"] for r in regions)), "regions": regions,
         })
-    edition, _ = PrintEdition.objects.update_or_create(issue=issue, defaults={
-        "status": PrintEdition.Status.READY, "generation": 1, "page_count": len(pages), "pages": pages,
-        "pdf": default_storage.save(f"{folder}/issue.pdf", ContentFile(pdf)), "pdf_size": len(pdf),
-    })
-    return edition
+    PrintEdition.objects.filter(issue=issue, generation=generation).update(
+        status=PrintEdition.Status.READY, page_count=len(pages), pages=pages,
+        pdf=default_storage.save(f"{folder}/issue.pdf", ContentFile(pdf)), pdf_size=len(pdf),
+    )
+    content_changed()
 
 
 @pytest.fixture
 def printed_issue(imported_seed, settings, tmp_path):
-    """The seed issue, published and printed."""
+    """The seed issue, published (which asked for its print edition) and printed."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    return print_small_edition(imported_seed)
+    requested = PrintEdition.objects.get(issue=imported_seed)
+    print_small_edition(imported_seed.pk, requested.generation)  # at merge: printing.print_edition_make
+    return PrintEdition.objects.get(issue=imported_seed)
 
 
 @pytest.fixture
