@@ -143,7 +143,7 @@ def archive(request):
     ready = PrintEdition.objects.ready()
     years = [day.year for day in ready.dates("issue__date", "year", order="DESC")]
     year = archive_year(request, years)
-    newest = ready.select_related("issue").only("issue__number", "issue__date", "issue__title", "page_count")
+    newest = ready.select_related("issue").only("issue__number", "issue__date", "issue__title", "page_count", "pages")
     newest = newest.order_by("-issue__number").first()
     editions = {}
     if year is not None:
@@ -156,6 +156,7 @@ def archive(request):
         "year": year,
         "years": years,
         "newest": newest,
+        "newest_front": page_image(newest.pages[0]) if newest and newest.pages else None,
         "months": month_grids(year, editions) if year is not None else [],
         "weekdays": WEEKDAYS,
     }
