@@ -174,7 +174,7 @@ class TestPageView:
         edition, _ = two_pages
         elements = parsed(client.get("/epaper/1/"))
         by_text = {a["text"]: a["href"] for a in elements.links}
-        assert (by_text["下一版"], by_text["下载PDF"], by_text["本期文章"], by_text["往期数字报"], by_text["放大"]) == (
+        assert (by_text["下一版"], by_text["下载 PDF（78 字节）"], by_text["本期文章"], by_text["往期数字报"], by_text["放大"]) == (
             "/epaper/1/2/", "/epaper/1/pdf/", "/issues/1/", "/epaper/", default_storage.url(edition.pages[0]["images"]["1600"]),
         )
         assert "上一版" not in by_text
