@@ -336,6 +336,14 @@ class TestIssuePage:
         html = client.get("/issues/1/").content.decode()
         assert "/epaper/1/" not in html
 
+    def test_the_edition_costs_the_issue_page_no_query(self, client, two_pages):
+        """It comes with the issue (select_related): the page's budget in tests/test_public_queries.py stands."""
+        from tests.test_public_queries import BUDGETS as PUBLIC_BUDGETS
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/issues/1/").status_code == 200
+        assert len(captured) == PUBLIC_BUDGETS["/issues/1/"] + VERSION_READ
+
     def test_the_site_nav_leads_to_the_epaper(self, client, make_issue):
         make_issue(1)
         nav = Elements(client.get("/").content.decode())
