@@ -142,9 +142,10 @@ class TestPageView:
                    {"article": story.pk, "x": 0.35, "y": 0.5, "w": 0.3, "h": 0.125}]
         make_edition(issue, [[story]], regions={1: columns})
         elements = parsed(client.get("/epaper/1/"))
-        assert [r["rect"] for r in elements.of_class("epaper-region")] == [
-            {"x": 5.0, "y": 50.0, "width": 30.0, "height": 40.0},
-            {"x": 35.0, "y": 50.0, "width": 30.0, "height": 12.5},
+        assert [(r["rect"], r.get("tabindex")) for r in elements.of_class("epaper-region")] == [
+            ({"x": 5.0, "y": 50.0, "width": 30.0, "height": 40.0}, None),
+            # The keyboard stops once an article; its other columns are for the mouse and fingers.
+            ({"x": 35.0, "y": 50.0, "width": 30.0, "height": 12.5}, "-1"),
         ]
         # Listed once, however many regions it has.
         listed = [a["text"] for a in elements.links if a.get("href") == story.get_absolute_url() and "class" not in a]

@@ -72,12 +72,18 @@ def page_image(page: dict) -> dict:
 
 
 def page_regions(page: dict, articles: dict[int, Article]) -> list[dict]:
-    """Each region of a readable article as percentages of the page, origin top-left."""
-    return [
-        {"article": articles[region["article"]], **{key: round(region[key] * 100, 3) for key in ("x", "y", "w", "h")}}
-        for region in page.get("regions", [])
-        if region.get("article") in articles
-    ]
+    """Each region of a readable article as percentages of the page, origin top-left.
+
+    An article running across columns has a region a column; only its first is a tab stop,
+    so the keyboard meets each article once (the mouse and a finger still find every part)."""
+    regions, seen = [], set()
+    for region in page.get("regions", []):
+        if region.get("article") not in articles:
+            continue
+        box = {key: round(region[key] * 100, 3) for key in ("x", "y", "w", "h")}
+        regions.append({"article": articles[region["article"]], "first": region["article"] not in seen, **box})
+        seen.add(region["article"])
+    return regions
 
 
 def page_link(number: int, page: int) -> str:
