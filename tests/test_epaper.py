@@ -233,6 +233,10 @@ class TestVisibility:
         edition.issue.save()
         assert client.get("/epaper/1/").status_code == 404
 
+    def test_an_edition_without_pages_has_no_page_to_show(self, client, make_issue, make_edition):
+        make_edition(make_issue(1), [])
+        assert (client.get("/epaper/1/").status_code, client.get("/epaper/").status_code) == (404, 200)
+
     def test_an_issue_without_an_edition_is_not_found(self, client, make_issue, make_article):
         make_article(issue=make_issue(1))
         assert client.get("/epaper/1/").status_code == 404
@@ -293,6 +297,12 @@ class TestArchive:
     def test_a_year_without_editions_or_not_a_year_shows_the_newest(self, client, three_years, year):
         elements = parsed(client.get("/epaper/", {"year": year}))
         assert day_links(elements) == [("/epaper/3/", "2", "3月2日 第3期")]
+
+    def test_two_issues_on_one_day_link_the_day_to_the_first(self, client, make_issue, make_article, make_edition):
+        for number in (7, 8):
+            issue = make_issue(number, date=datetime.date(2026, 5, 4))
+            make_edition(issue, [[make_article(issue=issue)]])
+        assert day_links(parsed(client.get("/epaper/"))) == [("/epaper/7/", "4", "5月4日 第7期")]
 
     def test_no_editions_yet(self, client, make_issue):
         make_issue(1)
