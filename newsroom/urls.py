@@ -15,6 +15,7 @@ urlpatterns = [
     path("preview/", include("newsroom.site.preview")),
     path("", include("newsroom.site.home")),
     path("issues/", include("newsroom.site.issues")),
+    path("epaper/", include("newsroom.site.epaper")),
     path("articles/", include("newsroom.site.articles")),
     path("zones/", include("newsroom.site.zones")),
     path("reporters/", include("newsroom.site.reporters")),

@@ -4,6 +4,7 @@ from django.urls import path
 
 from articles.models import Article
 from newsroom.models import Issue
+from newsroom.site.epaper import edition_links
 from newsroom.site.pagination import paginate
 
 app_name = "issues"
@@ -24,11 +25,13 @@ def issue_archive(request):
 
 
 def issue_detail(request, number):
-    issue = get_object_or_404(Issue.objects.published().select_related("cover"), number=number)
+    # The print edition rides on the issue's query (the 数字报 and PDF links); its page list does not.
+    issues = Issue.objects.published().select_related("cover", "print_edition")
+    issue = get_object_or_404(issues.defer("print_edition__pages", "print_edition__sources"), number=number)
     page_obj = paginate(
         request, Article.objects.issue_cards(issue), per_page=ISSUE_ARTICLES_PER_PAGE, count_key=f"issue:{issue.pk}"
     )
-    context = {"issue": issue, "articles": page_obj.object_list, "page_obj": page_obj}
+    context = {"issue": issue, "articles": page_obj.object_list, "page_obj": page_obj, "edition": edition_links(issue)}
     return render(request, "newsroom/issue_detail.html", context)
 
 
