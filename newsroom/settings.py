@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zones",
     "articles",
     "newsroom.mailing",
+    "newsroom.editions",
     "anymail",
 ]
 
@@ -287,6 +288,14 @@ ANYMAIL["WEBHOOK_SECRET"] = (
 )
 # The hour (local time, TIME_ZONE) after which the day's zone and topic digest goes out.
 NEWSROOM_DIGEST_HOUR = int(os.environ.get("NEWSROOM_DIGEST_HOUR", "8"))
+
+# The WeChat Official Account (公众号) whose 草稿箱 the 公众号版 page pushes to
+# (newsroom/editions/wechat_push.py): both set turns 推送到草稿箱 on. The account's 开发 →
+# 基本配置 shows them, and its IP whitelist must name the worker's address.
+NEWSROOM_WECHAT_APPID = os.environ.get("NEWSROOM_WECHAT_APPID", "")
+NEWSROOM_WECHAT_SECRET = os.environ.get("NEWSROOM_WECHAT_SECRET", "")
+NEWSROOM_WECHAT_API_URL = os.environ.get("NEWSROOM_WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/")
+NEWSROOM_WECHAT_TIMEOUT = float(os.environ.get("NEWSROOM_WECHAT_TIMEOUT", "10"))
 
 # The largest issue text file the importer accepts; a real issue is tens of kilobytes.
 IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
