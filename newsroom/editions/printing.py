@@ -12,20 +12,32 @@ a rectangle for every box of that link on every page; those are merged into one 
 article per page (the article's band across the columns), which the 数字报 makes clickable.
 """
 import datetime
+import hashlib
+import logging
 import posixpath
 from urllib.parse import quote, unquote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from articles.body import credit_line, html_to_blocks
 from articles.models import Article
+from newsroom.editions.models import PrintEdition, SiteInfo
+from newsroom.editions.pages import page_images
+from newsroom.freshness import content_changed
 from newsroom.images.models import Image
+from newsroom.models import Issue
+
+logger = logging.getLogger(__name__)
 
 STYLESHEET = "css/print-edition.css"
 # A picture in print: the rendition nearest this width (about 300 dpi across a page's
@@ -182,8 +194,7 @@ def issue_print_html(issue, site, articles=None) -> str:
     """The issue as one HTML document for WeasyPrint. `articles` are those to print (the
     caller's published ones, with their lead images); by default the issue's published ones."""
     if articles is None:
-        articles = list(Article.objects.published().filter(issue=issue).select_related("lead_image")
-                        .order_by("position", "id"))
+        articles = printed_articles(issue)
     images = Image.objects.in_bulk(figure_image_ids(articles)) if articles else {}
     date_text = chinese_date(issue.date)
     context = {
@@ -254,3 +265,121 @@ def merge_rects(rects: list[tuple]) -> list[tuple]:
 
 def _contains(outer: tuple, inner: tuple) -> bool:
     return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+
+
+# --- the run on the worker
+
+
+def print_edition_make(issue_id: int, generation: int, *, retire=None) -> str:
+    """Make the issue's print edition for request `generation`; returns the status it ends in
+    ("ready", "failed", or "superseded" when a newer request took over).
+
+    Renders the published articles of the published issue, draws the pages as pictures,
+    stores the PDF and pictures under editions/<number>/<generation>-<sha12>/, and records
+    them only if no newer request came meanwhile (else its own files go). A failed run
+    leaves the previous edition's files and pages on the row, so the PDF made before stays
+    reachable while the desk looks at the problem. The replaced files go through `retire`
+    (newsroom.tasks.retire_files: a day later, for pages still cached), else once this commits.
+    """
+    if not _claim(issue_id, generation):
+        return "superseded"
+    issue = Issue.objects.published().filter(pk=issue_id).first()
+    if issue is None:
+        return _fail(issue_id, generation, _("这一期没有发布，不能生成印刷版。"))
+    articles = printed_articles(issue)
+    if not articles:
+        return _fail(issue_id, generation, _("这一期没有已发布的文章，不能生成印刷版。"))
+    site = SiteInfo.current()
+    try:
+        pdf, layout = render_pdf(issue_print_html(issue, site, articles))
+        names, pages = _store(issue, generation, pdf, layout)
+    except Exception as error:  # the worker must record any failure, never leave RENDERING
+        logger.exception("print edition of issue %s failed", issue.number)
+        return _fail(issue_id, generation, _("排版或保存出错：%(error)s") % {"error": f"{type(error).__name__}: {error}"})
+    sources = {"articles": {str(article.pk): article.version for article in articles},
+               "site_info": site.updated_at.isoformat() if site.updated_at else None}
+    return _record(issue_id, generation, pdf_name=names[0], pdf_size=len(pdf), pages=pages, files=names,
+                   sources=sources, retire=retire)
+
+
+def printed_articles(issue) -> list:
+    """The issue's published articles in print order, with their lead images: one query."""
+    return list(
+        Article.objects.published().filter(issue=issue).select_related("lead_image")
+        .defer("search_text", "plain_text", "card_html").order_by("position", "id")
+    )
+
+
+def _claim(issue_id: int, generation: int) -> bool:
+    with transaction.atomic():
+        claimed = PrintEdition.objects.filter(issue_id=issue_id, generation=generation).update(
+            status=PrintEdition.Status.RENDERING, started_at=timezone.now(),
+        )
+    return bool(claimed)
+
+
+def _fail(issue_id: int, generation: int, problem: str) -> str:
+    with transaction.atomic():
+        failed = PrintEdition.objects.filter(issue_id=issue_id, generation=generation).update(
+            status=PrintEdition.Status.FAILED, problem=problem, finished_at=timezone.now(),
+        )
+        if failed:
+            content_changed()  # the 数字报 shows only editions that are ready
+    return "failed" if failed else "superseded"
+
+
+def edition_folder(number: int, generation: int, pdf: bytes) -> str:
+    return f"editions/{number}/{generation}-{hashlib.sha256(pdf).hexdigest()[:12]}/"
+
+
+def _store(issue, generation: int, pdf: bytes, layout: list[dict]) -> tuple[list[str], list[dict]]:
+    """Save the PDF and the page pictures; (their names, the PDF's first; the pages' records)."""
+    folder = edition_folder(issue.number, generation, pdf)
+    names = [default_storage.save(f"{folder}issue-{issue.number}.pdf", ContentFile(pdf))]
+    pages = []
+    for drawn, laid_out in zip(page_images(pdf), layout, strict=True):
+        images, sizes = {}, {}
+        for width, data in drawn["jpeg"].items():
+            name = default_storage.save(f"{folder}page-{drawn['number']}-{width}.jpg", ContentFile(data))
+            names.append(name)
+            images[str(width)], sizes[str(width)] = name, list(drawn["size"][width])
+        regions = laid_out["regions"]
+        pages.append({
+            "number": drawn["number"], "width": round(drawn["width"], 2), "height": round(drawn["height"], 2),
+            "images": images, "image_size": sizes,
+            "articles": list(dict.fromkeys(region["article"] for region in regions)), "regions": regions,
+        })
+    return names, pages
+
+
+def edition_files(edition: PrintEdition) -> list[str]:
+    """The names of an edition's stored files: its PDF and every page picture."""
+    names = [edition.pdf.name] if edition.pdf else []
+    return names + [name for page in edition.pages or [] for name in page.get("images", {}).values()]
+
+
+def _record(issue_id: int, generation: int, *, pdf_name: str, pdf_size: int, pages: list[dict], files: list[str],
+            sources: dict, retire) -> str:
+    with transaction.atomic():
+        edition = PrintEdition.objects.select_for_update().filter(issue_id=issue_id).first()
+        if edition is None or edition.generation != generation:
+            transaction.on_commit(lambda: _delete(files))
+            return "superseded"
+        replaced = edition_files(edition)
+        edition.status = PrintEdition.Status.READY
+        edition.pdf.name, edition.pdf_size = pdf_name, pdf_size
+        edition.page_count, edition.pages, edition.sources = len(pages), pages, sources
+        edition.finished_at, edition.problem = timezone.now(), ""
+        edition.save(update_fields=["status", "pdf", "pdf_size", "page_count", "pages", "sources", "finished_at", "problem"])
+        content_changed()
+        if replaced:
+            if retire is not None:
+                retire(replaced)
+            else:
+                transaction.on_commit(lambda: _delete(replaced))
+    return "ready"
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
