@@ -352,6 +352,23 @@ def _store(issue, generation: int, pdf: bytes, layout: list[dict]) -> tuple[list
     return names, pages
 
 
+def edition_changes(edition: PrintEdition) -> list[str]:
+    """What changed since the edition was printed, for 已过期 at the desk ([] when it
+    still matches): the issue's published articles, their versions, the site information."""
+    printed = (edition.sources or {}).get("articles", {})
+    current = {str(pk): version for pk, version in
+               Article.objects.published().filter(issue_id=edition.issue_id).values_list("pk", "version")}
+    changes = []
+    if set(printed) != set(current):
+        changes.append(_("本期已发布的文章有增减"))
+    if any(printed[pk] != version for pk, version in current.items() if pk in printed):
+        changes.append(_("有文章修改过"))
+    site = SiteInfo.current()
+    if (site.updated_at.isoformat() if site.updated_at else None) != (edition.sources or {}).get("site_info"):
+        changes.append(_("出版信息修改过"))
+    return changes
+
+
 def edition_files(edition: PrintEdition) -> list[str]:
     """The names of an edition's stored files: its PDF and every page picture."""
     names = [edition.pdf.name] if edition.pdf else []
