@@ -9,7 +9,6 @@ from django.urls import NoReverseMatch
 from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
-from newsroom import tasks
 from newsroom.admin.issue_print import IssuePrintMixin
 from newsroom.editions import printing
 from newsroom.editions.models import PrintEdition, SiteInfo

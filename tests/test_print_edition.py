@@ -43,7 +43,7 @@ def small_issue(make_issue, make_article):
     return issue
 
 
-def make(issue, *, generation=None, retire=None, run=None) -> str:
+def make(issue, *, generation=None, retire=None) -> str:
     edition = PrintEdition.objects.get(issue=issue)
     return printing.print_edition_make(issue.pk, generation or edition.generation, retire=retire)
 
