@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from articles.body import credit_line, html_to_blocks
+from articles.body import blocks_remembered, credit_line, html_to_blocks
 from articles.models import Article
 from newsroom.editions.models import PrintEdition, SiteInfo
 from newsroom.editions.pages import page_images
@@ -179,7 +179,7 @@ def colophon_rows(site, issue) -> list[tuple[str, str]]:
         ("邮编", site.postcode),
         ("电话", site.phone),
         ("电子邮箱", site.email),
-        ("网址", site.website or settings.NEWSROOM_SITE_URL),
+        ("网址", site.site_url()),
         ("发送对象", site.distribution),
         ("印刷单位", site.printer),
         ("印数", f"{site.print_run}份" if site.print_run else ""),
@@ -195,14 +195,15 @@ def issue_print_html(issue, site, articles=None) -> str:
     caller's published ones, with their lead images); by default the issue's published ones."""
     if articles is None:
         articles = printed_articles(issue)
-    images = Image.objects.in_bulk(figure_image_ids(articles)) if articles else {}
-    date_text = chinese_date(issue.date)
+    with blocks_remembered():  # each body parsed once, for its figures and for its blocks
+        images = Image.objects.in_bulk(figure_image_ids(articles)) if articles else {}
+        printed = [print_article(article, images) for article in articles]
     context = {
         "stylesheet": "static:" + STYLESHEET,
         "site": site,
         "issue": issue,
-        "date_text": date_text,
-        "articles": [print_article(article, images) for article in articles],
+        "date_text": chinese_date(issue.date),
+        "articles": printed,
         "colophon": colophon_rows(site, issue),
     }
     return render_to_string("print/issue.html", context)
