@@ -43,9 +43,9 @@ from tests.realserver import fresh_database  # noqa: E402
 
 HELLO_REQUESTS = 2000
 PHOTOS = ROOT / "bench" / "photos"
-# Sentences an article's body gets; 14 articles of 60, with their pictures, fill 16 A3 pages.
+# Sentences an article's body gets; 15 articles of 60, with their pictures, fill 16 A3 pages.
 SENTENCES_PER_ARTICLE = 60
-DEFAULT_ARTICLES = 14
+DEFAULT_ARTICLES = 15
 
 
 def parse_args(argv=None):

@@ -209,9 +209,9 @@ class TestRefused:
 
 class TestQueries:
     def test_a_run_reads_a_fixed_number_of_times(self, make_issue, make_article, django_assert_num_queries):
-        """The claim (an UPDATE in its savepoint), the issue, the articles with their lead
-        images, the site information, the figures' images, then the locked row and its UPDATE
-        in a savepoint; the same for one article or four."""
+        """The claim (one UPDATE), the issue, the articles with their lead images, the site
+        information, the figures' images, then the locked row and its UPDATE in a
+        transaction (a savepoint here); the same for one article or four."""
         counts = []
         for number, articles in ((11, 1), (12, 4)):
             issue = make_issue(number=number)
@@ -220,7 +220,7 @@ class TestQueries:
                 body = "<p>段落。</p>" + figure_html(image_id=picture.pk, src=picture.file.url, alt="图")
                 make_article(f"第{position}篇", issue=issue, position=position, body=body)
             tasks.issue_print_request(issue=issue)
-            with django_assert_num_queries(11) as captured:
+            with django_assert_num_queries(9) as captured:
                 assert printing.print_edition_make(issue.pk, 1) == "ready"
             counts.append(len(captured))
-        assert counts == [11, 11]
+        assert counts == [9, 9]

@@ -312,10 +312,10 @@ def printed_articles(issue) -> list:
 
 
 def _claim(issue_id: int, generation: int) -> bool:
-    with transaction.atomic():
-        claimed = PrintEdition.objects.filter(issue_id=issue_id, generation=generation).update(
-            status=PrintEdition.Status.RENDERING, started_at=timezone.now(),
-        )
+    """RENDERING, if the row still asks for this generation: one conditional UPDATE."""
+    claimed = PrintEdition.objects.filter(issue_id=issue_id, generation=generation).update(
+        status=PrintEdition.Status.RENDERING, started_at=timezone.now(),
+    )
     return bool(claimed)
 
 
