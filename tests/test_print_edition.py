@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from articles.body import figure_html
@@ -62,6 +63,32 @@ class TestPublishing:
         assert (edition.generation, edition.status) == (1, PrintEdition.Status.PENDING)
         queued = DBTaskResult.objects.filter(task_path="newsroom.tasks.print_issue")
         assert [row.args_kwargs["args"] for row in queued] == [[imported_seed.pk, 1]]
+
+
+class TestWorker:
+    def test_publishing_the_seed_prints_it(self, settings, seed_path, django_capture_on_commit_callbacks):
+        """With the tasks run at once (NEWSROOM_TASKS_IMMEDIATE), as `make run` without a worker would."""
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("import_issue", str(seed_path), "--number", "1", "--publish", stdout=StringIO())
+        edition = PrintEdition.objects.get(issue__number=1)
+        assert (edition.generation, edition.status, edition.page_count) == (1, PrintEdition.Status.READY, 2)
+        assert len(stored(edition)) == 5
+
+    def test_the_worker_deletes_the_replaced_files_a_day_later(self, small_issue):
+        assert tasks.print_issue.call(small_issue.pk, 1) == "ready"
+        first = edition_of(small_issue)
+        tasks.issue_print_request(issue=small_issue)
+        before = timezone.now()
+        assert tasks.print_issue.call(small_issue.pk, 2) == "ready"
+        row = DBTaskResult.objects.get(task_path="newsroom.tasks.delete_media_files")
+        assert row.args_kwargs["args"] == [printing.edition_files(first)]
+        assert before + tasks.RETIRED_RENDITIONS_KEPT <= row.run_after <= timezone.now() + tasks.RETIRED_RENDITIONS_KEPT
+        assert len(stored(first)) == 3  # still there for pages cached meanwhile
 
 
 class TestRun:
