@@ -220,3 +220,16 @@ def _png_base64() -> str:
     import base64
 
     return base64.b64encode(_png()).decode()
+
+
+class TestMergeRects:
+    def test_boxes_inside_the_link_box_go(self):
+        outer = (10, 20, 500, 700)
+        assert printing.merge_rects([(10, 40, 120, 700), outer, (130, 40, 240, 300), outer]) == [outer]
+
+    def test_lines_of_an_inline_link_join_per_column(self):
+        lines = [(10, 20, 120, 34), (10, 34, 120, 48), (10, 48.5, 120, 60), (130, 20, 240, 34)]
+        assert printing.merge_rects(lines) == [(10, 20, 120, 60), (130, 20, 240, 34)]
+
+    def test_a_gap_keeps_two_regions(self):
+        assert printing.merge_rects([(10, 20, 120, 34), (10, 60, 120, 80)]) == [(10, 20, 120, 34), (10, 60, 120, 80)]
