@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
 
-.PHONY: install migrate seed run serve worker test test-fast lint check browser-deps clean
+.PHONY: install print-deps migrate seed run serve worker test test-fast lint check browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,24 @@ $(VNU_JAR): Makefile | $(BIN)/python
 	npm install --silent --no-audit --no-fund --ignore-scripts --cache $(VENV)/vnu/npm-cache --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
 	touch $(VNU_JAR)
 
-install: $(STAMP)
+# The print edition (newsroom/editions/printing.py) is drawn by WeasyPrint with Pango and
+# HarfBuzz, in the Noto CJK fonts (Serif and Sans CJK SC, regular and bold, all in Debian's
+# fonts-noto-cjk). pip cannot install those: apt-get does, when they are missing and make
+# runs as root (CI); otherwise make stops and names the packages.
+PRINT_PACKAGES := fonts-noto-cjk fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+LDCONFIG := $(shell command -v ldconfig || echo /sbin/ldconfig)
+print-deps:
+	@if fc-list :lang=zh-cn family 2>/dev/null | grep -q 'Noto Serif CJK SC' \
+	  && fc-list :lang=zh-cn family 2>/dev/null | grep -q 'Noto Sans CJK SC' \
+	  && $(LDCONFIG) -p | grep -q 'libpangoft2-1.0.so' && $(LDCONFIG) -p | grep -q 'libharfbuzz-subset.so'; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== 安装印刷版所需的字体和排版库 Installing the print edition's fonts and libraries: $(PRINT_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PRINT_PACKAGES) >/dev/null; \
+	else \
+	  echo "印刷版需要 Noto CJK 字体和 Pango The print edition needs: sudo apt-get install $(PRINT_PACKAGES)"; exit 1; \
+	fi
+
+install: print-deps $(STAMP)
 
 migrate: install
 	$(MANAGE) migrate --noinput

@@ -343,7 +343,8 @@ def _enqueue_after_commit(task_, *args) -> None:
 @task()
 def print_issue(issue_id: int, generation: int) -> str:
     """The issue's print edition: the PDF and its pages (newsroom.editions.printing)."""
-    return printing.print_edition_make(issue_id, generation)
+    # The replaced edition's files go a day later, like renditions: cached 数字报 pages name them.
+    return printing.print_edition_make(issue_id, generation, retire=retire_files)
 
 
 def issue_print_request(*, issue, by=None) -> PrintEdition:

@@ -18,6 +18,7 @@ from newsroom.admin.article_forms import ArticleOrderForm
 from newsroom.admin.image_chooser import ImageChooserAdminMixin
 from newsroom.admin.issue_import import IssueImportMixin
 from newsroom.admin.issue_mail import IssueMailMixin
+from newsroom.admin.issue_print import IssuePrintMixin
 from newsroom.admin.keys import CheckedKeysAdmin
 from newsroom.models import Issue
 from newsroom.publishing import issue_publish, issue_withdraw
@@ -69,7 +70,7 @@ class IssueArticleInline(CheckedKeysAdmin, admin.TabularInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(IssueMailMixin, ImageChooserAdminMixin, IssueImportMixin, CheckedKeysAdmin, admin.ModelAdmin):
+class IssueAdmin(IssuePrintMixin, IssueMailMixin, ImageChooserAdminMixin, IssueImportMixin, CheckedKeysAdmin, admin.ModelAdmin):
     list_display = ["number", "date", "title", "status", "article_count", "source_name", "imported_at"]
     # Meta.ordering does not apply to the annotated (GROUP BY) queryset, which the
     # autocomplete would otherwise page through in no fixed order.
