@@ -5,7 +5,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db.models import F
 from django.test import Client
-from django.urls import NoReverseMatch
 from django_tasks_db.models import DBTaskResult
 
 from articles.models import Article
@@ -13,7 +12,7 @@ from newsroom.admin.issue_print import IssuePrintMixin
 from newsroom.editions import printing
 from newsroom.editions.models import PrintEdition, SiteInfo
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.print_urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -145,11 +144,3 @@ class TestPrintAgain:
     def test_an_unknown_issue_is_not_found(self, chief, db):
         assert chief.post("/admin/newsroom/issue/999999/print/").status_code == 404
 
-
-def test_the_stand_in_routes_are_the_epaper_paths():
-    """tests/print_urls.py names the 数字报's fixed paths (design: /epaper/<number>/)."""
-    from django.urls import reverse
-
-    assert reverse("epaper:page", kwargs={"number": 3}) == "/epaper/3/"
-    with pytest.raises(NoReverseMatch):
-        reverse("epaper:page", kwargs={"number": "x"})

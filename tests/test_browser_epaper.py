@@ -2,79 +2,12 @@
 lands on it, on a desk and on a phone, and finds back issues in the calendar; axe, the Nu Html
 Checker (through csp_watch) and the CSP watch every page."""
 import pytest
-import weasyprint
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.utils.html import escape
 from playwright.sync_api import expect
 
-from articles.models import Article
+from newsroom.editions import printing
 from newsroom.editions.models import PrintEdition
-from newsroom.editions.pages import page_images
-from newsroom.freshness import content_changed
-from newsroom.models import Issue
 from tests.test_browser_site import FEATURE, browser_test, reference_zones  # noqa: F401 (a fixture)
 from tests.test_browser_subscribe import blocking_axe_violations
-
-
-def small_edition_html(articles) -> str:
-    """Each article on a page of its own in three columns, as one link WeasyPrint records as rectangles."""
-    stories = "".join(
-        f'<section><a href="/articles/{a.pk}/"><h2>{escape(a.headline)}</h2>'
-        + "".join(f"<p>{escape(p)}</p>" for p in a.plain_text.split("\n") if p.strip())
-        + "</a></section>"
-        for a in articles
-    )
-    return (
-        '<html lang="zh-Hans"><head><style>@page { size: A3; margin: 2cm } body { font-size: 11pt }'
-        ' section { columns: 3 } section + section { break-before: page }'
-        ' a { display: block; color: inherit; text-decoration: none } h2 { break-after: avoid }</style></head>'
-        f"<body>{stories}</body></html>"
-    )
-
-
-def regions_of(page, ids: dict[str, int]) -> list[dict]:
-    """Each article's link rectangles as fractions of the page, less those inside a larger one of
-    the same article (WeasyPrint records every box of a link: the block, its heading, its lines)."""
-    found = [(ids[target], rect) for _type, target, rect, *_ in page.links if target in ids]
-
-    def inside(inner, outer):
-        return inner != outer and outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
-
-    kept = []
-    for article, rect in found:
-        if any(a == article and inside(rect, other) for a, other in found) or (article, rect) in kept:
-            continue
-        kept.append((article, rect))
-    return [{"article": article, "x": x1 / page.width, "y": y1 / page.height,
-             "w": (x2 - x1) / page.width, "h": (y2 - y1) / page.height} for article, (x1, y1, x2, y2) in kept]
-
-
-def print_small_edition(issue_id: int, generation: int) -> None:
-    """The issue's published articles printed by WeasyPrint, drawn by page_images and stored as the
-    print pipeline stores them; a stand-in for newsroom.editions.printing.print_edition_make (same
-    arguments) until it is merged."""
-    issue = Issue.objects.get(pk=issue_id)
-    articles = list(Article.objects.published().filter(issue=issue).order_by("position"))
-    document = weasyprint.HTML(string=small_edition_html(articles), base_url="http://localhost/").render()
-    pdf = document.write_pdf()
-    ids = {f"http://localhost/articles/{a.pk}/": a.pk for a in articles}
-    folder = f"editions/{issue.number}/{generation}-000000000000"
-    pages = []
-    for laid_out, drawn in zip(document.pages, page_images(pdf), strict=True):
-        number = drawn["number"]
-        images = {str(w): default_storage.save(f"{folder}/{number}-{w}.jpg", ContentFile(jpeg)) for w, jpeg in drawn["jpeg"].items()}
-        regions = regions_of(laid_out, ids)
-        pages.append({
-            "number": number, "width": drawn["width"], "height": drawn["height"], "images": images,
-            "image_size": {str(w): list(size) for w, size in drawn["size"].items()},
-            "articles": list(dict.fromkeys(r["article"] for r in regions)), "regions": regions,
-        })
-    PrintEdition.objects.filter(issue=issue, generation=generation).update(
-        status=PrintEdition.Status.READY, page_count=len(pages), pages=pages,
-        pdf=default_storage.save(f"{folder}/issue.pdf", ContentFile(pdf)), pdf_size=len(pdf),
-    )
-    content_changed()
 
 
 @pytest.fixture
@@ -82,7 +15,7 @@ def printed_issue(imported_seed, settings, tmp_path):
     """The seed issue, published (which asked for its print edition) and printed."""
     settings.MEDIA_ROOT = tmp_path / "media"
     requested = PrintEdition.objects.get(issue=imported_seed)
-    print_small_edition(imported_seed.pk, requested.generation)  # at merge: printing.print_edition_make
+    printing.print_edition_make(imported_seed.pk, requested.generation)
     return PrintEdition.objects.get(issue=imported_seed)
 
 

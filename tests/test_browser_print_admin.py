@@ -7,8 +7,7 @@ from newsroom.editions import printing
 from newsroom.editions.models import PrintEdition
 from tests.test_browser_admin import open_page, superuser  # noqa: F401  (fixtures)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True),
-              pytest.mark.urls("tests.print_urls")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_the_chief_editor_sees_the_edition_and_prints_it_again(open_page, live_server, settings, tmp_path,  # noqa: F811

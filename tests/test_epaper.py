@@ -83,9 +83,11 @@ def make_edition(media):
     """make_edition(issue, [[article, ...], ...]): a print edition, ready unless told, one list
     of articles a page, each with one region; placeholder images and PDF in default_storage."""
 
-    def make(issue, pages, *, status=PrintEdition.Status.READY, regions=None):
+    def make(issue, pages, *, status=PrintEdition.Status.READY, regions=None, made_before=False):
+        # An edition not READY has files only when an earlier generation made them (made_before).
         folder = f"editions/{issue.number}/1-abcdef012345"
-        pdf_name = default_storage.save(f"{folder}/issue.pdf", ContentFile(PDF_BYTES))
+        made = status == PrintEdition.Status.READY or made_before
+        pdf_name = default_storage.save(f"{folder}/issue.pdf", ContentFile(PDF_BYTES)) if made else ""
         rows = []
         for number, articles in enumerate(pages, start=1):
             images = {w: default_storage.save(f"{folder}/page-{number}-{w}.jpg", ContentFile(b"jpeg")) for w in IMAGE_SIZE}
@@ -95,8 +97,8 @@ def make_edition(media):
                 "regions": (regions or {}).get(number) or [region_at(a, i) for i, a in enumerate(articles)],
             })
         edition, _ = PrintEdition.objects.update_or_create(issue=issue, defaults={
-            "status": status, "generation": 1, "pdf": pdf_name, "pdf_size": len(PDF_BYTES),
-            "page_count": len(rows), "pages": rows,
+            "status": status, "generation": 1, "pdf": pdf_name, "pdf_size": len(PDF_BYTES) if made else 0,
+            "page_count": len(rows) if made else 0, "pages": rows if made else [],
         })
         return edition
 
@@ -220,6 +222,15 @@ class TestVisibility:
         issue = make_issue(1)
         make_edition(issue, [[make_article(issue=issue)]], status=status)
         assert [client.get(url).status_code for url in ("/epaper/1/", "/epaper/1/1/", "/epaper/1/pdf/")] == [404] * 3
+
+    @pytest.mark.parametrize("status", [PrintEdition.Status.PENDING, PrintEdition.Status.RENDERING, PrintEdition.Status.FAILED])
+    def test_while_printed_again_or_after_a_failed_reprint_the_last_edition_stays(
+            self, client, make_issue, make_article, make_edition, status):
+        issue = make_issue(1)
+        make_edition(issue, [[make_article("旧版文章", issue=issue)]], status=status, made_before=True)
+        assert [client.get(url).status_code for url in ("/epaper/1/", "/epaper/1/1/", "/epaper/1/pdf/")] == [200] * 3
+        assert 'aria-label="旧版文章"' in client.get("/epaper/1/").content.decode()
+        assert "/epaper/1/pdf/" in client.get("/issues/1/").content.decode()
 
     def test_a_ready_edition_of_a_draft_issue_is_not_found(self, client, make_issue, make_article, make_edition):
         issue = make_issue(1, status="draft")

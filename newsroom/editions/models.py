@@ -78,10 +78,13 @@ class SiteInfo(models.Model):
 
 class PrintEditionQuerySet(models.QuerySet):
     def ready(self):
-        """Editions readers may see: made, of an issue that is published. The 数字报's one
-        visibility rule; the articles on a page are still checked with
-        Article.objects.published(), for one unpublished after printing."""
-        return self.filter(status=PrintEdition.Status.READY, issue__status="published")
+        """Editions readers may see: made at least once, of an issue that is published. The
+        数字报's one visibility rule; the articles on a page are still checked with
+        Article.objects.published(), for one unpublished after printing.
+
+        Made once, not READY: while an issue is printed again, or when printing it again
+        failed, the row keeps the last edition's files, and readers keep reading it."""
+        return self.exclude(pdf="").filter(issue__status="published")
 
 
 class PrintEdition(models.Model):
@@ -128,6 +131,11 @@ class PrintEdition(models.Model):
 
     def __str__(self):
         return _("%(issue)s印刷版") % {"issue": self.issue}
+
+    @property
+    def readable(self) -> bool:
+        """Whether it has files to read (the rule of ready(), for a row already loaded)."""
+        return bool(self.pdf) and self.issue.is_published
 
 
 class WechatPush(models.Model):

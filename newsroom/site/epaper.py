@@ -194,7 +194,7 @@ def edition_links(issue) -> dict | None:
         edition = issue.print_edition
     except PrintEdition.DoesNotExist:
         return None
-    if edition.status != PrintEdition.Status.READY or not edition.pdf:
+    if not edition.readable:
         return None
     return {
         "epaper": link("epaper:page", number=issue.number),
