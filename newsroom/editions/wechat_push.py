@@ -1,0 +1,216 @@
+"""推送到草稿箱: an article's 公众号版 sent to the account's draft box, on the worker.
+
+push_request() (in the request, through newsroom.tasks.article_wechat_push) validates and
+writes the QUEUED row; push_run() (on the worker) claims it, uploads the body pictures
+(media/uploadimg) and the cover (material/add_material), points the body's <img> at the
+uploaded copies, and calls draft/add. A human still publishes in the WeChat back office.
+
+Any article may be pushed, drafts too: the 草稿箱 is a draft box, nothing there reaches a
+reader until an editor publishes it in WeChat, and an article is often prepared for the
+account before it is published on the site.
+"""
+import datetime
+import hashlib
+import html
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from newsroom.editions.models import WechatPush, WechatUpload
+from newsroom.editions.wechat import wechat_article
+from newsroom.editions.wechat_api import (
+    BODY_IMAGE_MAX_BYTES,
+    WechatClient,
+    WechatError,
+    WechatUnavailable,
+    image_type,
+)
+
+# A push whose worker has shown nothing for this long died (worker killed, machine restarted):
+# it no longer blocks a new push. A live push makes four kinds of calls, each with its timeout.
+PUSH_INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
+ACTIVE = (WechatPush.Status.QUEUED, WechatPush.Status.PUSHING)
+
+
+class PushRefused(Exception):
+    """Why a push cannot start; the message is for the editor."""
+
+
+class PushProblem(Exception):
+    """Why a push failed before WeChat could say so (a picture it would refuse, no cover)."""
+
+    @property
+    def problem(self) -> str:
+        return self.args[0]
+
+
+def configured() -> bool:
+    return bool(settings.NEWSROOM_WECHAT_APPID and settings.NEWSROOM_WECHAT_SECRET)
+
+
+def push_request(*, article, by) -> WechatPush:
+    """The QUEUED row for one push, or PushRefused; call inside the transaction that enqueues it."""
+    if not configured():
+        raise PushRefused(_("未配置公众号：请设置 NEWSROOM_WECHAT_APPID 和 NEWSROOM_WECHAT_SECRET。"))
+    _release_interrupted(article)
+    if WechatPush.objects.filter(article=article, status__in=ACTIVE).exists():
+        raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。"))
+    try:
+        with transaction.atomic():
+            return WechatPush.objects.create(
+                article=article, requested_by=by, article_version=article.version,
+                status=WechatPush.Status.QUEUED,
+            )
+    except IntegrityError:
+        # Another editor's push was written between the check and ours (the constraint).
+        raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。")) from None
+
+
+def _release_interrupted(article) -> None:
+    cutoff = timezone.now() - PUSH_INTERRUPTED_AFTER
+    WechatPush.objects.filter(
+        article=article, status=WechatPush.Status.PUSHING, started_at__lt=cutoff,
+    ).update(status=WechatPush.Status.FAILED, finished_at=timezone.now(),
+             problem=_("推送中断（后台任务没有完成），请重新推送。"))
+
+
+def push_run(push_id: int) -> str | None:
+    """Run one queued push; the draft's media_id, or None when it failed or was not queued."""
+    push = _claim(push_id)
+    if push is None:
+        return None
+    try:
+        media_id = article_push(push.article, client=WechatClient.from_settings())
+    except (WechatError, WechatUnavailable, PushProblem) as error:
+        _finish(push, status=WechatPush.Status.FAILED, problem=error.problem)
+        return None
+    except Exception:
+        # Recorded, so that the article can be pushed again; the worker records the traceback.
+        _finish(push, status=WechatPush.Status.FAILED, problem=_("推送出错（程序错误），请联系技术人员。"))
+        raise
+    _finish(push, status=WechatPush.Status.DONE, media_id=media_id)
+    return media_id
+
+
+def _claim(push_id: int) -> WechatPush | None:
+    with transaction.atomic():
+        push = (WechatPush.objects.select_for_update()
+                .filter(pk=push_id, status=WechatPush.Status.QUEUED).first())
+        if push is None:
+            return None
+        push.status, push.started_at = WechatPush.Status.PUSHING, timezone.now()
+        push.save(update_fields=["status", "started_at"])
+    return WechatPush.objects.select_related("article").get(pk=push_id)
+
+
+def _finish(push: WechatPush, *, status: str, media_id: str = "", problem: str = "") -> None:
+    WechatPush.objects.filter(pk=push.pk).update(
+        status=status, media_id=media_id, problem=problem, finished_at=timezone.now(),
+    )
+
+
+# --- the push itself
+
+
+def article_push(article, *, client: WechatClient) -> str:
+    """Upload what the article's 公众号版 shows and create its draft; the draft's media_id."""
+    edition = wechat_article(article)
+    content = body_with_uploaded_images(edition, client=client)
+    if edition.cover is None:
+        raise PushProblem(_("公众号草稿需要封面图片：请为文章设置主图或插入一张图片。"))
+    fields = {
+        "title": edition.title, "author": edition.author, "digest": edition.digest,
+        "content": content, "content_source_url": edition.source_url,
+        "need_open_comment": 0, "only_fans_can_comment": 0,
+    }
+    cover = picture(edition.cover)
+    try:
+        return client.add_draft([{**fields, "thumb_media_id": cover_media_id(cover, client=client)}])
+    except WechatError as error:
+        if error.errcode != 40007:
+            raise
+    # The cover we kept was deleted in the back office: upload it again, once.
+    WechatUpload.objects.filter(appid=client.appid, sha256=cover.sha256, kind=WechatUpload.Kind.COVER).delete()
+    return client.add_draft([{**fields, "thumb_media_id": cover_media_id(cover, client=client)}])
+
+
+@dataclass(frozen=True)
+class Picture:
+    src: str  # as the 公众号版's <img> names it
+    data: bytes
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        return self.sha256[:16] + (".png" if image_type(self.data) == "image/png" else ".jpg")
+
+
+def picture(image) -> Picture:
+    """The bytes of one picture of the 公众号版 (an item of WechatArticle.images, or its cover)."""
+    with default_storage.open(image.name, "rb") as file:
+        data = file.read()
+    return Picture(src=image.url, data=data, sha256=hashlib.sha256(data).hexdigest())
+
+
+def body_with_uploaded_images(edition, *, client: WechatClient) -> str:
+    """The body with every <img> pointing at its copy on WeChat's servers: the only pictures
+    draft/add keeps."""
+    content, uploaded = edition.html, set()
+    for image in edition.images:
+        item = picture(image)
+        if image_type(item.data) not in ("image/jpeg", "image/png"):
+            raise PushProblem(_("图片 %(name)s 不是 JPEG 或 PNG，公众号正文不接受。") % {"name": image.name})
+        if len(item.data) >= BODY_IMAGE_MAX_BYTES:
+            raise PushProblem(_("图片 %(name)s 超过 1MB，公众号正文不接受。") % {"name": image.name})
+        url = _uploaded(item, WechatUpload.Kind.BODY, client=client).url
+        content = content.replace(f'src="{html.escape(item.src)}"', f'src="{html.escape(url)}"')
+        uploaded.add(url)
+    left = [src for src in image_sources(content) if src not in uploaded]
+    if left:
+        raise PushProblem(_("正文中有未能上传的图片：%(sources)s") % {"sources": "、".join(left)})
+    return content
+
+
+def cover_media_id(cover: Picture, *, client: WechatClient) -> str:
+    return _uploaded(cover, WechatUpload.Kind.COVER, client=client).media_id
+
+
+def _uploaded(item: Picture, kind: str, *, client: WechatClient) -> "WechatUpload":
+    """The copy of a picture on WeChat's servers, uploaded once per account and kind."""
+    known = WechatUpload.objects.filter(appid=client.appid, sha256=item.sha256, kind=kind).first()
+    if known is not None:
+        return known
+    if kind == WechatUpload.Kind.BODY:
+        url, media_id = client.upload_body_image(item.data, item.filename), ""
+    else:
+        media_id, url = client.add_image_material(item.data, item.filename)
+    try:
+        with transaction.atomic():
+            return WechatUpload.objects.create(
+                appid=client.appid, sha256=item.sha256, kind=kind, url=url, media_id=media_id,
+            )
+    except IntegrityError:
+        # Another push uploaded the same picture meanwhile: theirs is as good.
+        return WechatUpload.objects.get(appid=client.appid, sha256=item.sha256, kind=kind)
+
+
+class _Sources(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.found.append(dict(attrs).get("src") or "")
+
+
+def image_sources(markup: str) -> list[str]:
+    parser = _Sources()
+    parser.feed(markup)
+    parser.close()
+    return parser.found
