@@ -12,7 +12,6 @@ a token there invalidates the previous one, which is why exactly one process may
 import datetime
 import json
 import secrets
-import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
@@ -176,7 +175,7 @@ class WechatClient:
                 raw = response.read()
         except urllib.error.HTTPError as error:
             raise WechatUnavailable(f"HTTP {error.code}") from error
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as error:
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             raise WechatUnavailable(str(getattr(error, "reason", error))) from error
         try:
             reply = json.loads(raw)
