@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zones",
     "articles",
     "newsroom.mailing",
+    "newsroom.editions",
     "anymail",
 ]
 
@@ -380,3 +381,7 @@ NEWSROOM_REVIEW_ALLOW_SAME_SIGNER = env_flag("NEWSROOM_REVIEW_ALLOW_SAME_SIGNER"
 # 1 or 2 suits a small team, 0 switches review off (e.g. importing an archive of issues
 # that were reviewed in print). Stages are also switched on and off in the admin.
 NEWSROOM_REVIEW_STAGES = int(os.environ["NEWSROOM_REVIEW_STAGES"]) if os.environ.get("NEWSROOM_REVIEW_STAGES") else None
+NEWSROOM_WECHAT_APPID = os.environ.get("NEWSROOM_WECHAT_APPID", "")
+NEWSROOM_WECHAT_SECRET = os.environ.get("NEWSROOM_WECHAT_SECRET", "")
+NEWSROOM_WECHAT_API_URL = os.environ.get("NEWSROOM_WECHAT_API_URL", "https://api.weixin.qq.com")
+NEWSROOM_WECHAT_TIMEOUT = int(os.environ.get("NEWSROOM_WECHAT_TIMEOUT", "10"))
