@@ -325,20 +325,3 @@ def send_test_issue(issue_id: int, to: str) -> bool:
         return False
     compose.issue_message(issue, to=to, sub=None).send()
     return True
-
-
-# TEMPORARY scaffolding of the core's push tasks (dropped when the core lands).
-@task()
-def wechat_push(push_id: int):
-    from newsroom.editions.wechat_push import push_run
-
-    return push_run(push_id)
-
-
-def article_wechat_push(*, article, by):
-    from newsroom.editions.wechat_push import push_request
-
-    with transaction.atomic():
-        push = push_request(article=article, by=by)
-        wechat_push.enqueue(push.pk)
-    return push
