@@ -1,4 +1,5 @@
-"""Publishing an issue: the issue and all its ready articles, in one transaction or not at all."""
+"""Publishing an issue: the issue and all its ready articles, in one transaction or not at all,
+and the request for its print edition with them."""
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from articles.proof import article_blocked_lines
 from articles.revisions.history import revision_context
 from newsroom.freshness import content_changed
 from newsroom.models import Issue
+from newsroom.tasks import issue_print_request
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def publish_imported(*, issue: Issue, publish_at) -> IssuePublication:
         issue.status = Issue.Status.PUBLISHED
         issue.published_at = issue.published_at or now
         issue.save(update_fields=["status", "published_at", "updated_at"])
+        issue_print_request(issue=issue)
     # Only the ids and places: the import reloads what it keeps in its revision itself.
     return IssuePublication(issue=issue, published=list(rows.only("pk", "position").order_by("position", "pk")))
 
@@ -124,6 +127,8 @@ def _publish(*, issue: Issue, user, publish_at) -> IssuePublication:
         issue.status = Issue.Status.PUBLISHED
         issue.published_at = issue.published_at or now
         issue.save(update_fields=["status", "published_at", "updated_at"])
+        # The print edition is made on the worker, and only if this publication commits.
+        issue_print_request(issue=issue, by=user)
     return IssuePublication(issue=issue, published=published)
 
 

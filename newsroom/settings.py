@@ -289,6 +289,14 @@ ANYMAIL["WEBHOOK_SECRET"] = (
 # The hour (local time, TIME_ZONE) after which the day's zone and topic digest goes out.
 NEWSROOM_DIGEST_HOUR = int(os.environ.get("NEWSROOM_DIGEST_HOUR", "8"))
 
+# The WeChat Official Account (公众号) whose 草稿箱 the 公众号版 page pushes to
+# (newsroom/editions/wechat_push.py): both set turns 推送到草稿箱 on. The account's 开发 →
+# 基本配置 shows them, and its IP whitelist must name the worker's address.
+NEWSROOM_WECHAT_APPID = os.environ.get("NEWSROOM_WECHAT_APPID", "")
+NEWSROOM_WECHAT_SECRET = os.environ.get("NEWSROOM_WECHAT_SECRET", "")
+NEWSROOM_WECHAT_API_URL = os.environ.get("NEWSROOM_WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/")
+NEWSROOM_WECHAT_TIMEOUT = float(os.environ.get("NEWSROOM_WECHAT_TIMEOUT", "10"))
+
 # The largest issue text file the importer accepts; a real issue is tens of kilobytes.
 IMPORT_MAX_BYTES = int(os.environ.get("NEWSROOM_IMPORT_MAX_BYTES", 5 * 1024 * 1024))
 
@@ -381,7 +389,3 @@ NEWSROOM_REVIEW_ALLOW_SAME_SIGNER = env_flag("NEWSROOM_REVIEW_ALLOW_SAME_SIGNER"
 # 1 or 2 suits a small team, 0 switches review off (e.g. importing an archive of issues
 # that were reviewed in print). Stages are also switched on and off in the admin.
 NEWSROOM_REVIEW_STAGES = int(os.environ["NEWSROOM_REVIEW_STAGES"]) if os.environ.get("NEWSROOM_REVIEW_STAGES") else None
-NEWSROOM_WECHAT_APPID = os.environ.get("NEWSROOM_WECHAT_APPID", "")
-NEWSROOM_WECHAT_SECRET = os.environ.get("NEWSROOM_WECHAT_SECRET", "")
-NEWSROOM_WECHAT_API_URL = os.environ.get("NEWSROOM_WECHAT_API_URL", "https://api.weixin.qq.com")
-NEWSROOM_WECHAT_TIMEOUT = int(os.environ.get("NEWSROOM_WECHAT_TIMEOUT", "10"))

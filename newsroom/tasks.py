@@ -21,6 +21,8 @@ from django_tasks import TaskResultStatus, task
 
 from articles.models import Article
 from articles.search import index
+from newsroom.editions import printing, wechat_push
+from newsroom.editions.models import PrintEdition, WechatPush
 from newsroom.freshness import content_changed
 from newsroom.images.models import FOCAL_RANGE, Image
 from newsroom.images.renditions import make_renditions
@@ -36,6 +38,7 @@ __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
     "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation", "send_test_issue",
     "send_mailing", "issue_mailing_send", "mailing_retry", "mailing_continue", "mailings_resume", "send_digests", "MailScheduler",
+    "issue_print_request", "print_issue", "article_wechat_push", "push_to_wechat",
 ]
 
 
@@ -325,3 +328,51 @@ def send_test_issue(issue_id: int, to: str) -> bool:
         return False
     compose.issue_message(issue, to=to, sub=None).send()
     return True
+
+
+def _enqueue_after_commit(task_, *args) -> None:
+    """Enqueue with the caller's transaction; without a worker (NEWSROOM_TASKS_IMMEDIATE),
+    run once it commits, so the task sees the rows it was asked for and the caller's lock
+    is not held through the work."""
+    if task_.get_backend().supports_defer:
+        task_.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: task_.enqueue(*args))
+
+
+@task()
+def print_issue(issue_id: int, generation: int) -> str:
+    """The issue's print edition: the PDF and its pages (newsroom.editions.printing)."""
+    return printing.print_edition_make(issue_id, generation)
+
+
+def issue_print_request(*, issue, by=None) -> PrintEdition:
+    """Ask for the issue's print edition (again): a new generation, made on the worker.
+
+    Publishing calls it (in its transaction), and so does 重新生成 in the admin. A run
+    started for an older request finds the generation moved on and drops its result."""
+    with transaction.atomic():
+        edition, _created = PrintEdition.objects.select_for_update().get_or_create(issue_id=issue.pk)
+        edition.generation += 1
+        edition.status = PrintEdition.Status.PENDING
+        edition.requested_at = timezone.now()
+        edition.requested_by = by if by is not None and by.is_authenticated else None
+        edition.problem = ""
+        edition.save(update_fields=["generation", "status", "requested_at", "requested_by", "problem"])
+        _enqueue_after_commit(print_issue, issue.pk, edition.generation)
+    return edition
+
+
+@task()
+def push_to_wechat(push_id: int) -> str:
+    """推送到草稿箱 (newsroom.editions.wechat_push.push_run); the push's final status."""
+    return wechat_push.push_run(push_id)
+
+
+def article_wechat_push(*, article, by) -> WechatPush:
+    """推送到草稿箱: the push row and its run on the worker, in one transaction. Raises
+    wechat_push.PushRefused (a message for the editor) before writing anything."""
+    with transaction.atomic():
+        push = wechat_push.push_start(article=article, by=by)
+        _enqueue_after_commit(push_to_wechat, push.pk)
+    return push

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from newsroom.admin import (  # noqa: F401  (registration happens on import)
     accounts,
     articles,
+    editions,
     images,
     issues,
     proof_words,

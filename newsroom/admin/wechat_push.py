@@ -26,7 +26,7 @@ def push_panel(request, article) -> dict:
         "wechat_configured": configured(),
         "wechat_can_push": request.user.has_perm(PUSH_PERMISSION),
         "wechat_pushes": pushes,
-        "wechat_pushing": any(push.status in (WechatPush.Status.QUEUED, WechatPush.Status.PUSHING)
+        "wechat_pushing": any(push.status in WechatPush.UNFINISHED
                               for push in pushes),
         "wechat_push_url": reverse("admin:articles_article_wechat_push", args=[article.pk]),
     }

@@ -5,5 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class EditionsConfig(AppConfig):
     name = "newsroom.editions"
     label = "editions"
-    verbose_name = _("版本")
+    verbose_name = _("出版")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        import reversion
+
+        from newsroom.editions.models import SiteInfo
+
+        # The site information is what the law asks a paper to print: who changed it, and
+        # what it said when an old issue was printed, stays on record.
+        if not reversion.is_registered(SiteInfo):
+            reversion.register(SiteInfo)

@@ -40,7 +40,7 @@ def wechat_article(article) -> WechatArticle:
     figures = {image.pk: image for image in Image.objects.filter(pk__in=figure_ids(article.body))}
     images = [_image(figures[pk]) for pk in figure_ids(article.body) if pk in figures]
     body = article.body
-    for pk, image in figures.items():
+    for image in figures.values():
         body = body.replace(f'src="{default_storage.url(image.file.name)}"', f'src="{_image(image).url}"')
     lead = _image(article.lead_image) if article.lead_image else None
     html = (f'<section><img src="{lead.url}"></section>' if lead else "") + body

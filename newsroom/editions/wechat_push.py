@@ -1,6 +1,6 @@
 """推送到草稿箱: an article's 公众号版 sent to the account's draft box, on the worker.
 
-push_request() (in the request, through newsroom.tasks.article_wechat_push) validates and
+push_start() (in the request, through newsroom.tasks.article_wechat_push) validates and
 writes the QUEUED row; push_run() (on the worker) claims it, uploads the body pictures
 (media/uploadimg) and the cover (material/add_material), points the body's <img> at the
 uploaded copies, and calls draft/add. A human still publishes in the WeChat back office.
@@ -34,7 +34,6 @@ from newsroom.editions.wechat_api import (
 # A push whose worker has shown nothing for this long died (worker killed, machine restarted):
 # it no longer blocks a new push. A live push makes four kinds of calls, each with its timeout.
 PUSH_INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
-ACTIVE = (WechatPush.Status.QUEUED, WechatPush.Status.PUSHING)
 
 
 class PushRefused(Exception):
@@ -53,12 +52,12 @@ def configured() -> bool:
     return bool(settings.NEWSROOM_WECHAT_APPID and settings.NEWSROOM_WECHAT_SECRET)
 
 
-def push_request(*, article, by) -> WechatPush:
+def push_start(*, article, by) -> WechatPush:
     """The QUEUED row for one push, or PushRefused; call inside the transaction that enqueues it."""
     if not configured():
         raise PushRefused(_("未配置公众号：请设置 NEWSROOM_WECHAT_APPID 和 NEWSROOM_WECHAT_SECRET。"))
     _release_interrupted(article)
-    if WechatPush.objects.filter(article=article, status__in=ACTIVE).exists():
+    if WechatPush.objects.filter(article=article, status__in=WechatPush.UNFINISHED).exists():
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。"))
     try:
         with transaction.atomic():
@@ -79,22 +78,20 @@ def _release_interrupted(article) -> None:
              problem=_("推送中断（后台任务没有完成），请重新推送。"))
 
 
-def push_run(push_id: int) -> str | None:
-    """Run one queued push; the draft's media_id, or None when it failed or was not queued."""
+def push_run(push_id: int) -> str:
+    """Run one queued push; its final status (a push no longer queued is left as it is)."""
     push = _claim(push_id)
     if push is None:
-        return None
+        return WechatPush.objects.filter(pk=push_id).values_list("status", flat=True).first() or ""
     try:
         media_id = article_push(push.article, client=WechatClient.from_settings())
     except (WechatError, WechatUnavailable, PushProblem) as error:
-        _finish(push, status=WechatPush.Status.FAILED, problem=error.problem)
-        return None
+        return _finish(push, status=WechatPush.Status.FAILED, problem=error.problem)
     except Exception:
-        # Recorded, so that the article can be pushed again; the worker records the traceback.
+        # Recorded, so that the article can be pushed again; the worker keeps the traceback.
         _finish(push, status=WechatPush.Status.FAILED, problem=_("推送出错（程序错误），请联系技术人员。"))
         raise
-    _finish(push, status=WechatPush.Status.DONE, media_id=media_id)
-    return media_id
+    return _finish(push, status=WechatPush.Status.DONE, media_id=media_id)
 
 
 def _claim(push_id: int) -> WechatPush | None:
@@ -108,10 +105,11 @@ def _claim(push_id: int) -> WechatPush | None:
     return WechatPush.objects.select_related("article").get(pk=push_id)
 
 
-def _finish(push: WechatPush, *, status: str, media_id: str = "", problem: str = "") -> None:
+def _finish(push: WechatPush, *, status: str, media_id: str = "", problem: str = "") -> str:
     WechatPush.objects.filter(pk=push.pk).update(
         status=status, media_id=media_id, problem=problem, finished_at=timezone.now(),
     )
+    return status
 
 
 # --- the push itself
