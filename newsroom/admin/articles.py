@@ -22,6 +22,7 @@ from articles.models import Article, Byline, ZoneMention
 from articles.revisions import history
 from articles.zone_detection import article_zones_redetect
 from newsroom.admin.article_forms import ArticleChangeListForm, TagChoiceForm
+from newsroom.admin.article_wechat import ArticleWechatMixin
 from newsroom.admin.image_chooser import ImageChooserAdminMixin
 from newsroom.admin.kept_work import KeepTypedWorkMixin
 from newsroom.admin.keys import CheckedKeysAdmin
@@ -29,6 +30,7 @@ from newsroom.admin.proof_views import ProofViewsMixin, proof_panel_context
 from newsroom.admin.review_views import ReviewViewsMixin
 from newsroom.admin.revision_views import RevisionViewsMixin
 from newsroom.admin.search import SearchEngineAdminMixin
+from newsroom.admin.wechat_push import ArticleWechatPushMixin
 from newsroom.tasks import reindex_articles
 from newsroom.text.slugs import in_pinyin_order
 
@@ -91,6 +93,8 @@ class IssueFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(
+    ArticleWechatPushMixin,
+    ArticleWechatMixin,
     ImageChooserAdminMixin,
     KeepTypedWorkMixin,
     ProofViewsMixin,
