@@ -57,7 +57,7 @@ def push_start(*, article, by) -> WechatPush:
     if not configured():
         raise PushRefused(_("未配置公众号：请设置 NEWSROOM_WECHAT_APPID 和 NEWSROOM_WECHAT_SECRET。"))
     _release_interrupted(article)
-    if WechatPush.objects.filter(article=article, status__in=WechatPush.UNFINISHED).exists():
+    if _push_unfinished(article):
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。"))
     try:
         with transaction.atomic():
@@ -68,6 +68,10 @@ def push_start(*, article, by) -> WechatPush:
     except IntegrityError:
         # Another editor's push was written between the check and ours (the constraint).
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。")) from None
+
+
+def _push_unfinished(article) -> bool:
+    return WechatPush.objects.filter(article=article, status__in=WechatPush.UNFINISHED).exists()
 
 
 def _release_interrupted(article) -> None:
