@@ -11,7 +11,6 @@ account before it is published on the site.
 """
 import datetime
 import hashlib
-import html
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -154,8 +153,11 @@ class Picture:
 
 def picture(image) -> Picture:
     """The bytes of one picture of the 公众号版 (an item of WechatArticle.images, or its cover)."""
-    with default_storage.open(image.name, "rb") as file:
-        data = file.read()
+    try:
+        with default_storage.open(image.name, "rb") as file:
+            data = file.read()
+    except FileNotFoundError:
+        raise PushProblem(_("图片文件 %(name)s 不在存储中，无法上传。") % {"name": image.name}) from None
     return Picture(src=image.url, data=data, sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -170,12 +172,17 @@ def body_with_uploaded_images(edition, *, client: WechatClient) -> str:
         if len(item.data) >= BODY_IMAGE_MAX_BYTES:
             raise PushProblem(_("图片 %(name)s 超过 1MB，公众号正文不接受。") % {"name": image.name})
         url = _uploaded(item, WechatUpload.Kind.BODY, client=client).url
-        content = content.replace(f'src="{html.escape(item.src)}"', f'src="{html.escape(url)}"')
+        content = content.replace(f'src="{_attribute(item.src)}"', f'src="{_attribute(url)}"')
         uploaded.add(url)
     left = [src for src in image_sources(content) if src not in uploaded]
     if left:
         raise PushProblem(_("正文中有未能上传的图片：%(sources)s") % {"sources": "、".join(left)})
     return content
+
+
+def _attribute(value: str) -> str:
+    # As an HTML serializer (css-inline's, html5ever) writes an attribute value in double quotes.
+    return value.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def cover_media_id(cover: Picture, *, client: WechatClient) -> str:
