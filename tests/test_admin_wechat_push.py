@@ -133,3 +133,15 @@ class TestPanel:
         editor_user.has_perm("editions.push_wechat")  # the permission cache, filled by the admin already
         with django_assert_num_queries(1):
             push_panel(request, article)
+
+
+class TestOutOfDate:
+    NOTE = "上次推送之后文章又有修改"
+
+    def test_a_draft_older_than_the_article_is_pointed_out(self, configured, chief_client, article):
+        WechatPush.objects.create(article=article, status="done", media_id="M", article_version=article.version - 1)
+        assert self.NOTE in chief_client.get(page_url(article)).content.decode()
+
+    def test_a_draft_of_the_current_version_is_not(self, configured, chief_client, article):
+        WechatPush.objects.create(article=article, status="done", media_id="M", article_version=article.version)
+        assert self.NOTE not in chief_client.get(page_url(article)).content.decode()

@@ -241,3 +241,23 @@ class TestPictures:
         monkeypatch.setattr(wechat_push, "wechat_article", with_query)
         assert push_run(queued(feature).pk) == "done"
         assert server.drafts[0].foreign_images == []
+
+
+class TestRecords:
+    def test_the_push_records_the_version_it_pushed(self, server, feature):
+        push = queued(feature)
+        asked = push.article_version
+        feature.standfirst = "新年伊始，各地高新区加快建设。"
+        feature.save()
+        push_run(push.pk)
+        push.refresh_from_db()
+        assert (asked, push.article_version) == (feature.version - 1, feature.version)
+
+    def test_a_draft_whose_answer_was_lost_warns_of_a_second_draft(self, server, feature, settings):
+        """WeChat may have made the draft before the answer was lost: the editor is told to look."""
+        settings.NEWSROOM_WECHAT_TIMEOUT = 0.5
+        server.slow[DRAFT] = 2
+        push = queued(feature)
+        assert push_run(push.pk) == "failed"
+        push.refresh_from_db()
+        assert push.problem == "推送草稿时与微信的连接中断（timed out）：草稿可能已经建立，重新推送前请先查看公众号草稿箱。"

@@ -93,6 +93,7 @@ class WechatState:
         self.drafts: list[Draft] = []
         self.failures: dict[str, list[tuple[int, str]]] = {}
         self.delay = 0.0
+        self.slow: dict[str, float] = {}  # path -> seconds before it answers
 
     def now(self) -> float:
         return time.time() + self.offset
@@ -248,8 +249,9 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         call = Call(self.command, parts.path, query, self.headers.get("Content-Type", ""), body)
-        if self.state.delay:
-            time.sleep(self.state.delay)
+        pause = self.state.slow.get(parts.path, self.state.delay)
+        if pause:
+            time.sleep(pause)
         reply = json.dumps(self.state.answer(call), ensure_ascii=False).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json; encoding=utf-8")

@@ -29,6 +29,9 @@ def push_panel(request, article) -> dict:
         "wechat_pushing": any(push.status in WechatPush.UNFINISHED
                               for push in pushes),
         "wechat_push_url": reverse("admin:articles_article_wechat_push", args=[article.pk]),
+        # The draft in WeChat is a copy: once the article changes, it is out of date.
+        "wechat_pushed_older": bool(pushes) and pushes[0].status == WechatPush.Status.DONE
+        and pushes[0].article_version != article.version,
     }
 
 

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from articles.models import Article
 from newsroom.editions.models import WechatPush, WechatUpload
 from newsroom.editions.wechat import wechat_article
 from newsroom.editions.wechat_api import (
@@ -103,8 +104,10 @@ def _claim(push_id: int) -> WechatPush | None:
                 .filter(pk=push_id, status=WechatPush.Status.QUEUED).first())
         if push is None:
             return None
-        push.status, push.started_at = WechatPush.Status.PUSHING, timezone.now()
-        push.save(update_fields=["status", "started_at"])
+        # The version this run reads and pushes, which may be newer than the one asked for.
+        version = Article.objects.filter(pk=push.article_id).values_list("version", flat=True).get()
+        push.status, push.started_at, push.article_version = WechatPush.Status.PUSHING, timezone.now(), version
+        push.save(update_fields=["status", "started_at", "article_version"])
     return WechatPush.objects.select_related("article").get(pk=push_id)
 
 
@@ -121,9 +124,9 @@ def _finish(push: WechatPush, *, status: str, media_id: str = "", problem: str =
 def article_push(article, *, client: WechatClient) -> str:
     """Upload what the article's 公众号版 shows and create its draft; the draft's media_id."""
     edition = wechat_article(article)
-    content = body_with_uploaded_images(edition, client=client)
     if edition.cover is None:
         raise PushProblem(_("公众号草稿需要封面图片：请为文章设置主图或插入一张图片。"))
+    content = body_with_uploaded_images(edition, client=client)
     fields = {
         "title": edition.title, "author": edition.author, "digest": edition.digest,
         "content": content, "content_source_url": edition.source_url,
@@ -131,13 +134,24 @@ def article_push(article, *, client: WechatClient) -> str:
     }
     cover = picture(edition.cover)
     try:
-        return client.add_draft([{**fields, "thumb_media_id": cover_media_id(cover, client=client)}])
+        return _add_draft(client, {**fields, "thumb_media_id": cover_media_id(cover, client=client)})
     except WechatError as error:
         if error.errcode != 40007:
             raise
     # The cover we kept was deleted in the back office: upload it again, once.
     WechatUpload.objects.filter(appid=client.appid, sha256=cover.sha256, kind=WechatUpload.Kind.COVER).delete()
-    return client.add_draft([{**fields, "thumb_media_id": cover_media_id(cover, client=client)}])
+    return _add_draft(client, {**fields, "thumb_media_id": cover_media_id(cover, client=client)})
+
+
+def _add_draft(client: WechatClient, fields: dict) -> str:
+    try:
+        return client.add_draft([fields])
+    except WechatUnavailable as lost:
+        # WeChat may have made the draft before the answer was lost: a second push would make two.
+        raise PushProblem(
+            _("推送草稿时与微信的连接中断（%(reason)s）：草稿可能已经建立，重新推送前请先查看公众号草稿箱。")
+            % {"reason": lost.args[0]}
+        ) from lost
 
 
 @dataclass(frozen=True)
