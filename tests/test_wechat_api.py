@@ -197,6 +197,12 @@ class TestErrors:
             WechatClient(APPID, SECRET, server.url, 0.5).access_token()
         assert raised.value.problem == "无法连接微信服务器：timed out。请稍后重试。"
 
+    def test_an_http_error_is_unavailable(self, server):
+        server.http_errors[TOKEN] = 502
+        with pytest.raises(WechatUnavailable) as raised:
+            client_of(server).access_token()
+        assert raised.value.problem == "无法连接微信服务器：HTTP 502。请稍后重试。"
+
     def test_an_unreachable_server_is_unavailable(self):
         client = WechatClient(APPID, SECRET, f"http://127.0.0.1:{free_port()}", 5)
         with pytest.raises(WechatUnavailable) as raised:

@@ -4,7 +4,8 @@ the calls the push makes: /cgi-bin/token, media/uploadimg, material/add_material
 `with wechat_server() as server:` runs it in a thread on a free port; `server.url` is its
 base URL, and everything it was sent is kept for assertions (`server.calls`, `.body_images`,
 `.materials`, `.drafts`). Its clock is `server.now()`, moved on with `server.advance(s)`.
-`server.fail_next(path, errcode, errmsg)` makes the next call of a path fail like WeChat.
+`server.fail_next(path, errcode, errmsg)` makes the next call of a path fail like WeChat,
+`server.http_errors[path] = 502` like a proxy in front of it.
 
 Like WeChat, issuing a token invalidates the one before it (so a test can prove that every
 process shares one), a draft's JSON with \\uXXXX escapes is stored as the escapes themselves
@@ -94,6 +95,7 @@ class WechatState:
         self.failures: dict[str, list[tuple[int, str]]] = {}
         self.delay = 0.0
         self.slow: dict[str, float] = {}  # path -> seconds before it answers
+        self.http_errors: dict[str, int] = {}  # path -> the HTTP status of its next answer (a proxy's 502)
 
     def now(self) -> float:
         return time.time() + self.offset
@@ -252,6 +254,11 @@ class Handler(BaseHTTPRequestHandler):
         pause = self.state.slow.get(parts.path, self.state.delay)
         if pause:
             time.sleep(pause)
+        with self.state.lock:
+            status = self.state.http_errors.pop(parts.path, None)
+        if status:
+            self.send_error(status)
+            return
         reply = json.dumps(self.state.answer(call), ensure_ascii=False).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json; encoding=utf-8")
