@@ -198,6 +198,22 @@ class TestRequests:
         assert (stuck.status, stuck.problem) == ("failed", "推送中断（后台任务没有完成），请重新推送。")
         assert fresh.status == "queued"
 
+    def test_a_push_queued_for_an_hour_without_a_worker_is_given_up(self, server, feature):
+        stale = queued(feature)
+        WechatPush.objects.filter(pk=stale.pk).update(requested_at=timezone.now() - datetime.timedelta(minutes=61))
+        fresh = queued(feature)
+        stale.refresh_from_db()
+        assert (stale.status, stale.problem) == ("failed", "推送一直没有开始（后台任务没有运行），已取消。")
+        assert push_run(stale.pk) == "failed"
+        assert push_run(fresh.pk) == "done"
+        assert len(server.drafts) == 1
+
+    def test_a_push_queued_behind_other_work_still_blocks(self, server, feature):
+        waiting = queued(feature)
+        WechatPush.objects.filter(pk=waiting.pk).update(requested_at=timezone.now() - datetime.timedelta(minutes=59))
+        with pytest.raises(PushRefused):
+            queued(feature)
+
     def test_a_push_still_running_blocks_the_article(self, server, feature):
         running = queued(feature)
         WechatPush.objects.filter(pk=running.pk).update(

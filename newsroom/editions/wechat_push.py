@@ -34,6 +34,10 @@ from newsroom.editions.wechat_api import (
 # A push whose worker has shown nothing for this long died (worker killed, machine restarted):
 # it no longer blocks a new push. A live push makes four kinds of calls, each with its timeout.
 PUSH_INTERRUPTED_AFTER = datetime.timedelta(minutes=15)
+# A push still queued after this long waits for a worker that is not running; it is given up
+# (its task, if it ever runs, finds it no longer queued and does nothing), so the article
+# can be pushed again. Longer than a busy queue (a print edition or a mailing ahead of it).
+PUSH_NEVER_STARTED_AFTER = datetime.timedelta(hours=1)
 
 
 class PushRefused(Exception):
@@ -75,11 +79,12 @@ def _push_unfinished(article) -> bool:
 
 
 def _release_interrupted(article) -> None:
-    cutoff = timezone.now() - PUSH_INTERRUPTED_AFTER
-    WechatPush.objects.filter(
-        article=article, status=WechatPush.Status.PUSHING, started_at__lt=cutoff,
-    ).update(status=WechatPush.Status.FAILED, finished_at=timezone.now(),
-             problem=_("推送中断（后台任务没有完成），请重新推送。"))
+    now = timezone.now()
+    pushes = WechatPush.objects.filter(article=article)
+    pushes.filter(status=WechatPush.Status.PUSHING, started_at__lt=now - PUSH_INTERRUPTED_AFTER).update(
+        status=WechatPush.Status.FAILED, finished_at=now, problem=_("推送中断（后台任务没有完成），请重新推送。"))
+    pushes.filter(status=WechatPush.Status.QUEUED, requested_at__lt=now - PUSH_NEVER_STARTED_AFTER).update(
+        status=WechatPush.Status.FAILED, finished_at=now, problem=_("推送一直没有开始（后台任务没有运行），已取消。"))
 
 
 def push_run(push_id: int) -> str:
