@@ -115,6 +115,7 @@ class TestPanel:
                                   problem="微信系统繁忙，请稍后再试。（errcode -1：system error）")
         WechatPush.objects.create(article=article, status="done", requested_by=editor_user, media_id="MEDIA_1")
         content = chief_client.get(page_url(article)).content.decode()
+        assert "最近一次推送的草稿已在公众号草稿箱中，请登录微信公众平台检查后发表。" in content
         rows = content[content.index("<tbody>"):content.index("</tbody>")]
         assert rows.index("已推送") < rows.index("MEDIA_1") < rows.index("推送失败") < rows.index("errcode -1")
         assert rows.count("王芳") == 2
