@@ -351,14 +351,17 @@ def issue_print_request(*, issue, by=None) -> PrintEdition:
 
     Publishing calls it (in its transaction), and so does 重新生成 in the admin. A run
     started for an older request finds the generation moved on and drops its result."""
-    with transaction.atomic():
-        edition, _created = PrintEdition.objects.select_for_update().get_or_create(issue_id=issue.pk)
-        edition.generation += 1
-        edition.status = PrintEdition.Status.PENDING
-        edition.requested_at = timezone.now()
-        edition.requested_by = by if by is not None and by.is_authenticated else None
-        edition.problem = ""
-        edition.save(update_fields=["generation", "status", "requested_at", "requested_by", "problem"])
+    by = by if by is not None and by.is_authenticated else None
+    fields = {"status": PrintEdition.Status.PENDING, "requested_at": timezone.now(), "requested_by": by, "problem": ""}
+    # No savepoint of its own: inside publishing it is one more write of that transaction.
+    with transaction.atomic(savepoint=False):
+        edition, created = PrintEdition.objects.select_for_update().get_or_create(
+            issue_id=issue.pk, defaults={"generation": 1, **fields}
+        )
+        if not created:
+            for name, value in {"generation": edition.generation + 1, **fields}.items():
+                setattr(edition, name, value)
+            edition.save(update_fields=["generation", *fields])
         _enqueue_after_commit(print_issue, issue.pk, edition.generation)
     return edition
 

@@ -136,7 +136,7 @@ class TestStarting:
     def test_send_is_enqueued_with_the_mailing(self, imported_seed, readers, editor_user):
         readers(2)
         mailing = tasks.issue_mailing_send(issue=imported_seed, by=editor_user)
-        [row] = DBTaskResult.objects.all()
+        [row] = DBTaskResult.objects.exclude(task_path="newsroom.tasks.print_issue")
         assert (row.task_path, row.args_kwargs["args"]) == ("newsroom.tasks.send_mailing", [mailing.pk])
         assert (mailing.created_by, mailing.deliveries.count()) == (editor_user, 2)
 
@@ -173,7 +173,7 @@ class TestRefusalsAndRetries:
         assert tasks.mailing_retry(mailing) == 0
         mailing.deliveries.update(status=Delivery.Status.FAILED)
         assert tasks.mailing_retry(mailing) == 1
-        assert DBTaskResult.objects.count() == 1
+        assert DBTaskResult.objects.exclude(task_path="newsroom.tasks.print_issue").count() == 1
 
     def test_a_greylisted_reader_is_tried_again_after_the_wait_and_then_received(self, mail_server, imported_seed, readers):
         readers(2)
@@ -201,7 +201,7 @@ class TestRefusalsAndRetries:
         mail_server.greylist.add("r0@example.com")
         mailing = sending.issue_mailing_start(issue=imported_seed, by=None)
         tasks.send_mailing.call(mailing.pk)
-        [row] = DBTaskResult.objects.all()
+        [row] = DBTaskResult.objects.exclude(task_path="newsroom.tasks.print_issue")
         assert (row.task_path, row.args_kwargs["args"], row.run_after) == (
             "newsroom.tasks.send_mailing", [mailing.pk], mailing.deliveries.get().retry_at)
 
@@ -336,7 +336,7 @@ class TestResume:
         out = StringIO()
         call_command("send_mailings", "--resume", "--older-than", "0", stdout=out)
         assert out.getvalue() == "已将 1 个被中断的邮件发送交给后台任务进程继续。\n"
-        [row] = DBTaskResult.objects.all()
+        [row] = DBTaskResult.objects.exclude(task_path="newsroom.tasks.print_issue")
         assert (row.task_path, row.args_kwargs["args"]) == ("newsroom.tasks.send_mailing", [mailing.pk])
 
 
