@@ -113,19 +113,20 @@ class TestAccess:
 
 @pytest.mark.django_db
 class TestQueries:
-    def test_the_page_of_the_seed_feature(self, editor_client, feature, django_assert_max_num_queries):
+    def test_the_page_of_the_seed_feature(self, editor_client, feature, django_assert_num_queries):
         # Session, user, article, its reporters (the admin's queryset), the user's and the
-        # group's permissions, whether it is published; the edition without pictures costs none.
-        with django_assert_max_num_queries(7):
+        # group's permissions, whether it is published, the last pushes (the push panel); the
+        # edition without pictures costs none.
+        with django_assert_num_queries(8):
             assert editor_client.get(wechat_url(feature.pk)).status_code == 200
 
     def test_pictures_add_two_queries_however_many(self, editor_client, make_article,
-                                                   django_assert_max_num_queries):
+                                                   django_assert_num_queries):
         images = [with_sources(add_image(seed=n)) for n in range(3)]
         body = "".join(figure_html(image_id=image.pk, src=f"/media/{image.file.name}", alt=image.alt)
                        for image in images)
         article = make_article(body=body)
         Article.objects.filter(pk=article.pk).update(lead_image=with_sources(add_image(seed=7)))
-        with django_assert_max_num_queries(9):
+        with django_assert_num_queries(10):
             page = editor_client.get(wechat_url(article.pk)).content.decode()
         assert page.count("<td>JPEG</td>") == 4

@@ -30,6 +30,7 @@ from newsroom.admin.proof_views import ProofViewsMixin, proof_panel_context
 from newsroom.admin.review_views import ReviewViewsMixin
 from newsroom.admin.revision_views import RevisionViewsMixin
 from newsroom.admin.search import SearchEngineAdminMixin
+from newsroom.admin.wechat_push import ArticleWechatPushMixin
 from newsroom.tasks import reindex_articles
 from newsroom.text.slugs import in_pinyin_order
 
@@ -92,6 +93,7 @@ class IssueFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(
+    ArticleWechatPushMixin,
     ArticleWechatMixin,
     ImageChooserAdminMixin,
     KeepTypedWorkMixin,

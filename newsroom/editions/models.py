@@ -194,3 +194,30 @@ class WechatToken(models.Model):
 
     def __str__(self):
         return self.appid
+
+
+class WechatUpload(models.Model):
+    """A picture already on the account's WeChat servers, so that pushing an article again (or
+    another article with the same picture) does not upload it again: uploadimg counts against
+    a daily quota, and every add_material takes one of the account's 100,000 materials."""
+
+    class Kind(models.TextChoices):
+        BODY = "body", _("正文图片")
+        COVER = "cover", _("封面素材")
+
+    appid = models.CharField(_("AppID"), max_length=64)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    url = models.URLField(_("微信图片地址"), max_length=1000)
+    media_id = models.CharField(_("素材 media_id"), max_length=200, blank=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公众号已上传图片")
+        verbose_name_plural = _("公众号已上传图片")
+        constraints = [
+            models.UniqueConstraint(fields=["appid", "sha256", "kind"], name="editions_wechat_upload_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.sha256[:12]}"
