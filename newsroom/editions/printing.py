@@ -336,20 +336,25 @@ def edition_folder(number: int, generation: int, pdf: bytes) -> str:
 def _store(issue, generation: int, pdf: bytes, layout: list[dict]) -> tuple[list[str], list[dict]]:
     """Save the PDF and the page pictures; (their names, the PDF's first; the pages' records)."""
     folder = edition_folder(issue.number, generation, pdf)
-    names = [default_storage.save(f"{folder}issue-{issue.number}.pdf", ContentFile(pdf))]
-    pages = []
-    for drawn, laid_out in zip(page_images(pdf), layout, strict=True):
-        images, sizes = {}, {}
-        for width, data in drawn["jpeg"].items():
-            name = default_storage.save(f"{folder}page-{drawn['number']}-{width}.jpg", ContentFile(data))
-            names.append(name)
-            images[str(width)], sizes[str(width)] = name, list(drawn["size"][width])
-        regions = laid_out["regions"]
-        pages.append({
-            "number": drawn["number"], "width": round(drawn["width"], 2), "height": round(drawn["height"], 2),
-            "images": images, "image_size": sizes,
-            "articles": list(dict.fromkeys(region["article"] for region in regions)), "regions": regions,
-        })
+    names, pages = [], []
+    try:
+        names.append(default_storage.save(f"{folder}issue-{issue.number}.pdf", ContentFile(pdf)))
+        for drawn, laid_out in zip(page_images(pdf), layout, strict=True):
+            images, sizes = {}, {}
+            for width, data in drawn["jpeg"].items():
+                name = default_storage.save(f"{folder}page-{drawn['number']}-{width}.jpg", ContentFile(data))
+                names.append(name)
+                images[str(width)], sizes[str(width)] = name, list(drawn["size"][width])
+            regions = laid_out["regions"]
+            pages.append({
+                "number": drawn["number"], "width": round(drawn["width"], 2), "height": round(drawn["height"], 2),
+                "images": images, "image_size": sizes,
+                "articles": list(dict.fromkeys(region["article"] for region in regions)), "regions": regions,
+            })
+    except Exception:
+        # No row will ever name the files saved so far (the run fails): they go now.
+        _delete(names)
+        raise
     return names, pages
 
 
@@ -401,3 +406,11 @@ def _record(issue_id: int, generation: int, *, pdf_name: str, pdf_size: int, pag
 def _delete(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+def delete_files_of_edition(sender, instance, **kwargs):
+    """post_delete (its issue deleted): the edition's PDF and page pictures go once the
+    deletion commits (a rollback keeps them); no other row names them."""
+    names = edition_files(instance)
+    if names:
+        transaction.on_commit(lambda: _delete(names))
