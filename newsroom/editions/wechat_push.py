@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from newsroom.editions.models import WechatPush, WechatUpload
-from newsroom.editions.wechat import wechat_article
+from newsroom.editions.wechat import attribute_value, wechat_article
 from newsroom.editions.wechat_api import (
     BODY_IMAGE_MAX_BYTES,
     WechatClient,
@@ -191,17 +191,12 @@ def body_with_uploaded_images(edition, *, client: WechatClient) -> str:
         if len(item.data) >= BODY_IMAGE_MAX_BYTES:
             raise PushProblem(_("图片 %(name)s 超过 1MB，公众号正文不接受。") % {"name": image.name})
         url = _uploaded(item, WechatUpload.Kind.BODY, client=client).url
-        content = content.replace(f'src="{_attribute(item.src)}"', f'src="{_attribute(url)}"')
+        content = content.replace(f'src="{attribute_value(item.src)}"', f'src="{attribute_value(url)}"')
         uploaded.add(url)
     left = [src for src in image_sources(content) if src not in uploaded]
     if left:
         raise PushProblem(_("正文中有未能上传的图片：%(sources)s") % {"sources": "、".join(left)})
     return content
-
-
-def _attribute(value: str) -> str:
-    # As an HTML serializer (css-inline's, html5ever) writes an attribute value in double quotes.
-    return value.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def cover_media_id(cover: Picture, *, client: WechatClient) -> str:
