@@ -74,6 +74,17 @@ def push_start(*, article, by) -> WechatPush:
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。")) from None
 
 
+def push_blocks(push: WechatPush, *, now: datetime.datetime | None = None) -> bool:
+    """Whether this push still stops the article from being pushed again: unfinished, and
+    neither interrupted nor never started (those push_start gives up, as _release_interrupted)."""
+    now = now or timezone.now()
+    if push.status == WechatPush.Status.PUSHING:
+        return push.started_at is None or push.started_at >= now - PUSH_INTERRUPTED_AFTER
+    if push.status == WechatPush.Status.QUEUED:
+        return push.requested_at >= now - PUSH_NEVER_STARTED_AFTER
+    return False
+
+
 def _push_unfinished(article) -> bool:
     return WechatPush.objects.filter(article=article, status__in=WechatPush.UNFINISHED).exists()
 
