@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from newsroom import tasks
 from newsroom.editions.models import WechatPush
-from newsroom.editions.wechat_push import PushRefused, configured
+from newsroom.editions.wechat_push import PushRefused, configured, push_blocks
 
 PUSH_PERMISSION = "editions.push_wechat"
 PUSHES_SHOWN = 5
@@ -26,8 +26,8 @@ def push_panel(request, article) -> dict:
         "wechat_configured": configured(),
         "wechat_can_push": request.user.has_perm(PUSH_PERMISSION),
         "wechat_pushes": pushes,
-        "wechat_pushing": any(push.status in WechatPush.UNFINISHED
-                              for push in pushes),
+        # A push whose worker died no longer hides the button: pressing it gives that push up.
+        "wechat_pushing": any(push_blocks(push) for push in pushes),
         "wechat_push_url": reverse("admin:articles_article_wechat_push", args=[article.pk]),
         # The draft in WeChat is a copy: once the article changes, it is out of date.
         "wechat_pushed_older": bool(pushes) and pushes[0].status == WechatPush.Status.DONE

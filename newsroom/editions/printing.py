@@ -26,6 +26,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -45,7 +46,8 @@ STYLESHEET = "css/print-edition.css"
 PRINT_IMAGE_WIDTH = 1600
 # No file we print is larger; a bigger one is refused rather than read into memory.
 MAX_FETCH_BYTES = 40 * 1024 * 1024
-WEEKDAYS = "一二三四五六日"
+WEEKDAYS = (gettext_lazy("星期一"), gettext_lazy("星期二"), gettext_lazy("星期三"), gettext_lazy("星期四"),
+            gettext_lazy("星期五"), gettext_lazy("星期六"), gettext_lazy("星期日"))
 MIME_TYPES = {
     ".css": "text/css", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
     ".webp": "image/webp", ".gif": "image/gif", ".avif": "image/avif", ".svg": "image/svg+xml",
@@ -109,7 +111,11 @@ def media_url(name: str) -> str:
 
 def chinese_date(day: datetime.date) -> str:
     """2026年11月29日 星期日, as a masthead prints the date."""
-    return f"{day.year}年{day.month}月{day.day}日 星期{WEEKDAYS[day.weekday()]}"
+    return _("%(date)s %(weekday)s") % {"date": chinese_day(day), "weekday": WEEKDAYS[day.weekday()]}
+
+
+def chinese_day(day: datetime.date) -> str:
+    return _("%(year)d年%(month)d月%(day)d日") % {"year": day.year, "month": day.month, "day": day.day}
 
 
 def article_url(article) -> str:
@@ -173,20 +179,20 @@ def colophon_rows(site, issue) -> list[tuple[str, str]]:
     An internal publication's rules ask for the 编印单位, 发送对象, 印刷单位, 印刷日期, 印数 and
     the 准印证号 again; a public paper prints its 主办单位, address and contact."""
     rows = [
-        ("主办单位", site.sponsor),
-        ("编印单位", site.publisher),
-        ("地址", site.address),
-        ("邮编", site.postcode),
-        ("电话", site.phone),
-        ("电子邮箱", site.email),
-        ("网址", site.site_url()),
-        ("发送对象", site.distribution),
-        ("印刷单位", site.printer),
-        ("印数", f"{site.print_run}份" if site.print_run else ""),
-        ("印刷日期", f"{issue.date.year}年{issue.date.month}月{issue.date.day}日"),
+        (_("主办单位"), site.sponsor),
+        (_("编印单位"), site.publisher),
+        (_("地址"), site.address),
+        (_("邮编"), site.postcode),
+        (_("电话"), site.phone),
+        (_("电子邮箱"), site.email),
+        (_("网址"), site.site_url()),
+        (_("发送对象"), site.distribution),
+        (_("印刷单位"), site.printer),
+        (_("印数"), _("%(count)d份") % {"count": site.print_run} if site.print_run else ""),
+        (_("印刷日期"), chinese_day(issue.date)),
     ]
     if site.internal and site.permit_number:
-        rows.append(("准印证号", site.permit_number))
+        rows.append((_("准印证号"), site.permit_number))
     return [(label, value) for label, value in rows if value]
 
 
@@ -336,20 +342,25 @@ def edition_folder(number: int, generation: int, pdf: bytes) -> str:
 def _store(issue, generation: int, pdf: bytes, layout: list[dict]) -> tuple[list[str], list[dict]]:
     """Save the PDF and the page pictures; (their names, the PDF's first; the pages' records)."""
     folder = edition_folder(issue.number, generation, pdf)
-    names = [default_storage.save(f"{folder}issue-{issue.number}.pdf", ContentFile(pdf))]
-    pages = []
-    for drawn, laid_out in zip(page_images(pdf), layout, strict=True):
-        images, sizes = {}, {}
-        for width, data in drawn["jpeg"].items():
-            name = default_storage.save(f"{folder}page-{drawn['number']}-{width}.jpg", ContentFile(data))
-            names.append(name)
-            images[str(width)], sizes[str(width)] = name, list(drawn["size"][width])
-        regions = laid_out["regions"]
-        pages.append({
-            "number": drawn["number"], "width": round(drawn["width"], 2), "height": round(drawn["height"], 2),
-            "images": images, "image_size": sizes,
-            "articles": list(dict.fromkeys(region["article"] for region in regions)), "regions": regions,
-        })
+    names, pages = [], []
+    try:
+        names.append(default_storage.save(f"{folder}issue-{issue.number}.pdf", ContentFile(pdf)))
+        for drawn, laid_out in zip(page_images(pdf), layout, strict=True):
+            images, sizes = {}, {}
+            for width, data in drawn["jpeg"].items():
+                name = default_storage.save(f"{folder}page-{drawn['number']}-{width}.jpg", ContentFile(data))
+                names.append(name)
+                images[str(width)], sizes[str(width)] = name, list(drawn["size"][width])
+            regions = laid_out["regions"]
+            pages.append({
+                "number": drawn["number"], "width": round(drawn["width"], 2), "height": round(drawn["height"], 2),
+                "images": images, "image_size": sizes,
+                "articles": list(dict.fromkeys(region["article"] for region in regions)), "regions": regions,
+            })
+    except Exception:
+        # No row will ever name the files saved so far (the run fails): they go now.
+        _delete(names)
+        raise
     return names, pages
 
 
@@ -401,3 +412,11 @@ def _record(issue_id: int, generation: int, *, pdf_name: str, pdf_size: int, pag
 def _delete(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+def delete_files_of_edition(sender, instance, **kwargs):
+    """post_delete (its issue deleted): the edition's PDF and page pictures go once the
+    deletion commits (a rollback keeps them); no other row names them."""
+    names = edition_files(instance)
+    if names:
+        transaction.on_commit(lambda: _delete(names))

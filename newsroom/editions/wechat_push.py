@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article
 from newsroom.editions.models import WechatPush, WechatUpload
-from newsroom.editions.wechat import wechat_article
+from newsroom.editions.wechat import attribute_value, wechat_article
 from newsroom.editions.wechat_api import (
     BODY_IMAGE_MAX_BYTES,
     WechatClient,
@@ -72,6 +72,17 @@ def push_start(*, article, by) -> WechatPush:
     except IntegrityError:
         # Another editor's push was written between the check and ours (the constraint).
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。")) from None
+
+
+def push_blocks(push: WechatPush, *, now: datetime.datetime | None = None) -> bool:
+    """Whether this push still stops the article from being pushed again: unfinished, and
+    neither interrupted nor never started (those push_start gives up, as _release_interrupted)."""
+    now = now or timezone.now()
+    if push.status == WechatPush.Status.PUSHING:
+        return push.started_at is None or push.started_at >= now - PUSH_INTERRUPTED_AFTER
+    if push.status == WechatPush.Status.QUEUED:
+        return push.requested_at >= now - PUSH_NEVER_STARTED_AFTER
+    return False
 
 
 def _push_unfinished(article) -> bool:
@@ -191,17 +202,12 @@ def body_with_uploaded_images(edition, *, client: WechatClient) -> str:
         if len(item.data) >= BODY_IMAGE_MAX_BYTES:
             raise PushProblem(_("图片 %(name)s 超过 1MB，公众号正文不接受。") % {"name": image.name})
         url = _uploaded(item, WechatUpload.Kind.BODY, client=client).url
-        content = content.replace(f'src="{_attribute(item.src)}"', f'src="{_attribute(url)}"')
+        content = content.replace(f'src="{attribute_value(item.src)}"', f'src="{attribute_value(url)}"')
         uploaded.add(url)
     left = [src for src in image_sources(content) if src not in uploaded]
     if left:
         raise PushProblem(_("正文中有未能上传的图片：%(sources)s") % {"sources": "、".join(left)})
     return content
-
-
-def _attribute(value: str) -> str:
-    # As an HTML serializer (css-inline's, html5ever) writes an attribute value in double quotes.
-    return value.replace("&", "&amp;").replace('"', "&quot;")
 
 
 def cover_media_id(cover: Picture, *, client: WechatClient) -> str:

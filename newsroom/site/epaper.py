@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from articles.models import Article
 from newsroom.editions.models import PrintEdition, SiteInfo
@@ -24,7 +25,8 @@ from newsroom.links import link
 app_name = "epaper"
 
 IMAGE_WIDTHS = ("800", "1600")
-WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAYS = (gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"), gettext_lazy("周五"),
+            gettext_lazy("周六"), gettext_lazy("周日"))
 
 
 def ready_edition(number: int) -> PrintEdition:
