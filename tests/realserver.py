@@ -70,6 +70,9 @@ def site_env(database_url: str, **extra) -> dict:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # The processes' own media folder (under the suite's TMPDIR), unless the test names one:
+    # a worker they start makes files (the seed's print edition), never in the project's media/.
+    env["DJANGO_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="media-")
     env.update(extra)
     return env
 
