@@ -38,7 +38,7 @@ __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
     "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation", "send_test_issue",
     "send_mailing", "issue_mailing_send", "mailing_retry", "mailing_continue", "mailings_resume", "send_digests", "MailScheduler",
-    "issue_print_request", "print_issue", "reprint_withdrawn", "article_wechat_push", "push_to_wechat",
+    "issue_print_request", "print_issue", "article_wechat_push", "push_to_wechat",
 ]
 
 
@@ -365,17 +365,6 @@ def issue_print_request(*, issue, by=None) -> PrintEdition:
             edition.save(update_fields=["generation", *fields])
         _enqueue_after_commit(print_issue, issue.pk, edition.generation)
     return edition
-
-
-def reprint_withdrawn(article_ids, *, former_issue_ids=(), by=None) -> list[int]:
-    """Ask again for the print edition of every issue that prints one of these articles
-    after it stopped being published (unpublished, archived, or taken out of the issue):
-    the 数字报 and the PDF then lose it once the worker has printed the issue again. The
-    issues asked for."""
-    issue_ids = printing.editions_printing_withdrawn(list(article_ids), former_issue_ids=former_issue_ids)
-    for issue in Issue.objects.filter(pk__in=issue_ids, status=Issue.Status.PUBLISHED).only("pk"):
-        issue_print_request(issue=issue, by=by)
-    return issue_ids
 
 
 @task()

@@ -31,7 +31,7 @@ from newsroom.admin.review_views import ReviewViewsMixin
 from newsroom.admin.revision_views import RevisionViewsMixin
 from newsroom.admin.search import SearchEngineAdminMixin
 from newsroom.admin.wechat_push import ArticleWechatPushMixin
-from newsroom.tasks import reindex_articles, reprint_withdrawn
+from newsroom.tasks import reindex_articles
 from newsroom.text.slugs import in_pinyin_order
 
 VERSION_INPUT = "_loaded_version_%s"
@@ -270,11 +270,6 @@ class ArticleAdmin(
     def save_model(self, request, obj, form, change):
         workflow.apply_status(obj, obj.status)
         super().save_model(request, obj, form, change)
-        if change:
-            # Taken back, or moved to another issue: a printed issue showing it is printed
-            # again, so that the 数字报 and the PDF lose it too.
-            former = form.initial.get("issue")
-            reprint_withdrawn([obj.pk], former_issue_ids=[former] if former else [], by=request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ZoneMention:
@@ -352,7 +347,6 @@ class ArticleAdmin(
                 changed = workflow.articles_transition(
                     articles=list(queryset), to_status=to_status, user=request.user, loaded_versions=loaded
                 )
-                reprint_withdrawn([article.pk for article in changed], by=request.user)
         except workflow.WorkflowError as error:
             self.message_user(request, _("未作任何修改：") + "；".join(error.problems), messages.ERROR)
             return

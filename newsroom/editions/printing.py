@@ -381,24 +381,6 @@ def edition_changes(edition: PrintEdition) -> list[str]:
     return changes
 
 
-def editions_printing_withdrawn(article_ids, *, former_issue_ids=()) -> list[int]:
-    """The issues whose print edition shows one of these articles where readers may no
-    longer read it: no longer published, or moved to another issue (`former_issue_ids`
-    names the issues they were in). A reader of the 数字报 or the PDF must not find an
-    article the desk took back. Three queries, however many articles."""
-    if not article_ids:
-        return []
-    readable = dict(Article.objects.published().filter(pk__in=article_ids).values_list("pk", "issue_id"))
-    issue_ids = set(Article.objects.filter(pk__in=article_ids).values_list("issue_id", flat=True))
-    editions = PrintEdition.objects.exclude(pdf="").filter(issue_id__in=issue_ids | set(former_issue_ids))
-    found = []
-    for issue_id, sources in editions.values_list("issue_id", "sources"):
-        printed = {int(pk) for pk in (sources or {}).get("articles", {})}
-        if any(readable.get(pk) != issue_id for pk in printed & set(article_ids)):
-            found.append(issue_id)
-    return sorted(found)
-
-
 def edition_files(edition: PrintEdition) -> list[str]:
     """The names of an edition's stored files: its PDF and every page picture."""
     names = [edition.pdf.name] if edition.pdf else []
