@@ -277,3 +277,14 @@ class TestRecords:
         assert push_run(push.pk) == "failed"
         push.refresh_from_db()
         assert push.problem == "推送草稿时与微信的连接中断（timed out）：草稿可能已经建立，重新推送前请先查看公众号草稿箱。"
+
+    def test_a_draft_refused_before_sending_says_nothing_was_made(self, server, feature, settings):
+        """With the token and pictures already on hand the first call is draft/add; a refused
+        connection never reached WeChat, so the editor is not sent to look for a draft."""
+        push_run(queued(feature).pk)
+        settings.NEWSROOM_WECHAT_API_URL = f"http://127.0.0.1:{free_port()}"
+        push = queued(feature)
+        assert push_run(push.pk) == "failed"
+        push.refresh_from_db()
+        assert push.problem == "无法连接微信服务器：[Errno 111] Connection refused。请稍后重试。"
+        assert len(server.drafts) == 1

@@ -152,6 +152,8 @@ def _add_draft(client: WechatClient, fields: dict) -> str:
     try:
         return client.add_draft([fields])
     except WechatUnavailable as lost:
+        if not lost.sent:
+            raise  # refused before sending: no draft was made, pushing again is safe
         # WeChat may have made the draft before the answer was lost: a second push would make two.
         raise PushProblem(
             _("推送草稿时与微信的连接中断（%(reason)s）：草稿可能已经建立，重新推送前请先查看公众号草稿箱。")
