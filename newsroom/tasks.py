@@ -38,7 +38,7 @@ __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
     "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation", "send_test_issue",
     "send_mailing", "issue_mailing_send", "mailing_retry", "mailing_continue", "mailings_resume", "send_digests", "MailScheduler",
-    "issue_print_request", "print_issue", "article_wechat_push", "push_to_wechat",
+    "issue_print_request", "issues_reprint_withdrawn", "print_issue", "article_wechat_push", "push_to_wechat",
 ]
 
 
@@ -365,6 +365,18 @@ def issue_print_request(*, issue, by=None) -> PrintEdition:
             edition.save(update_fields=["generation", *fields])
         _enqueue_after_commit(print_issue, issue.pk, edition.generation)
     return edition
+
+
+def issues_reprint_withdrawn(*, issue_ids, by=None) -> list[Issue]:
+    """Print again every edition of these issues that readers can open and that shows an
+    article they can no longer read: a withdrawn article must not stay in the PDF and the
+    page pictures. The issues asked for; the desk calls it after taking articles down."""
+    editions = PrintEdition.objects.ready().filter(issue_id__in={pk for pk in issue_ids if pk is not None})
+    issues = [edition.issue for edition in editions.select_related("issue").defer("issue__source_text", "pages")
+              if printing.withdrawn_articles(edition)]
+    for issue in issues:
+        issue_print_request(issue=issue, by=by)
+    return issues
 
 
 @task()
