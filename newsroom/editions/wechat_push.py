@@ -63,6 +63,9 @@ def push_start(*, article, by) -> WechatPush:
     _release_interrupted(article)
     if _push_unfinished(article):
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。"))
+    # What the 公众号版 page already warns of, WeChat would refuse: said now, not after a run.
+    if refusals := wechat_article(article).refusals:
+        raise PushRefused(refused_message(refusals))
     try:
         with transaction.atomic():
             return WechatPush.objects.create(
@@ -72,6 +75,10 @@ def push_start(*, article, by) -> WechatPush:
     except IntegrityError:
         # Another editor's push was written between the check and ours (the constraint).
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。")) from None
+
+
+def refused_message(refusals) -> str:
+    return _("公众号会拒绝这篇文章，没有推送。请先修改：%(refusals)s") % {"refusals": "".join(refusals)}
 
 
 def _push_unfinished(article) -> bool:
@@ -129,6 +136,8 @@ def _finish(push: WechatPush, *, status: str, media_id: str = "", problem: str =
 def article_push(article, *, client: WechatClient) -> str:
     """Upload what the article's 公众号版 shows and create its draft; the draft's media_id."""
     edition = wechat_article(article)
+    if edition.refusals:  # changed since the push was asked for
+        raise PushProblem(refused_message(edition.refusals))
     if edition.cover is None:
         raise PushProblem(_("公众号草稿需要封面图片：请为文章设置主图或插入一张图片。"))
     content = body_with_uploaded_images(edition, client=client)
@@ -189,9 +198,9 @@ def body_with_uploaded_images(edition, *, client: WechatClient) -> str:
     for image in edition.images:
         item = picture(image)
         if image_type(item.data) not in ("image/jpeg", "image/png"):
-            raise PushProblem(_("图片 %(name)s 不是 JPEG 或 PNG，公众号正文不接受。") % {"name": image.name})
+            raise PushProblem(_("图片“%(title)s”不是 JPEG 或 PNG，公众号正文不接受。") % {"title": image.title})
         if len(item.data) >= BODY_IMAGE_MAX_BYTES:
-            raise PushProblem(_("图片 %(name)s 超过 1MB，公众号正文不接受。") % {"name": image.name})
+            raise PushProblem(_("图片“%(title)s”超过 1MB，公众号正文不接受。") % {"title": image.title})
         url = _uploaded(item, WechatUpload.Kind.BODY, client=client).url
         content = content.replace(f'src="{_attribute(item.src)}"', f'src="{_attribute(url)}"')
         uploaded.add(url)
