@@ -32,6 +32,9 @@ def push_panel(request, article) -> dict:
         # The draft in WeChat is a copy: once the article changes, it is out of date.
         "wechat_pushed_older": bool(pushes) and pushes[0].status == WechatPush.Status.DONE
         and pushes[0].article_version != article.version,
+        # Already in the 草稿箱 as it is now: another press makes a second, identical draft.
+        "wechat_pushed_current": bool(pushes) and pushes[0].status == WechatPush.Status.DONE
+        and pushes[0].article_version == article.version,
     }
 
 
