@@ -271,7 +271,7 @@ class ArticleAdmin(
         workflow.apply_status(obj, obj.status)
         super().save_model(request, obj, form, change)
         if change and form.initial.get("status") == Article.Status.PUBLISHED:
-            # Taken down, scheduled for later or moved: the issue it was printed in goes again.
+            # Taken down or scheduled for later: the edition that printed it is made again.
             self._reprint_withdrawn(request, {form.initial.get("issue"), obj.issue_id})
 
     def delete_model(self, request, obj):
