@@ -166,3 +166,12 @@ class TestPushedAlready:
         content = chief_client.get(page_url(article)).content.decode()
         assert self.NOTE not in content
         assert '<button type="submit" class="button default">推送到草稿箱</button>' in content
+
+
+class TestRefusedPress:
+    def test_a_refused_press_returns_to_the_top_where_the_message_is(self, configured, chief_client, article):
+        """A refusal adds no row to the panel; at the panel's anchor the message would be out of sight."""
+        chief_client.post(push_url(article))
+        response = chief_client.post(push_url(article))
+        assert (response.status_code, response["Location"]) == (302, page_url(article))
+        assert flashed(response)[-1] == "这篇文章正在推送到草稿箱，请等它完成。"
