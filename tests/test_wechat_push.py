@@ -302,7 +302,8 @@ class TestRefusedBeforeQueueing:
         feature.refresh_from_db()
         with pytest.raises(PushRefused) as refused:
             queued(feature)
-        assert str(refused.value) == "公众号会拒绝这篇文章，没有推送。请先修改：标题有 40 个字，公众号最多 32 个字，请删去 8 个字。"
+        assert str(refused.value) == "公众号会拒绝这篇文章，没有推送：请先修改公众号版列出的 1 处问题。"
+        assert wechat_article(feature).refusals == ("标题有 40 个字，公众号最多 32 个字，请删去 8 个字。",)
         assert (WechatPush.objects.count(), server.calls) == (0, [])
 
     def test_a_gif_figure_is_refused_by_its_title(self, server, feature):
@@ -313,8 +314,9 @@ class TestRefusedBeforeQueueing:
         feature.save()
         with pytest.raises(PushRefused) as refused:
             queued(feature)
-        assert str(refused.value) == (
-            "公众号会拒绝这篇文章，没有推送。请先修改：图片“会动的图”是 GIF 格式，公众号只接受 JPEG 和 PNG，请换成 JPEG 或 PNG 格式的图片。")
+        assert str(refused.value) == "公众号会拒绝这篇文章，没有推送：请先修改公众号版列出的 1 处问题。"
+        assert wechat_article(feature).refusals == (
+            "图片“会动的图”是 GIF 格式，公众号只接受 JPEG 和 PNG，请换成 JPEG 或 PNG 格式的图片。",)
         assert server.calls == []
 
     def test_an_article_changed_after_the_press_fails_on_the_worker_unsent(self, server, feature):

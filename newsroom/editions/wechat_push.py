@@ -64,8 +64,10 @@ def push_start(*, article, by) -> WechatPush:
     if _push_unfinished(article):
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。"))
     # What the 公众号版 page already warns of, WeChat would refuse: said now, not after a run.
+    # The page lists them just below the message; the count is enough here.
     if refusals := wechat_article(article).refusals:
-        raise PushRefused(refused_message(refusals))
+        raise PushRefused(_("公众号会拒绝这篇文章，没有推送：请先修改公众号版列出的 %(count)s 处问题。")
+                          % {"count": len(refusals)})
     try:
         with transaction.atomic():
             return WechatPush.objects.create(
@@ -78,6 +80,7 @@ def push_start(*, article, by) -> WechatPush:
 
 
 def refused_message(refusals) -> str:
+    """For the push's row, read later and away from the page's warnings: each problem in full."""
     return _("公众号会拒绝这篇文章，没有推送。请先修改：%(refusals)s") % {"refusals": "".join(refusals)}
 
 
