@@ -23,6 +23,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Min
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -339,6 +340,13 @@ def _fail(issue_id: int, generation: int, problem: str, *, withdraw: bool = Fals
             else:
                 transaction.on_commit(lambda: _delete(withdrawn))
     return "failed"
+
+
+def next_due(issue_id: int) -> datetime.datetime | None:
+    """When the issue's next article scheduled for later becomes readable: the edition,
+    printed without it, must then be made again."""
+    later = Article.objects.filter(issue_id=issue_id, status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
+    return later.aggregate(due=Min("publish_at"))["due"]
 
 
 def withdrawn_articles(edition: PrintEdition) -> list[int]:
