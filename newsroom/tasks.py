@@ -38,7 +38,7 @@ __all__ = [
     "TaskResultStatus", "image_describe", "image_refocus", "image_upload", "rebuild_search_index", "reindex_articles",
     "delete_media_files", "render_image", "search_index_rebuild", "send_confirmation", "send_test_issue",
     "send_mailing", "issue_mailing_send", "mailing_retry", "mailing_continue", "mailings_resume", "send_digests", "MailScheduler",
-    "issue_print_request", "print_issue", "article_wechat_push", "push_to_wechat",
+    "issue_print_request", "issues_reprint_withdrawn", "print_issue", "print_issue_when_due", "article_wechat_push", "push_to_wechat",
 ]
 
 
@@ -344,7 +344,31 @@ def _enqueue_after_commit(task_, *args) -> None:
 def print_issue(issue_id: int, generation: int) -> str:
     """The issue's print edition: the PDF and its pages (newsroom.editions.printing)."""
     # The replaced edition's files go a day later, like renditions: cached 数字报 pages name them.
-    return printing.print_edition_make(issue_id, generation, retire=retire_files)
+    status = printing.print_edition_make(issue_id, generation, retire=retire_files)
+    if status != "superseded":  # else the newer run looks
+        _print_when_due(issue_id)
+    return status
+
+
+def _print_when_due(issue_id: int) -> None:
+    """An article scheduled for later is not printed; when it becomes readable, the issue is
+    printed again (without a worker that can wait, the desk sees 已过期 and reprints)."""
+    due = printing.next_due(issue_id)
+    if due is not None and print_issue_when_due.get_backend().supports_defer:
+        print_issue_when_due.using(run_after=due).enqueue(issue_id, due.isoformat())
+
+
+@task()
+def print_issue_when_due(issue_id: int, due: str) -> int | None:
+    """The issue's article scheduled for `due` is now readable: a new print edition with it,
+    unless a print was asked for since then (it has it already). The new generation, or None."""
+    issue = Issue.objects.published().filter(pk=issue_id).first()
+    edition = PrintEdition.objects.filter(issue_id=issue_id).only("requested_at").first()
+    if issue is None or edition is None:
+        return None
+    if edition.requested_at and edition.requested_at >= datetime.datetime.fromisoformat(due):
+        return None
+    return issue_print_request(issue=issue).generation
 
 
 def issue_print_request(*, issue, by=None) -> PrintEdition:
@@ -365,6 +389,18 @@ def issue_print_request(*, issue, by=None) -> PrintEdition:
             edition.save(update_fields=["generation", *fields])
         _enqueue_after_commit(print_issue, issue.pk, edition.generation)
     return edition
+
+
+def issues_reprint_withdrawn(*, issue_ids, by=None) -> list[Issue]:
+    """Print again every edition of these issues that readers can open and that shows an
+    article they can no longer read: a withdrawn article must not stay in the PDF and the
+    page pictures. The issues asked for; the desk calls it after taking articles down."""
+    editions = PrintEdition.objects.ready().filter(issue_id__in={pk for pk in issue_ids if pk is not None})
+    issues = [edition.issue for edition in editions.select_related("issue").defer("issue__source_text", "pages")
+              if printing.withdrawn_articles(edition)]
+    for issue in issues:
+        issue_print_request(issue=issue, by=by)
+    return issues
 
 
 @task()

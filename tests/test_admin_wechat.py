@@ -1,5 +1,6 @@
 """公众号版 at the desk: who may open it, what it shows, and what it costs."""
 import html
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -130,3 +131,17 @@ class TestQueries:
         with django_assert_num_queries(10):
             page = editor_client.get(wechat_url(article.pk)).content.decode()
         assert page.count("<td>JPEG</td>") == 4
+
+
+@pytest.mark.django_db
+class TestPictureUses:
+    def test_the_cover_is_also_a_body_picture(self, editor_client, make_article):
+        """The cover is the lead picture, shown first in the body too (or the first figure), so
+        the body's limits (JPEG or PNG, under 1 MB) apply to it as well."""
+        figure = with_sources(add_image(seed=1))
+        article = make_article(body=figure_html(image_id=figure.pk, src=f"/media/{figure.file.name}", alt=figure.alt))
+        Article.objects.filter(pk=article.pk).update(lead_image=with_sources(add_image(seed=2)))
+        page = editor_client.get(wechat_url(article.pk)).content.decode()
+        table = page[page.index('<section class="module wechat-images"'):]
+        uses = re.findall(r"<td>(封面和正文|正文|封面)</td></tr>", table[:table.index("</table>")])
+        assert uses == ["封面和正文", "正文"]

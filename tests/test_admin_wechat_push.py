@@ -146,3 +146,32 @@ class TestOutOfDate:
     def test_a_draft_of_the_current_version_is_not(self, configured, chief_client, article):
         WechatPush.objects.create(article=article, status="done", media_id="M", article_version=article.version)
         assert self.NOTE not in chief_client.get(page_url(article)).content.decode()
+
+
+class TestPushedAlready:
+    """A draft of the article as it is now is in the 草稿箱: the button says a press makes another."""
+
+    NOTE = "这一版本已经推送过，草稿在公众号草稿箱中；再推送会新建一篇相同的草稿。"
+
+    def test_the_button_offers_a_second_copy(self, configured, chief_client, article):
+        WechatPush.objects.create(article=article, status="done", media_id="M", article_version=article.version)
+        content = chief_client.get(page_url(article)).content.decode()
+        assert self.NOTE in content
+        assert '<button type="submit" class="button">再推送一份</button>' in content
+
+    @pytest.mark.parametrize("status", ["failed", "done-older"])
+    def test_otherwise_it_pushes(self, configured, chief_client, article, status):
+        version = article.version - 1 if status == "done-older" else article.version
+        WechatPush.objects.create(article=article, status=status.split("-")[0], article_version=version)
+        content = chief_client.get(page_url(article)).content.decode()
+        assert self.NOTE not in content
+        assert '<button type="submit" class="button default">推送到草稿箱</button>' in content
+
+
+class TestRefusedPress:
+    def test_a_refused_press_returns_to_the_top_where_the_message_is(self, configured, chief_client, article):
+        """A refusal adds no row to the panel; at the panel's anchor the message would be out of sight."""
+        chief_client.post(push_url(article))
+        response = chief_client.post(push_url(article))
+        assert (response.status_code, response["Location"]) == (302, page_url(article))
+        assert flashed(response)[-1] == "这篇文章正在推送到草稿箱，请等它完成。"

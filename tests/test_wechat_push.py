@@ -3,10 +3,12 @@
 fields, every failure recorded for the editor, and one push at a time per article."""
 import dataclasses
 import datetime
+import io
 
 import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from PIL import Image as PILImage
 
 from articles.body import figure_html
 from articles.models import Article
@@ -15,6 +17,7 @@ from newsroom.editions import wechat_push
 from newsroom.editions.models import WechatPush, WechatUpload
 from newsroom.editions.wechat import wechat_article
 from newsroom.editions.wechat_push import PushRefused, push_run
+from newsroom.images.storing import image_add
 from tests.pictures import add_image
 from tests.realserver import free_port
 from tests.wechatserver import APPID, SECRET, wechat_server
@@ -277,3 +280,49 @@ class TestRecords:
         assert push_run(push.pk) == "failed"
         push.refresh_from_db()
         assert push.problem == "推送草稿时与微信的连接中断（timed out）：草稿可能已经建立，重新推送前请先查看公众号草稿箱。"
+
+    def test_a_draft_refused_before_sending_says_nothing_was_made(self, server, feature, settings):
+        """With the token and pictures already on hand the first call is draft/add; a refused
+        connection never reached WeChat, so the editor is not sent to look for a draft."""
+        push_run(queued(feature).pk)
+        settings.NEWSROOM_WECHAT_API_URL = f"http://127.0.0.1:{free_port()}"
+        push = queued(feature)
+        assert push_run(push.pk) == "failed"
+        push.refresh_from_db()
+        assert push.problem == "无法连接微信服务器：[Errno 111] Connection refused。请稍后重试。"
+        assert len(server.drafts) == 1
+
+
+class TestRefusedBeforeQueueing:
+    """What the 公众号版 page warns of, WeChat would refuse: the press says so at once and
+    nothing is queued or sent, instead of a push that fails on the worker."""
+
+    def test_a_title_over_32_characters_is_refused_with_the_pages_warning(self, server, feature):
+        Article.objects.filter(pk=feature.pk).update(headline="国家高新区" * 8)
+        feature.refresh_from_db()
+        with pytest.raises(PushRefused) as refused:
+            queued(feature)
+        assert str(refused.value) == "公众号会拒绝这篇文章，没有推送：请先修改公众号版列出的 1 处问题。"
+        assert wechat_article(feature).refusals == ("标题有 40 个字，公众号最多 32 个字，请删去 8 个字。",)
+        assert (WechatPush.objects.count(), server.calls) == (0, [])
+
+    def test_a_gif_figure_is_refused_by_its_title(self, server, feature):
+        frames = io.BytesIO()
+        PILImage.new("RGB", (40, 30), (200, 30, 30)).save(frames, "GIF")
+        gif, _created = image_add(data=frames.getvalue(), alt="动图", title="会动的图")
+        feature.body += figure_html(image_id=gif.pk, src=gif.file.url, alt=gif.alt, width=40, height=30)
+        feature.save()
+        with pytest.raises(PushRefused) as refused:
+            queued(feature)
+        assert str(refused.value) == "公众号会拒绝这篇文章，没有推送：请先修改公众号版列出的 1 处问题。"
+        assert wechat_article(feature).refusals == (
+            "图片“会动的图”是 GIF 格式，公众号只接受 JPEG 和 PNG，请换成 JPEG 或 PNG 格式的图片。",)
+        assert server.calls == []
+
+    def test_an_article_changed_after_the_press_fails_on_the_worker_unsent(self, server, feature):
+        push = queued(feature)
+        Article.objects.filter(pk=feature.pk).update(standfirst="摘" * 130)
+        assert push_run(push.pk) == "failed"
+        push.refresh_from_db()
+        assert push.problem == "公众号会拒绝这篇文章，没有推送。请先修改：摘要有 130 个字，公众号最多 128 个字，请删去 2 个字。"
+        assert server.calls == []

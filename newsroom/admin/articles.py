@@ -31,7 +31,7 @@ from newsroom.admin.review_views import ReviewViewsMixin
 from newsroom.admin.revision_views import RevisionViewsMixin
 from newsroom.admin.search import SearchEngineAdminMixin
 from newsroom.admin.wechat_push import ArticleWechatPushMixin
-from newsroom.tasks import reindex_articles
+from newsroom.tasks import issues_reprint_withdrawn, reindex_articles
 from newsroom.text.slugs import in_pinyin_order
 
 VERSION_INPUT = "_loaded_version_%s"
@@ -270,6 +270,26 @@ class ArticleAdmin(
     def save_model(self, request, obj, form, change):
         workflow.apply_status(obj, obj.status)
         super().save_model(request, obj, form, change)
+        if change and form.initial.get("status") == Article.Status.PUBLISHED:
+            # Taken down or scheduled for later: the edition that printed it is made again.
+            self._reprint_withdrawn(request, {form.initial.get("issue"), obj.issue_id})
+
+    def delete_model(self, request, obj):
+        issue_id = obj.issue_id
+        super().delete_model(request, obj)
+        self._reprint_withdrawn(request, {issue_id})
+
+    def delete_queryset(self, request, queryset):
+        issue_ids = set(queryset.values_list("issue_id", flat=True))
+        super().delete_queryset(request, queryset)
+        self._reprint_withdrawn(request, issue_ids)
+
+    def _reprint_withdrawn(self, request, issue_ids):
+        """The print editions that still show an article readers can no longer read are made
+        again without it (newsroom.tasks.issues_reprint_withdrawn), and the editor is told."""
+        for issue in issues_reprint_withdrawn(issue_ids=issue_ids, by=request.user):
+            self.message_user(request, _("%(issue)s的印刷版和数字报里有已撤下的文章，已交给后台重新生成。") % {"issue": issue},
+                              messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ZoneMention:
@@ -351,6 +371,8 @@ class ArticleAdmin(
             self.message_user(request, _("未作任何修改：") + "；".join(error.problems), messages.ERROR)
             return
         self.message_user(request, done % {"count": len(changed)}, messages.SUCCESS)
+        if to_status != Article.Status.PUBLISHED:
+            self._reprint_withdrawn(request, {article.issue_id for article in changed})
 
     @admin.action(description=gettext_lazy("提交待审"), permissions=["change"])
     def submit_for_review(self, request, queryset):

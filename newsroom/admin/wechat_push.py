@@ -32,6 +32,9 @@ def push_panel(request, article) -> dict:
         # The draft in WeChat is a copy: once the article changes, it is out of date.
         "wechat_pushed_older": bool(pushes) and pushes[0].status == WechatPush.Status.DONE
         and pushes[0].article_version != article.version,
+        # Already in the 草稿箱 as it is now: another press makes a second, identical draft.
+        "wechat_pushed_current": bool(pushes) and pushes[0].status == WechatPush.Status.DONE
+        and pushes[0].article_version == article.version,
     }
 
 
@@ -53,10 +56,13 @@ class ArticleWechatPushMixin:
             raise Http404
         if not request.user.has_perm(PUSH_PERMISSION):
             raise PermissionDenied
+        page = reverse("admin:articles_article_wechat", args=[article.pk])
         try:
             tasks.article_wechat_push(article=article, by=request.user)
         except PushRefused as refused:
+            # To the top, where the message is shown: a refusal adds no row to the panel, so
+            # at the panel's anchor the press would seem to have done nothing.
             self.message_user(request, str(refused), messages.ERROR)
-        else:
-            self.message_user(request, _("已交给后台推送到公众号草稿箱，完成后在下方查看结果。"), messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:articles_article_wechat", args=[article.pk]) + "#wechat-push")
+            return HttpResponseRedirect(page)
+        self.message_user(request, _("已交给后台推送到公众号草稿箱，完成后在下方查看结果。"), messages.SUCCESS)
+        return HttpResponseRedirect(page + "#wechat-push")

@@ -23,6 +23,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Min
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -295,7 +296,8 @@ def print_edition_make(issue_id: int, generation: int, *, retire=None) -> str:
         return _fail(issue_id, generation, _("这一期没有发布，不能生成印刷版。"))
     articles = printed_articles(issue)
     if not articles:
-        return _fail(issue_id, generation, _("这一期没有已发布的文章，不能生成印刷版。"))
+        # Every article printed before was withdrawn: the last edition must not stay readable.
+        return _fail(issue_id, generation, _("这一期没有已发布的文章，不能生成印刷版。"), withdraw=True, retire=retire)
     site = SiteInfo.current()
     try:
         pdf, layout = render_pdf(issue_print_html(issue, site, articles))
@@ -325,14 +327,42 @@ def _claim(issue_id: int, generation: int) -> bool:
     return bool(claimed)
 
 
-def _fail(issue_id: int, generation: int, problem: str) -> str:
+def _fail(issue_id: int, generation: int, problem: str, *, withdraw: bool = False, retire=None) -> str:
+    """FAILED with the problem, if the row still asks for this generation. The last edition's
+    files stay for readers, unless `withdraw`: then they go, and with them the 数字报 and PDF."""
     with transaction.atomic():
-        failed = PrintEdition.objects.filter(issue_id=issue_id, generation=generation).update(
-            status=PrintEdition.Status.FAILED, problem=problem, finished_at=timezone.now(),
-        )
-        if failed:
-            content_changed()  # the 数字报 shows only editions that are ready
-    return "failed" if failed else "superseded"
+        edition = PrintEdition.objects.select_for_update().filter(issue_id=issue_id, generation=generation).first()
+        if edition is None:
+            return "superseded"
+        withdrawn = edition_files(edition) if withdraw else []
+        fields = {"status": PrintEdition.Status.FAILED, "problem": problem, "finished_at": timezone.now()}
+        if withdrawn:
+            fields.update(pdf="", pdf_size=0, page_count=0, pages=[])
+        PrintEdition.objects.filter(pk=edition.pk).update(**fields)
+        content_changed()  # the 数字报 shows only editions that are ready
+        if withdrawn:
+            if retire is not None:
+                retire(withdrawn)
+            else:
+                transaction.on_commit(lambda: _delete(withdrawn))
+    return "failed"
+
+
+def next_due(issue_id: int) -> datetime.datetime | None:
+    """When the issue's next article scheduled for later becomes readable: the edition,
+    printed without it, must then be made again."""
+    later = Article.objects.filter(issue_id=issue_id, status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
+    return later.aggregate(due=Min("publish_at"))["due"]
+
+
+def withdrawn_articles(edition: PrintEdition) -> list[int]:
+    """The articles the edition printed that readers can no longer read (withdrawn, archived,
+    scheduled for later, deleted): its PDF and page pictures still show them."""
+    printed = {int(pk) for pk in (edition.sources or {}).get("articles", {})}
+    if not printed:
+        return []
+    readable = set(Article.objects.published().filter(pk__in=printed).values_list("pk", flat=True))
+    return sorted(printed - readable)
 
 
 def edition_folder(number: int, generation: int, pdf: bytes) -> str:

@@ -102,6 +102,9 @@ class WechatArticle:
     warnings: list[str]
     chars: int
     bytes: int
+    # The warnings for which WeChat would refuse the draft or a picture of it (all but a
+    # figure whose image is gone, which the edition simply leaves out).
+    refusals: tuple[str, ...] = ()
 
 
 def wechat_article(article) -> WechatArticle:
@@ -135,7 +138,8 @@ def wechat_article(article) -> WechatArticle:
         chars=len(cleaned),
         bytes=len(cleaned.encode()),
     )
-    return dataclasses.replace(result, warnings=_warnings(result, body, missing))
+    refusals = _refusals(result, body)
+    return dataclasses.replace(result, warnings=[*refusals, *_missing_warnings(missing)], refusals=tuple(refusals))
 
 
 @functools.lru_cache(maxsize=1)
@@ -439,7 +443,7 @@ def field_limits(result: WechatArticle) -> list[tuple[str, str, int]]:
             (_("摘要"), result.digest, DIGEST_CHARS)]
 
 
-def _warnings(result: WechatArticle, body: str, missing: list[int]) -> list[str]:
+def _refusals(result: WechatArticle, body: str) -> list[str]:
     warnings = [
         _("%(field)s有 %(count)d 个字，公众号最多 %(limit)d 个字，请删去 %(over)d 个字。")
         % {"field": field, "count": len(value), "limit": limit, "over": len(value) - limit}
@@ -455,8 +459,11 @@ def _warnings(result: WechatArticle, body: str, missing: list[int]) -> list[str]
                            "longest": _longest(body)})
     for picture in result.images:
         warnings += _image_warnings(picture)
-    warnings += [_("正文里的图片（编号 %(id)s）已不在图库中，公众号版里略去了它。") % {"id": pk} for pk in missing]
     return warnings
+
+
+def _missing_warnings(missing: list[int]) -> list[str]:
+    return [_("正文里的图片（编号 %(id)s）已不在图库中，公众号版里略去了它。") % {"id": pk} for pk in missing]
 
 
 def _image_warnings(picture: WechatImage) -> list[str]:

@@ -12,6 +12,7 @@ a token there invalidates the previous one, which is why exactly one process may
 import datetime
 import json
 import secrets
+import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
@@ -30,6 +31,8 @@ REFRESH_BEFORE = datetime.timedelta(minutes=5)
 BODY_IMAGE_MAX_BYTES = 1024 * 1024
 # The errors that mean "this token is no longer good": fetch another once and try again.
 TOKEN_ERRORS = {40001, 40014, 42001}
+# Failures to connect that happen before a byte of the request is sent.
+NOT_SENT = (ConnectionRefusedError, socket.gaierror)
 
 
 def _messages() -> dict[int, str]:
@@ -76,7 +79,15 @@ class WechatError(Exception):
 
 
 class WechatUnavailable(Exception):
-    """WeChat could not be reached or gave no usable answer (timeout, connection, not JSON)."""
+    """WeChat could not be reached or gave no usable answer (timeout, connection, not JSON).
+
+    `sent` is False only when the request certainly never left: the connection was refused
+    or the host name did not resolve. After a timeout or a proxy's error WeChat may have
+    acted on it."""
+
+    def __init__(self, reason: str, *, sent: bool = True):
+        super().__init__(reason)
+        self.sent = sent
 
     @property
     def problem(self) -> str:
@@ -176,7 +187,9 @@ class WechatClient:
         except urllib.error.HTTPError as error:
             raise WechatUnavailable(f"HTTP {error.code}") from error
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            raise WechatUnavailable(str(getattr(error, "reason", error))) from error
+            reason = getattr(error, "reason", error)
+            sent = not isinstance(reason, NOT_SENT)
+            raise WechatUnavailable(str(reason), sent=sent) from error
         try:
             reply = json.loads(raw)
         except ValueError as error:

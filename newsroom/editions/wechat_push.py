@@ -63,6 +63,11 @@ def push_start(*, article, by) -> WechatPush:
     _release_interrupted(article)
     if _push_unfinished(article):
         raise PushRefused(_("这篇文章正在推送到草稿箱，请等它完成。"))
+    # What the 公众号版 page already warns of, WeChat would refuse: said now, not after a run.
+    # The page lists them just below the message; the count is enough here.
+    if refusals := wechat_article(article).refusals:
+        raise PushRefused(_("公众号会拒绝这篇文章，没有推送：请先修改公众号版列出的 %(count)s 处问题。")
+                          % {"count": len(refusals)})
     try:
         with transaction.atomic():
             return WechatPush.objects.create(
@@ -83,6 +88,11 @@ def push_blocks(push: WechatPush, *, now: datetime.datetime | None = None) -> bo
     if push.status == WechatPush.Status.QUEUED:
         return push.requested_at >= now - PUSH_NEVER_STARTED_AFTER
     return False
+
+
+def refused_message(refusals) -> str:
+    """For the push's row, read later and away from the page's warnings: each problem in full."""
+    return _("公众号会拒绝这篇文章，没有推送。请先修改：%(refusals)s") % {"refusals": "".join(refusals)}
 
 
 def _push_unfinished(article) -> bool:
@@ -140,6 +150,8 @@ def _finish(push: WechatPush, *, status: str, media_id: str = "", problem: str =
 def article_push(article, *, client: WechatClient) -> str:
     """Upload what the article's 公众号版 shows and create its draft; the draft's media_id."""
     edition = wechat_article(article)
+    if edition.refusals:  # changed since the push was asked for
+        raise PushProblem(refused_message(edition.refusals))
     if edition.cover is None:
         raise PushProblem(_("公众号草稿需要封面图片：请为文章设置主图或插入一张图片。"))
     content = body_with_uploaded_images(edition, client=client)
@@ -163,6 +175,8 @@ def _add_draft(client: WechatClient, fields: dict) -> str:
     try:
         return client.add_draft([fields])
     except WechatUnavailable as lost:
+        if not lost.sent:
+            raise  # refused before sending: no draft was made, pushing again is safe
         # WeChat may have made the draft before the answer was lost: a second push would make two.
         raise PushProblem(
             _("推送草稿时与微信的连接中断（%(reason)s）：草稿可能已经建立，重新推送前请先查看公众号草稿箱。")
@@ -198,9 +212,9 @@ def body_with_uploaded_images(edition, *, client: WechatClient) -> str:
     for image in edition.images:
         item = picture(image)
         if image_type(item.data) not in ("image/jpeg", "image/png"):
-            raise PushProblem(_("图片 %(name)s 不是 JPEG 或 PNG，公众号正文不接受。") % {"name": image.name})
+            raise PushProblem(_("图片“%(title)s”不是 JPEG 或 PNG，公众号正文不接受。") % {"title": image.title})
         if len(item.data) >= BODY_IMAGE_MAX_BYTES:
-            raise PushProblem(_("图片 %(name)s 超过 1MB，公众号正文不接受。") % {"name": image.name})
+            raise PushProblem(_("图片“%(title)s”超过 1MB，公众号正文不接受。") % {"title": image.title})
         url = _uploaded(item, WechatUpload.Kind.BODY, client=client).url
         content = content.replace(f'src="{attribute_value(item.src)}"', f'src="{attribute_value(url)}"')
         uploaded.add(url)
