@@ -118,13 +118,6 @@ class IssueMailMixin:
         })
         return context
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        extra = dict(extra_context or {})
-        if object_id and request.method == "GET":
-            issue = self.get_object(request, unquote(object_id))
-            if issue is not None:
-                extra.update(self.mail_panel_context(request, issue))
-        return super().changeform_view(request, object_id, form_url, extra)
 
     # --- preview
 

@@ -39,13 +39,6 @@ class IssuePrintMixin:
                 context["print_epaper_url"] = link("epaper:page", number=issue.number)
         return context
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        extra = dict(extra_context or {})
-        if object_id and request.method == "GET":
-            issue = self.get_object(request, unquote(object_id))
-            if issue is not None:
-                extra.update(self.print_panel_context(request, issue))
-        return super().changeform_view(request, object_id, form_url, extra)
 
     def print_request_view(self, request, object_id):
         """重新生成: a new print edition, made on the worker; only for a published issue."""

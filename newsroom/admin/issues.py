@@ -124,8 +124,22 @@ class IssueAdmin(IssuePrintMixin, IssueMailMixin, ImageChooserAdminMixin, IssueI
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Reordering saves articles; each save is kept as a revision like any other.
         with revision_context(user=request.user, comment=_("在期页面调整顺序")):
-            extra = {"can_publish_issue": self.has_publish_permission(request), **(extra_context or {})}
+            extra = {
+                "can_publish_issue": self.has_publish_permission(request),
+                **self._sections(request, object_id),
+                **(extra_context or {}),
+            }
             return super().changeform_view(request, object_id, form_url, extra)
+
+    def _sections(self, request, object_id) -> dict:
+        """The change page's 邮件 and 印刷版 sections (IssueMailMixin, IssuePrintMixin), for
+        the issue read once."""
+        if not object_id or request.method != "GET":
+            return {}
+        issue = self.get_object(request, unquote(object_id))
+        if issue is None:
+            return {}
+        return {**self.mail_panel_context(request, issue), **self.print_panel_context(request, issue)}
 
     # --- publishing
 
