@@ -75,7 +75,8 @@ def figure_ids(body_html: str) -> list[int]:
     return list(dict.fromkeys(collector.ids))
 
 
-def _image_id(value: str | None) -> int | None:
+def figure_image_id(value: str | None) -> int | None:
+    """A figure's data-image value as an image id, or None for anything that is not one."""
     if value and value.isascii() and value.isdigit() and len(value) <= MAX_IMAGE_ID_DIGITS and int(value) > 0:
         return int(value)
     return None
@@ -138,7 +139,7 @@ class _FigureFilter(HTMLParser):
         figure = self.figure
         if figure is None:
             if tag == "figure":
-                self.figure = _Figure(_image_id(dict(attrs).get("data-image")))
+                self.figure = _Figure(figure_image_id(dict(attrs).get("data-image")))
             elif tag not in FIGURE_PARTS:
                 self.out.append(self.get_starttag_text())
         elif tag == "figure" or figure.nested:
@@ -196,7 +197,7 @@ class _FigureIdCollector(HTMLParser):
         self.ids: list[int] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag == "figure" and (image_id := _image_id(dict(attrs).get("data-image"))) is not None:
+        if tag == "figure" and (image_id := figure_image_id(dict(attrs).get("data-image"))) is not None:
             self.ids.append(image_id)
 
 
@@ -253,7 +254,7 @@ class _BlockCollector(HTMLParser):
                 self._figure_part = "credit" if tag == "small" else "caption"
         elif tag == "figure":
             self._flush()
-            self._figure = {"type": "figure", "image": _image_id(dict(attrs).get("data-image")), "caption": "", "credit": ""}
+            self._figure = {"type": "figure", "image": figure_image_id(dict(attrs).get("data-image")), "caption": "", "credit": ""}
         elif tag in self.BLOCK_TAGS:
             self._flush()
             self._tag = tag

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from articles.body import blocks_remembered, credit_line, html_to_blocks
+from articles.body import blocks_remembered, credit_line, figure_ids, html_to_blocks
 from articles.models import Article
 from newsroom.editions.models import PrintEdition, SiteInfo
 from newsroom.editions.pages import page_images
@@ -154,8 +154,7 @@ def print_blocks(body: str, images: dict[int, Image]) -> list[dict]:
 
 
 def figure_image_ids(articles) -> set[int]:
-    return {block["image"] for article in articles for block in html_to_blocks(article.body)
-            if block["type"] == "figure"}
+    return {pk for article in articles for pk in figure_ids(article.body)}
 
 
 def print_article(article, images: dict[int, Image]) -> dict:

@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from articles.body import credit_line, figure_ids, html_to_blocks, sanitize_html
+from articles.body import credit_line, figure_ids, figure_image_id, html_to_blocks, sanitize_html
 from newsroom.images.models import Image, Rendition
 
 # What WeChat's draft API and back office enforce (draft/add; 公众号 editor).
@@ -226,7 +226,7 @@ class _BodyConverter(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "figure":
-            self.figure = self.pictures.get(_int(attrs.get("data-image")))
+            self.figure = self.pictures.get(figure_image_id(attrs.get("data-image")))
             if self.figure is not None:
                 self.out.append('<section class="figure">')
         elif self.figure is None:
@@ -292,10 +292,6 @@ class _BodyConverter(HTMLParser):
                 return note.number
         self.footnotes.append(Footnote(len(self.footnotes) + 1, text or url, url))
         return len(self.footnotes)
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def convert_body(body: str, pictures: dict[int, WechatImage]) -> tuple[str, list[Footnote]]:
