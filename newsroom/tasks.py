@@ -236,12 +236,9 @@ def send_mailing(mailing_id: int) -> dict:
 
 
 def _enqueue_send(mailing_id: int) -> None:
-    if not send_mailing.get_backend().supports_defer:
-        # Without a worker (NEWSROOM_TASKS_IMMEDIATE) the send runs at once: after the commit,
-        # so that each delivery's progress is committed on its own.
-        transaction.on_commit(lambda: send_mailing.enqueue(mailing_id))
-        return
-    send_mailing.enqueue(mailing_id)
+    # Without a worker the send runs after the commit, so that each delivery's progress is
+    # committed on its own.
+    _enqueue_after_commit(send_mailing, mailing_id)
 
 
 def issue_mailing_send(*, issue, by) -> Mailing:
